@@ -1,0 +1,46 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+RULES  := $(shell find rules examples -name '*.yaml' -not -name '*.mapping.yaml' 2>/dev/null | sort)
+
+.PHONY: demo test lint typecheck check-rules pytest install install-dev bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install-dev: $(STAMP)
+
+demo: install
+	$(BIN)/contract-rules eval rules/tacheng_2024.yaml examples/tacheng_events_2025.jsonl --as-of 2025-12-31T00:00:00+08:00
+
+lint: install-dev
+	$(BIN)/ruff check contract_rules tests benchmarks examples
+	$(BIN)/ruff format --check contract_rules tests benchmarks examples
+
+typecheck: install-dev
+	$(BIN)/mypy contract_rules
+
+check-rules: install-dev
+	$(BIN)/contract-rules check --strict $(RULES)
+	$(BIN)/contract-rules test $(RULES)
+
+pytest: install-dev
+	$(BIN)/python -m pytest
+
+test: lint typecheck check-rules pytest
+
+bench: install-dev
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

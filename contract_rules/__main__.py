@@ -1,0 +1,7 @@
+"""``python -m contract_rules`` runs the command line."""
+
+from __future__ import annotations
+
+from .cli import main_entry
+
+main_entry()
