@@ -1,0 +1,363 @@
+"""Events: reading them (JSONL, JSON, CSV, mappings) and validating them against a vocabulary.
+
+An :class:`Event` is validated and typed: an aware instant, a string id, fields converted to
+their declared types (``decimal`` fields are :class:`~decimal.Decimal`, never float). Invalid
+input raises :class:`~contract_rules.errors.EventError` naming the event (its index, or its file
+and line); the engine can instead collect it as a :class:`Rejected` entry, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from .errors import EventError
+from .model import RESERVED_EVENT_KEYS, FieldSpec, Ruleset
+
+MAX_ID_CHARS = 200
+MAX_STRING_CHARS = 10_000
+MONEY_PLACES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A validated event. ``index`` is its 0-based position in the input."""
+
+    index: int
+    id: str
+    type: str
+    at: datetime
+    fields: Mapping[str, Any]
+    where: str
+
+    @property
+    def ts(self) -> float:
+        """The instant as a POSIX timestamp (for ordering and arithmetic)."""
+        return self.at.timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An input event that failed validation, with the reason; kept so nothing is lost."""
+
+    index: int
+    where: str
+    id: str | None
+    type: str | None
+    reason: str
+    raw: Any = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """One input record before validation: its index, where it came from, and its content."""
+
+    index: int
+    where: str
+    data: Any
+
+
+# ------------------------------------------------------------------------------- readers
+
+
+def read_events(source: Any) -> Iterator[RawEvent]:
+    """Yield raw records from a path (``.jsonl``, ``.json``, ``.csv``) or an iterable.
+
+    Paths are read lazily, one line at a time for JSONL and CSV, so large files stream. A line
+    that is not valid JSON becomes a record whose data is an :class:`EventError` message, so that
+    validation reports it with its line number instead of stopping the read.
+    Raises OSError when a path cannot be opened and ValueError for an unknown file suffix.
+    """
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        suffix = path.suffix.lower()
+        if suffix in {".jsonl", ".ndjson"}:
+            yield from _read_jsonl(path)
+        elif suffix == ".json":
+            yield from _read_json(path)
+        elif suffix == ".csv":
+            yield from _read_csv(path)
+        else:
+            raise ValueError(f"{path}: unknown event file type {suffix!r} (use .jsonl, .json or .csv)")
+        return
+    if isinstance(source, Mapping):
+        raise TypeError("events must be an iterable of mappings or a path, not one mapping")
+    for i, item in enumerate(source):
+        yield RawEvent(i, f"event #{i + 1}", item)
+
+
+class _BadLine:
+    """Placeholder data for a line that could not be parsed."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _read_jsonl(path: Path) -> Iterator[RawEvent]:
+    index = 0
+    with path.open("r", encoding="utf-8", errors="strict", newline="") as fh:
+        lineno = 0
+        while True:
+            try:
+                line = fh.readline()
+            except UnicodeDecodeError as exc:
+                yield RawEvent(index, f"{path}:{lineno + 1}", _BadLine(f"not UTF-8 text ({exc.reason})"))
+                return
+            if not line:
+                return
+            lineno += 1
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                data: Any = json.loads(line, parse_float=Decimal, parse_constant=_no_constant)
+            except (ValueError, RecursionError) as exc:
+                data = _BadLine(f"not valid JSON ({exc})")
+            yield RawEvent(index, where, data)
+            index += 1
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _read_json(path: Path) -> Iterator[RawEvent]:
+    try:
+        with path.open("r", encoding="utf-8") as fh:
+            data = json.load(fh, parse_float=Decimal, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        yield RawEvent(0, f"{path}", _BadLine(f"not valid JSON ({exc})"))
+        return
+    if isinstance(data, dict) and isinstance(data.get("events"), list):
+        data = data["events"]
+    if not isinstance(data, list):
+        yield RawEvent(0, f"{path}", _BadLine("a .json event file holds a list of events"))
+        return
+    for i, item in enumerate(data):
+        yield RawEvent(i, f"{path} event #{i + 1}", item)
+
+
+def _read_csv(path: Path) -> Iterator[RawEvent]:
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        for i, row in enumerate(reader):
+            where = f"{path}:{reader.line_num}"
+            if None in row:
+                yield RawEvent(i, where, _BadLine("more cells than header columns"))
+                continue
+            # Empty cells are absent fields; CSV values are text and typed during validation.
+            yield RawEvent(i, where, {k: v for k, v in row.items() if v not in ("", None)})
+
+
+def events_from_text(text: str, fmt: str = "jsonl") -> Iterator[RawEvent]:
+    """Raw records from JSONL or CSV text (used by tests and the notebook)."""
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text))
+        for i, row in enumerate(reader):
+            yield RawEvent(i, f"line {reader.line_num}", {k: v for k, v in row.items() if v})
+        return
+    for i, line in enumerate(x for x in text.splitlines() if x.strip()):
+        yield RawEvent(i, f"line {i + 1}", json.loads(line, parse_float=Decimal))
+
+
+# ------------------------------------------------------------------------------- validation
+
+
+@dataclass(frozen=True)
+class _FieldCheck:
+    name: str
+    spec: FieldSpec
+    money: bool
+
+
+class EventValidator:
+    """Validates raw records against a ruleset's event vocabulary.
+
+    ``naive_tz``: the zone of naive timestamps; when None (the default) a naive timestamp is an
+    error. ``money_fields``: (event type, field) pairs that carry money: non-negative, at most two
+    decimal places. Duplicate ids are errors; missing ids get ``#<index+1>``.
+    """
+
+    def __init__(
+        self,
+        ruleset: Ruleset,
+        tz: tzinfo,
+        *,
+        naive_tz: tzinfo | None = None,
+        money_fields: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self.tz = tz
+        self.naive_tz = naive_tz
+        self.parties = set(ruleset.contract.parties)
+        money = set(money_fields)
+        self.types: dict[str, tuple[_FieldCheck, ...]] = {
+            name: tuple(_FieldCheck(f, spec, (name, f) in money) for f, spec in et.fields.items())
+            for name, et in ruleset.events.items()
+        }
+        self.seen_ids: set[str] = set()
+
+    def validate(self, raw: RawEvent) -> Event:
+        """Return the typed event, or raise EventError naming ``raw.where``."""
+        data = raw.data
+        where = raw.where
+        if isinstance(data, _BadLine):
+            raise EventError(where, data.reason)
+        if not isinstance(data, Mapping):
+            raise EventError(where, f"an event is a mapping, not {type(data).__name__}")
+        ev_id = data.get("id")
+        if ev_id is not None:
+            if isinstance(ev_id, bool) or not isinstance(ev_id, str | int):
+                raise EventError(where, f"id must be a string or integer, not {type(ev_id).__name__}")
+            ev_id = str(ev_id)
+            if not ev_id or len(ev_id) > MAX_ID_CHARS:
+                raise EventError(where, f"id must have 1 to {MAX_ID_CHARS} characters")
+        etype = data.get("type")
+        if not isinstance(etype, str):
+            raise EventError(where, "missing event type ('type')", event_id=ev_id)
+        checks = self.types.get(etype)
+        if checks is None:
+            raise EventError(
+                where,
+                f"unknown event type {etype!r}; the ruleset declares: {', '.join(sorted(self.types))}",
+                event_id=ev_id,
+            )
+        at = self.parse_instant(data.get("at"), where, ev_id)
+        fields: dict[str, Any] = {}
+        for check in checks:
+            value = data.get(check.name)
+            if value is None:
+                if check.spec.required:
+                    raise EventError(where, f"{etype}: missing field {check.name!r}", event_id=ev_id)
+                continue
+            fields[check.name] = self._convert(check, value, where, etype, ev_id)
+        declared = {c.name for c in checks}
+        extra = [k for k in data if k not in declared and k not in RESERVED_EVENT_KEYS]
+        if extra:
+            raise EventError(
+                where,
+                f"{etype}: unknown field(s) {', '.join(map(repr, sorted(map(str, extra))))}; "
+                f"declared: {', '.join(sorted(declared)) or 'none'}",
+                event_id=ev_id,
+            )
+        if ev_id is None:
+            ev_id = f"#{raw.index + 1}"
+        if ev_id in self.seen_ids:
+            raise EventError(where, f"duplicate event id {ev_id!r}", event_id=ev_id)
+        self.seen_ids.add(ev_id)
+        return Event(raw.index, ev_id, etype, at, fields, where)
+
+    def parse_instant(self, value: Any, where: str, ev_id: str | None = None) -> datetime:
+        """An aware instant in the ruleset zone from an ISO 8601 string or a datetime."""
+        if value is None:
+            raise EventError(where, "missing timestamp ('at')", event_id=ev_id)
+        if isinstance(value, datetime):
+            t = value
+        elif isinstance(value, str):
+            if len(value) > 64:
+                raise EventError(where, "timestamp too long", event_id=ev_id)
+            try:
+                t = datetime.fromisoformat(value)
+            except ValueError:
+                raise EventError(
+                    where,
+                    f"bad timestamp {value!r}; use ISO 8601 with an offset, "
+                    "e.g. 2025-03-03T10:00:00+08:00",
+                    event_id=ev_id,
+                ) from None
+        else:
+            raise EventError(where, f"timestamp must be a string, not {type(value).__name__}")
+        if t.tzinfo is None or t.utcoffset() is None:
+            if self.naive_tz is None:
+                raise EventError(
+                    where,
+                    f"naive timestamp {value!s} has no offset; write e.g. "
+                    f"{t.isoformat()}+08:00, or declare the zone of naive times",
+                    event_id=ev_id,
+                )
+            t = t.replace(tzinfo=self.naive_tz)
+        return t.astimezone(self.tz)
+
+    def _convert(self, check: _FieldCheck, value: Any, where: str, etype: str, ev_id: str | None) -> Any:
+        spec = check.spec
+        name = f"{etype}.{check.name}"
+
+        def fail(msg: str) -> EventError:
+            return EventError(where, f"{name}: {msg}", event_id=ev_id)
+
+        kind = spec.type
+        if kind in ("string", "party"):
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise fail(f"expected text, got {type(value).__name__}")
+            value = str(value)
+            if len(value) > MAX_STRING_CHARS:
+                raise fail(f"text longer than {MAX_STRING_CHARS} characters")
+            if kind == "party" and value not in self.parties:
+                raise fail(f"unknown party {value!r}; parties: {', '.join(sorted(self.parties))}")
+            if spec.values is not None and value not in spec.values:
+                raise fail(f"{value!r} is not one of {', '.join(spec.values)}")
+            return value
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                return value.lower() == "true"
+            raise fail(f"expected true or false, got {value!r}")
+        if kind == "int":
+            if isinstance(value, bool):
+                raise fail("expected an integer, got a boolean")
+            if isinstance(value, int):
+                return value
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                return int(value)
+            raise fail(f"expected an integer, got {value!r}")
+        if kind == "decimal":
+            return self._decimal(value, check.money, fail)
+        if kind == "date":
+            if isinstance(value, date) and not isinstance(value, datetime):
+                return value
+            try:
+                return date.fromisoformat(str(value))
+            except ValueError:
+                raise fail(f"expected a date YYYY-MM-DD, got {value!r}") from None
+        if kind == "instant":
+            return self.parse_instant(value, where, ev_id)
+        raise fail(f"unsupported field type {kind}")  # pragma: no cover - model forbids it
+
+    @staticmethod
+    def _decimal(value: Any, money: bool, fail: Any) -> Decimal:
+        if isinstance(value, float):
+            # A float cannot hold most decimal amounts exactly: refuse rather than guess.
+            raise fail(f"{value!r} is a float; give amounts as strings or Decimal")
+        if isinstance(value, bool):
+            raise fail("expected a number, got a boolean")
+        if isinstance(value, int):
+            d = Decimal(value)
+        elif isinstance(value, Decimal):
+            d = value
+        elif isinstance(value, str):
+            if len(value) > 40:
+                raise fail("number too long")
+            try:
+                d = Decimal(value.strip())
+            except InvalidOperation:
+                raise fail(f"not a number: {value!r}") from None
+        else:
+            raise fail(f"expected a number, got {type(value).__name__}")
+        if not d.is_finite() or (isinstance(value, float) and math.isnan(value)):
+            raise fail(f"{value!r} is not a finite number")
+        if money:
+            if d < 0:
+                raise fail(f"a money amount cannot be negative ({d})")
+            exp = d.as_tuple().exponent
+            if isinstance(exp, int) and exp < -MONEY_PLACES:
+                raise fail(f"{d} has more than {MONEY_PLACES} decimal places")
+        return d

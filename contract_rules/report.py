@@ -1,0 +1,368 @@
+"""The report of an evaluation: every duty's fate, the breaches, remedies and event accounting.
+
+A :class:`Report` is an immutable value. ``to_json()`` is byte-identical for equal input in any
+process; ``to_pandas()`` imports pandas only when called.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from .model import Status, Strength
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Disposition = Literal["used", "ignored", "rejected"]
+STATUSES: tuple[Status, ...] = ("pending", "fulfilled", "violated", "excused")
+
+
+def iso(t: datetime | None) -> str | None:
+    """ISO 8601 with offset, microseconds only when present; None stays None."""
+    if t is None:
+        return None
+    return t.isoformat(timespec="microseconds" if t.microsecond else "seconds")
+
+
+def money(d: Decimal) -> str:
+    """A Decimal amount as a string with two places (``53600.00``)."""
+    return f"{d.quantize(Decimal('0.01')):f}"
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One instance of a norm: when it arose, when it falls due, and what became of it.
+
+    ``rule`` is the norm id, ``key`` the correlating value (incident, ref) or None. ``events``
+    lists the ids of the events that decided the status, in time order. ``explanation`` holds the
+    steps that computed ``due`` and the status, for :meth:`Report.explain`.
+    """
+
+    rule: str
+    kind: str
+    clause: str
+    title_zh: str
+    title_en: str
+    party: str
+    key: str | None
+    nth: int
+    trigger_at: datetime
+    trigger_event: str | None
+    tier: str | None
+    due: datetime | None
+    status: Status
+    fulfilled_at: datetime | None
+    strength: Strength
+    reason: str | None = None
+    events: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    explanation: tuple[str, ...] = ()
+
+    @property
+    def is_breach(self) -> bool:
+        """A violated binding instance."""
+        return self.status == "violated" and self.strength == "binding"
+
+    def title(self, lang: str = "en") -> str:
+        """The norm's title in ``lang``."""
+        return (self.title_en or self.title_zh) if lang == "en" else (self.title_zh or self.title_en)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping with stable keys."""
+        return {
+            "rule": self.rule,
+            "kind": self.kind,
+            "clause": self.clause,
+            "party": self.party,
+            "key": self.key,
+            "nth": self.nth,
+            "tier": self.tier,
+            "trigger_at": iso(self.trigger_at),
+            "trigger_event": self.trigger_event,
+            "due": iso(self.due),
+            "status": self.status,
+            "fulfilled_at": iso(self.fulfilled_at),
+            "strength": self.strength,
+            "reason": self.reason,
+            "events": list(self.events),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class RemedyItem:
+    """One claim or breach that a remedy line counts, with whether and why it is compensable."""
+
+    rule: str | None
+    key: str | None
+    event: str | None
+    amount: Decimal
+    compensable: bool
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {
+            "rule": self.rule,
+            "key": self.key,
+            "event": self.event,
+            "amount": money(self.amount),
+            "compensable": self.compensable,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class RemedyLine:
+    """A remedy in one period (service year, month or the term): claimed, compensable, capped."""
+
+    remedy: str
+    kind: str
+    clause: str
+    period: int
+    period_label: str
+    period_start: datetime
+    period_end: datetime
+    currency: str
+    claimed: Decimal
+    compensable: Decimal
+    cap: Decimal | None
+    payable: Decimal
+    items: tuple[RemedyItem, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping; amounts as strings with two places."""
+        return {
+            "remedy": self.remedy,
+            "kind": self.kind,
+            "clause": self.clause,
+            "period": self.period,
+            "period_label": self.period_label,
+            "period_start": iso(self.period_start),
+            "period_end": iso(self.period_end),
+            "currency": self.currency,
+            "claimed": money(self.claimed),
+            "compensable": money(self.compensable),
+            "cap": None if self.cap is None else money(self.cap),
+            "payable": money(self.payable),
+            "items": [i.to_dict() for i in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class Liability:
+    """Remedy lines per period, and totals per remedy."""
+
+    lines: tuple[RemedyLine, ...] = ()
+
+    def __iter__(self) -> Iterator[RemedyLine]:
+        return iter(self.lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def total(self, remedy: str | None = None, what: str = "payable") -> Decimal:
+        """The sum of ``what`` (claimed, compensable or payable) over periods of ``remedy``."""
+        return sum(
+            (getattr(ln, what) for ln in self.lines if remedy is None or ln.remedy == remedy),
+            Decimal("0.00"),
+        )
+
+    @property
+    def payable(self) -> Decimal:
+        """Total payable over every remedy and period."""
+        return self.total()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Lines and totals per remedy."""
+        remedies = sorted({ln.remedy for ln in self.lines})
+        return {
+            "lines": [ln.to_dict() for ln in self.lines],
+            "totals": {
+                r: {w: money(self.total(r, w)) for w in ("claimed", "compensable", "payable")}
+                for r in remedies
+            },
+        }
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    """What became of one input event: used, ignored or rejected, and why."""
+
+    index: int
+    where: str
+    id: str | None
+    type: str | None
+    at: datetime | None
+    disposition: Disposition
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {
+            "index": self.index,
+            "where": self.where,
+            "id": self.id,
+            "type": self.type,
+            "at": iso(self.at),
+            "disposition": self.disposition,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """Every input event, once: used + ignored + rejected = input."""
+
+    entries: tuple[EventEntry, ...] = ()
+
+    def _of(self, d: Disposition) -> tuple[EventEntry, ...]:
+        return tuple(e for e in self.entries if e.disposition == d)
+
+    @property
+    def used(self) -> tuple[EventEntry, ...]:
+        """Events that created, fulfilled, excused or otherwise decided an instance."""
+        return self._of("used")
+
+    @property
+    def ignored(self) -> tuple[EventEntry, ...]:
+        """Valid events that decided nothing, each with the reason."""
+        return self._of("ignored")
+
+    @property
+    def rejected(self) -> tuple[EventEntry, ...]:
+        """Invalid events (collecting mode), each with the reason."""
+        return self._of("rejected")
+
+    @property
+    def total(self) -> int:
+        """The number of input events."""
+        return len(self.entries)
+
+    def counts(self) -> dict[str, int]:
+        """``{"input": n, "used": u, "ignored": i, "rejected": r}``."""
+        c = Counter(e.disposition for e in self.entries)
+        return {
+            "input": len(self.entries),
+            "used": c["used"],
+            "ignored": c["ignored"],
+            "rejected": c["rejected"],
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of :func:`contract_rules.evaluate`."""
+
+    contract_id: str
+    contract_title_zh: str
+    contract_title_en: str
+    language: str
+    timezone: str
+    as_of: datetime
+    obligations: tuple[Obligation, ...]
+    liability: Liability
+    accounting: Accounting
+    assumptions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    _by_rule_key: dict[tuple[str, str | None], list[Obligation]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    @property
+    def breaches(self) -> tuple[Obligation, ...]:
+        """The violated binding instances."""
+        return tuple(o for o in self.obligations if o.is_breach)
+
+    def counts(self) -> dict[str, int]:
+        """Instances per status (every status present, zero included)."""
+        c = Counter(o.status for o in self.obligations)
+        return {s: c[s] for s in STATUSES}
+
+    def find(self, rule: str, key: str | None = None, nth: int = 1) -> Obligation:
+        """The ``nth`` instance of ``rule`` with ``key`` (KeyError when there is none)."""
+        if not self._by_rule_key:
+            for o in self.obligations:
+                self._by_rule_key.setdefault((o.rule, o.key), []).append(o)
+        found = self._by_rule_key.get((rule, key), [])
+        if len(found) < nth:
+            raise KeyError(f"no instance {nth} of {rule} with key {key!r}")
+        return found[nth - 1]
+
+    def select(
+        self, *, rule: str | None = None, status: str | None = None, key: str | None = None
+    ) -> list[Obligation]:
+        """Instances filtered by rule, status and key."""
+        return [
+            o
+            for o in self.obligations
+            if (rule is None or o.rule == rule)
+            and (status is None or o.status == status)
+            and (key is None or o.key == key)
+        ]
+
+    def explain(self, rule: str, key: str | None = None, nth: int = 1, lang: str = "en") -> str:
+        """Why that instance has its status: the norm, the deadline's computation, the events."""
+        ob = self.find(rule, key, nth)
+        lines = [
+            f"{ob.rule} [{ob.key if ob.key is not None else '-'}] — {ob.title(lang)} "
+            f"(clause {ob.clause}, {ob.strength}, party {ob.party})",
+            *[f"  {step}" for step in ob.explanation],
+            f"  status: {ob.status}" + (f" — {ob.reason}" if ob.reason else ""),
+        ]
+        if ob.events:
+            lines.append(f"  deciding events: {', '.join(ob.events)}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping with stable keys and order."""
+        return {
+            "contract": {
+                "id": self.contract_id,
+                "title": {"zh": self.contract_title_zh, "en": self.contract_title_en},
+                "timezone": self.timezone,
+            },
+            "as_of": iso(self.as_of),
+            "counts": self.counts(),
+            "obligations": [o.to_dict() for o in self.obligations],
+            "breaches": [
+                {"rule": o.rule, "key": o.key, "nth": o.nth, "due": iso(o.due)}
+                for o in self.breaches
+            ],
+            "liability": self.liability.to_dict(),
+            "events": {
+                "counts": self.accounting.counts(),
+                "ignored": [e.to_dict() for e in self.accounting.ignored],
+                "rejected": [e.to_dict() for e in self.accounting.rejected],
+            },
+            "assumptions": list(self.assumptions),
+            "notes": list(self.notes),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The report as JSON: sorted keys, ASCII-safe off, stable across processes."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, sort_keys=True) + "\n"
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per instance (pandas is imported here, on demand). See ``frames``."""
+        from .frames import obligations_frame
+
+        return obligations_frame(self)
+
+
+def order_key(o: Obligation, norm_order: dict[str, int]) -> tuple[Any, ...]:
+    """The deterministic order of instances: by trigger instant, norm order, key, nth."""
+    return (o.trigger_at.timestamp(), norm_order.get(o.rule, 0), o.key or "", o.nth)
+
+
+def sorted_obligations(
+    obs: Sequence[Obligation], norm_order: dict[str, int]
+) -> tuple[Obligation, ...]:
+    """``obs`` in the report's deterministic order."""
+    return tuple(sorted(obs, key=lambda o: order_key(o, norm_order)))

@@ -1,0 +1,141 @@
+"""Scenario tests kept in rule files: events in, expected instances and remedies out.
+
+:func:`run_scenarios` evaluates each scenario of a ruleset with the engine and compares every
+expectation with the report. A failure says what was expected and what was found, and where the
+scenario (or the expectation) stands in the rule file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from .engine import CompiledRuleset, compile_ruleset, evaluate
+from .errors import ContractRulesError
+from .findings import Location
+from .loader import LoadedDocument
+from .model import Ruleset, Scenario
+from .report import Report, iso, money
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One expectation that did not hold."""
+
+    location: Location
+    what: str
+    expected: str
+    actual: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: expected {self.expected}, got {self.actual}"
+
+
+@dataclass
+class ScenarioResult:
+    """The outcome of one scenario."""
+
+    name: str
+    location: Location
+    mismatches: list[Mismatch] = field(default_factory=list)
+    error: str | None = None
+    report: Report | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when every expectation held and the scenario ran."""
+        return not self.mismatches and self.error is None
+
+
+def _loc(doc: LoadedDocument | None, path: tuple[str | int, ...], source: str) -> Location:
+    if doc is None:
+        return Location(source, 0, 0, path)
+    return doc.locate(path)
+
+
+def _same_instant(expected: datetime | str | None, actual: datetime | None) -> bool:
+    if expected == "none":
+        return actual is None
+    if isinstance(expected, datetime):
+        return actual is not None and expected == actual
+    return True  # not asserted
+
+
+def run_scenario(
+    compiled: CompiledRuleset, sc: Scenario, index: int, doc: LoadedDocument | None, source: str
+) -> ScenarioResult:
+    """Evaluate one scenario and compare its expectations with the report."""
+    base: tuple[str | int, ...] = ("scenarios", index)
+    result = ScenarioResult(sc.name, _loc(doc, base, source))
+    try:
+        rep = evaluate(compiled, sc.events, sc.as_of)
+    except ContractRulesError as exc:
+        result.error = str(exc)
+        return result
+    result.report = rep
+    for j, exp in enumerate(sc.expect):
+        loc = _loc(doc, (*base, "expect", j), source)
+        label = f"{exp.rule}[{exp.key if exp.key is not None else '-'}]" + (
+            f"#{exp.nth}" if exp.nth > 1 else ""
+        )
+        try:
+            ob = rep.find(exp.rule, exp.key, exp.nth)
+        except KeyError:
+            found = sorted({f"{o.rule}[{o.key}]" for o in rep.obligations})
+            result.mismatches.append(
+                Mismatch(loc, label, "an instance", "none (instances: " + ", ".join(found) + ")")
+            )
+            continue
+        if ob.status != exp.status:
+            why = f" ({ob.reason})" if ob.reason else ""
+            result.mismatches.append(Mismatch(loc, f"{label} status", exp.status, ob.status + why))
+        if exp.due is not None and not _same_instant(exp.due, ob.due):
+            want = exp.due if isinstance(exp.due, str) else iso(exp.due)
+            result.mismatches.append(Mismatch(loc, f"{label} due", str(want), str(iso(ob.due))))
+        if exp.fulfilled_at is not None and not _same_instant(exp.fulfilled_at, ob.fulfilled_at):
+            want = exp.fulfilled_at if isinstance(exp.fulfilled_at, str) else iso(exp.fulfilled_at)
+            result.mismatches.append(
+                Mismatch(loc, f"{label} fulfilled_at", str(want), str(iso(ob.fulfilled_at)))
+            )
+    for j, er in enumerate(sc.expect_remedies):
+        loc = _loc(doc, (*base, "expect_remedies", j), source)
+        line = next(
+            (ln for ln in rep.liability if ln.remedy == er.remedy and ln.period == er.period), None
+        )
+        payable = line.payable if line else Decimal("0.00")
+        if payable != er.payable:
+            result.mismatches.append(
+                Mismatch(loc, f"{er.remedy} period {er.period} payable", money(er.payable), money(payable))
+            )
+        if er.compensable is not None:
+            comp = line.compensable if line else Decimal("0.00")
+            if comp != er.compensable:
+                result.mismatches.append(
+                    Mismatch(
+                        loc,
+                        f"{er.remedy} period {er.period} compensable",
+                        money(er.compensable),
+                        money(comp),
+                    )
+                )
+    if sc.expect_counts is not None:
+        counts = rep.counts()
+        for status, n in sc.expect_counts.items():
+            if counts.get(status, 0) != n:
+                result.mismatches.append(
+                    Mismatch(result.location, f"count of {status}", str(n), str(counts.get(status, 0)))
+                )
+    return result
+
+
+def run_scenarios(ruleset: Ruleset, only: str | None = None) -> list[ScenarioResult]:
+    """Run every scenario of ``ruleset`` (or those whose name contains ``only``)."""
+    compiled = compile_ruleset(ruleset)
+    doc = ruleset.source if isinstance(ruleset.source, LoadedDocument) else None
+    source = doc.source if doc is not None else "<ruleset>"
+    return [
+        run_scenario(compiled, sc, i, doc, source)
+        for i, sc in enumerate(ruleset.scenarios)
+        if only is None or only in sc.name
+    ]
