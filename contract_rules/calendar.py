@@ -607,6 +607,22 @@ class BusinessCalendar:
                         self._assumed.add(msg)
                         self.assumptions.append(msg)
 
+    def assumptions_for(self, years: Iterable[int]) -> list[str]:
+        """The fallback assumptions that answers about ``years`` rest on, in year order.
+
+        Pure: unlike :attr:`assumptions` (everything this shared calendar has assumed so far),
+        the result depends only on ``years``, so one evaluation's report never carries another's.
+        """
+        if self.fallback is None:
+            return []
+        what = "weekday rule assumed" if self.fallback == "weekdays" else "national schedule only"
+        return [
+            f"{year}: layer {layer.name} has no data; {what}"
+            for year in sorted(set(years))
+            if not self._cov_lo <= year <= self._cov_hi
+            for layer in self._missing_layers(year)
+        ]
+
     def _note_span(self, x0: int, x1: int) -> None:
         if self.fallback is not None:
             self._note_years(self._from_us(x0).year, self._from_us(max(x0, x1 - 1)).year)

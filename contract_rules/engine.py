@@ -14,15 +14,18 @@ The meaning of every status, deadline and excuse is fixed in ``docs/semantics.md
 
 from __future__ import annotations
 
+import heapq
 import os
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any, Literal
+from functools import cached_property, partial
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from .calendar import BusinessCalendar, WorkingHours
+from .calendar import BusinessCalendar, PeriodUnit, WorkingHours
 from .errors import ContractRulesError, EventError
 from .events import Event, EventValidator, RawEvent, read_events
 from .model import (
@@ -71,10 +74,7 @@ def compile_condition(cond: Condition) -> Predicate:
         return _always
 
     def pred(fields: Mapping[str, Any]) -> bool:
-        for name, test in tests:
-            if name not in fields or not test(fields[name]):
-                return False
-        return True
+        return all(name in fields and test(fields[name]) for name, test in tests)
 
     return pred
 
@@ -132,7 +132,9 @@ def build_calendar(ruleset: Ruleset) -> BusinessCalendar:
     wh = spec.working_hours
     hours = WorkingHours(
         default=tuple(parse_window(w) for w in wh.default),
-        by_weekday={_WEEKDAYS.index(d): tuple(parse_window(w) for w in ws) for d, ws in wh.weekdays.items()},
+        by_weekday={
+            _WEEKDAYS.index(d): tuple(parse_window(w) for w in ws) for d, ws in wh.weekdays.items()
+        },
         by_date={d: tuple(parse_window(w) for w in ws) for d, ws in wh.dates.items()},
     )
     return BusinessCalendar(
@@ -146,12 +148,36 @@ def build_calendar(ruleset: Ruleset) -> BusinessCalendar:
 
 
 @dataclass(frozen=True)
+class CompiledDeadline:
+    """A deadline with its unit, amount and clock length worked out once."""
+
+    spec: Deadline
+    unit: str
+    amount: Decimal
+    #: the length for clock units (minutes, hours, working_hours); zero otherwise
+    delta: timedelta
+    text: str
+
+    @classmethod
+    def of(cls, d: Deadline) -> CompiledDeadline:
+        """Compile ``d``."""
+        unit = d.unit
+        amount = d.amount
+        delta = timedelta(0)
+        if unit in ("minutes", "hours", "working_hours"):
+            per = 60 if unit == "minutes" else 3600
+            delta = timedelta(microseconds=int(amount * per * 1_000_000))
+        return cls(d, unit, amount, delta, d.describe(anchor=False))
+
+
+@dataclass(frozen=True)
 class CompiledTier:
-    """A tier with its compiled condition."""
+    """A tier with its compiled condition and deadline."""
 
     tier: Tier
     classes: frozenset[str] | None
     pred: Predicate
+    deadline: CompiledDeadline
 
 
 @dataclass(frozen=True)
@@ -166,6 +192,20 @@ class CompiledNorm:
     response_pred: Predicate
     match: tuple[str, ...]
     pause: tuple[str, ...]
+    deadline: CompiledDeadline | None
+    not_before: CompiledDeadline | None
+    #: the reason words of the accounting, made once
+    said_trigger: str
+    said_response: str
+
+
+@dataclass(frozen=True)
+class CauseSlot:
+    """Where causes are recorded: events of ``event`` naming ``field`` for the key ``key``."""
+
+    event: str
+    field: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -178,7 +218,7 @@ class CompiledSpan:
     end_pred: Predicate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledRuleset:
     """An engine-neutral compiled form of a ruleset. Immutable; share it across evaluations."""
 
@@ -189,11 +229,20 @@ class CompiledRuleset:
     term_end: datetime
     norms: tuple[CompiledNorm, ...]
     spans: tuple[CompiledSpan, ...]
-    #: event type → what it can do: ("trigger"|"response"|"cause"|"span_start"|"span_end"|"claim", index)
+    causes: tuple[CauseSlot, ...]
+    #: event type → what it can do: (trigger|response|cause|span_start|span_end|claim, index)
     dispatch: Mapping[str, tuple[tuple[str, int], ...]]
     #: (event type, field) pairs that carry money
     money_fields: frozenset[tuple[str, str]]
     norm_order: Mapping[str, int]
+
+    def cause_slot(self, event: str, field: str, key: str) -> int:
+        """The index of the cause slot recording ``field`` of ``event`` per ``key``."""
+        return self._slots[(event, field, key)]
+
+    @cached_property
+    def _slots(self) -> dict[tuple[str, str, str], int]:
+        return {(c.event, c.field, c.key): j for j, c in enumerate(self.causes)}
 
     def other_party(self, party: str) -> str:
         """The other party of a two-party contract."""
@@ -211,6 +260,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     norms: list[CompiledNorm] = []
     dispatch: dict[str, list[tuple[str, int]]] = {}
     money: set[tuple[str, str]] = set()
+    causes: list[CauseSlot] = []
 
     def add(etype: str, what: str, idx: int) -> None:
         entry = (what, idx)
@@ -222,11 +272,20 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         response = n.fulfilled_by or n.violated_by or n.exercised_by
         match: tuple[str, ...] = ()
         if response is not None:
-            match = tuple(response.match) if response.match is not None else ((n.key,) if n.key else ())
+            match = (
+                tuple(response.match) if response.match is not None else ((n.key,) if n.key else ())
+            )
         tiers = tuple(
-            CompiledTier(t, frozenset(t.at) if t.at is not None else None, compile_condition(t.when))
+            CompiledTier(
+                t,
+                frozenset(t.at) if t.at is not None else None,
+                compile_condition(t.when),
+                CompiledDeadline.of(t.deadline),
+            )
             for t in (n.tiers or [])
         )
+        verb = {"obligation": "fulfils", "prohibition": "violates", "permission": "exercises"}
+        fb = n.fulfilled_by
         norms.append(
             CompiledNorm(
                 index=i,
@@ -237,6 +296,12 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 response_pred=compile_condition(response.when) if response else _always,
                 match=match,
                 pause=tuple(n.pause),
+                deadline=CompiledDeadline.of(n.deadline) if n.deadline is not None else None,
+                not_before=CompiledDeadline.of(fb.not_before)
+                if fb is not None and fb.not_before is not None
+                else None,
+                said_trigger=f"triggers {n.id}",
+                said_response=f"{verb[n.kind]} {n.id}",
             )
         )
         if n.trigger.event:
@@ -247,8 +312,10 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
             acc = n.fulfilled_by.accumulate
             money.add((n.fulfilled_by.event, acc.field))
         for ex in n.excuses:
-            if ex.cause is not None:
-                add(ex.cause.event, "cause", i)
+            if ex.cause is not None and (ex.cause.key or n.key):
+                slot = CauseSlot(ex.cause.event, ex.cause.field, ex.cause.key or n.key or "")
+                if slot not in causes:
+                    causes.append(slot)
     spans = tuple(
         CompiledSpan(name, s, compile_condition(s.start.when), compile_condition(s.end.when))
         for name, s in ruleset.spans.items()
@@ -256,6 +323,8 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     for j, s in enumerate(spans):
         add(s.span.start.event, "span_start", j)
         add(s.span.end.event, "span_end", j)
+    for j, slot in enumerate(causes):
+        add(slot.event, "cause", j)
     for k, r in enumerate(ruleset.remedies):
         if r.claims is not None:
             add(r.claims.event, "claim", k)
@@ -268,6 +337,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         term_end=term_end,
         norms=tuple(norms),
         spans=spans,
+        causes=tuple(causes),
         dispatch={k: tuple(v) for k, v in dispatch.items()},
         money_fields=frozenset(money),
         norm_order={n.id: i for i, n in enumerate(ruleset.norms)}
@@ -279,14 +349,14 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
 
 
 def fmt(t: datetime, *, day_end: bool = False) -> str:
-    """``2025-03-03 10:00 (+08:00)``; with day_end, a midnight shows as 24:00 of the day before."""
-    if day_end and t.time() == time(0):
+    """``2025-03-03 10:00``; with day_end, a midnight shows as 24:00 of the day before."""
+    if day_end and t.hour == 0 and t.minute == 0 and t.second == 0 and t.microsecond == 0:
         prev = t - timedelta(days=1)
         return f"{prev:%Y-%m-%d} 24:00"
     return f"{t:%Y-%m-%d %H:%M}" + (f":{t:%S}" if t.second or t.microsecond else "")
 
 
-@dataclass
+@dataclass(slots=True)
 class _SpanRec:
     name: str
     key: str | None
@@ -297,32 +367,36 @@ class _SpanRec:
     end_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Instance:
     cn: CompiledNorm
     key: str | None
-    match: tuple[Any, ...]
+    match: tuple[str, ...]
     nth: int
     trigger_at: datetime
     trigger_id: str | None
     party: str
     tier: CompiledTier | None
-    deadline: Deadline | None
-    steps: list[str]
+    cls: str | None
+    deadline: CompiledDeadline | None
+    base_due: datetime | None
     not_before: datetime | None = None
     responded_at: datetime | None = None
-    response_ids: list[str] = field(default_factory=list)
-    paid: Decimal = Decimal("0")
+    response_ids: list[str] | None = None
+    paid: Decimal | None = None
     parts: int = 0
-    notes: list[str] = field(default_factory=list)
-    base_due: datetime | None = None
+    notes: list[str] | None = None
+    seq: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Cause:
     value: str
     event_id: str
     at: datetime
+
+
+_NO_EXCUSE: tuple[str, tuple[str, ...]] | None = None
 
 
 class Evaluator:
@@ -332,6 +406,13 @@ class Evaluator:
     ``strict=False`` records it as rejected. An event earlier than one already fed is out of
     order: an error in strict mode, rejected otherwise (the batch :func:`evaluate` orders its
     input first). The results equal those of :func:`evaluate` on the same events.
+
+    Streaming mode (``settle_after`` given): memory is bounded by the open instances, not by the
+    events seen. An instance is *settled* once it is fulfilled, or its due has passed, and
+    ``settle_after`` more has gone by on the event clock; it is then handed to ``on_settled`` and
+    forgotten (the report counts it in ``settled``). A cause or span that arrives after an
+    instance settled can no longer excuse it; choose ``settle_after`` longer than causes take to
+    be determined. Used events are counted, not listed.
     """
 
     def __init__(
@@ -340,6 +421,8 @@ class Evaluator:
         *,
         strict: bool = True,
         naive_tz: str | tzinfo | None = None,
+        settle_after: timedelta | None = None,
+        on_settled: Callable[[Obligation], None] | None = None,
     ) -> None:
         self.c = compiled if isinstance(compiled, CompiledRuleset) else compile_ruleset(compiled)
         self.strict = strict
@@ -347,17 +430,29 @@ class Evaluator:
         self.validator = EventValidator(
             self.c.ruleset, self.c.tz, naive_tz=ntz, money_fields=self.c.money_fields
         )
-        self._instances: list[_Instance] = []
-        self._open: dict[tuple[int, tuple[Any, ...]], list[_Instance]] = {}
+        self._instances: dict[int, _Instance] = {}
+        self._seq = 0
+        self._open: dict[tuple[int, tuple[str, ...]], list[_Instance]] = {}
         self._count: dict[tuple[int, str | None], int] = {}
-        self._causes: dict[tuple[str, str, str], list[_Cause]] = {}
+        self._causes: dict[tuple[int, str], list[_Cause]] = {}
         self._spans: dict[str, list[_SpanRec]] = {}
+        self._spans_by_key: dict[tuple[str, str | None], list[_SpanRec]] = {}
         self._open_spans: dict[tuple[str, str | None, str | None], _SpanRec] = {}
         self._claims: list[tuple[int, Event]] = []
-        self._entries: list[EventEntry] = []
+        self._ignored: list[EventEntry] = []
+        self._rejected: list[EventEntry] = []
+        self._used = array("q")
+        self._used_count = 0
         self._out_of_term: dict[str, list[str]] = {}
         self._last: datetime | None = None
         self._next_index = 0
+        self._years: set[int] = set()
+        self.settle_after = settle_after
+        self.on_settled = on_settled
+        self._heap: list[tuple[datetime, int]] = []
+        self._settled: dict[str, int] = {}
+        self._settled_breaches: list[Obligation] = []
+        self._remedy_norms = {n for r in self.c.ruleset.remedies for n in r.norms}
         for cn in self.c.norms:
             if cn.norm.trigger.at is not None:
                 at = self.c.term_start if cn.norm.trigger.at == "term.start" else self.c.term_end
@@ -371,8 +466,10 @@ class Evaluator:
             ev: Event | None = event
             raw = RawEvent(event.index, event.where, None)
         else:
-            raw = event if isinstance(event, RawEvent) else RawEvent(
-                self._next_index, f"event #{self._next_index + 1}", event
+            raw = (
+                event
+                if isinstance(event, RawEvent)
+                else RawEvent(self._next_index, f"event #{self._next_index + 1}", event)
             )
             ev = None
         self._next_index = max(self._next_index, raw.index + 1)
@@ -389,7 +486,10 @@ class Evaluator:
             if self.strict:
                 raise
             return self.reject(raw, exc)
-        return self.apply(ev)
+        reason = self.apply(ev)
+        if reason is None:
+            return EventEntry(ev.index, ev.where, ev.id, ev.type, ev.at, "used", "")
+        return self._ignored[-1]
 
     def reject(self, raw: RawEvent, exc: EventError) -> EventEntry:
         """Record an invalid event as rejected, with the error's reason."""
@@ -405,34 +505,41 @@ class Evaluator:
             "rejected",
             exc.reason,
         )
-        self._entries.append(entry)
+        self._rejected.append(entry)
         return entry
 
     def ignore(self, ev: Event, reason: str) -> EventEntry:
         """Record a valid event that is not evaluated (e.g. after as_of), with the reason."""
         entry = EventEntry(ev.index, ev.where, ev.id, ev.type, ev.at, "ignored", reason)
-        self._entries.append(entry)
+        self._ignored.append(entry)
         return entry
 
-    def apply(self, ev: Event) -> EventEntry:
-        """Apply a validated event that is not earlier than the last one applied."""
+    def apply(self, ev: Event) -> str | None:
+        """Apply a validated event not earlier than the last one applied.
+
+        Returns None when a rule used the event, else the reason it was ignored (recorded).
+        """
         self._last = ev.at
-        used: list[str] = []
+        if self._heap and self._heap[0][0] < ev.at:
+            self._settle(ev.at)
+        used = False
         ignored: list[str] = []
         for what, idx in self.c.dispatch.get(ev.type, ()):
-            handler = _HANDLERS[what]
-            outcome = handler(self, idx, ev)
+            outcome = _HANDLERS[what](self, idx, ev)
             if outcome is None:
                 continue
-            ok, reason = outcome
-            (used if ok else ignored).append(reason)
+            if outcome[0]:
+                used = True
+            else:
+                ignored.append(outcome[1])
         if used:
-            entry = EventEntry(ev.index, ev.where, ev.id, ev.type, ev.at, "used", "; ".join(used))
-        else:
-            reason = "; ".join(dict.fromkeys(ignored)) or f"no rule uses events of type {ev.type!r}"
-            entry = EventEntry(ev.index, ev.where, ev.id, ev.type, ev.at, "ignored", reason)
-        self._entries.append(entry)
-        return entry
+            self._used_count += 1
+            if self.settle_after is None:
+                self._used.append(ev.index)
+            return None
+        reason = "; ".join(dict.fromkeys(ignored)) or f"no rule uses events of type {ev.type!r}"
+        self.ignore(ev, reason)
+        return reason
 
     # ------------------------------------------------------------------ handlers
 
@@ -455,10 +562,9 @@ class Evaluator:
         key = None
         if n.key is not None:
             key = str(ev.fields.get(n.key))
-        made = self._create(cn, ev.at, ev.id, ev.fields, key)
-        if made is None:
+        if self._create(cn, ev.at, ev.id, ev.fields, key) is None:
             return False, f"no tier of {n.id} applies"
-        return True, f"triggers {n.id}"
+        return True, cn.said_trigger
 
     def _create(
         self,
@@ -469,11 +575,9 @@ class Evaluator:
         key: str | None,
     ) -> _Instance | None:
         n = cn.norm
-        steps: list[str] = []
-        what = f"{n.trigger.event} {ev_id}" if ev_id else f"{n.trigger.at}"
-        steps.append(f"trigger: {what} at {fmt(at)}")
         tier: CompiledTier | None = None
-        deadline = n.deadline
+        cls: str | None = None
+        deadline = cn.deadline
         if cn.tiers:
             cls = self.c.calendar.classify(at)
             for t in cn.tiers:
@@ -482,25 +586,26 @@ class Evaluator:
                     break
             if tier is None:
                 return None
-            deadline = tier.tier.deadline
-            steps.append(
-                f"{fmt(at)} is {_CLASS_WORDS[cls]} → tier {tier.tier.name}: {deadline.describe()}"
-            )
-        party = self._party(n.party, fields)
-        match = tuple(str(fields.get(f)) for f in cn.match)
+            deadline = tier.deadline
+        party = n.party if not n.party.startswith("$") else self._party(n.party, fields)
+        match = tuple([str(fields.get(f)) for f in cn.match]) if cn.match else ()
         nkey = (cn.index, key)
-        self._count[nkey] = self._count.get(nkey, 0) + 1
-        inst = _Instance(cn, key, match, self._count[nkey], at, ev_id, party, tier, deadline, steps)
-        if deadline is not None:
-            inst.base_due, how = self._due(deadline, at)
-            steps.append(how)
-        fb = n.fulfilled_by
-        if fb is not None and fb.not_before is not None:
-            inst.not_before, how = self._due(fb.not_before, at)
-            steps.append(f"fulfilment counts from {fmt(inst.not_before)} ({fb.not_before.describe()})")
-        self._instances.append(inst)
+        nth = self._count.get(nkey, 0) + 1
+        self._count[nkey] = nth
+        base_due = self._due(deadline, at) if deadline is not None else None
+        self._seq += 1
+        inst = _Instance(cn, key, match, nth, at, ev_id, party, tier, cls, deadline, base_due)
+        inst.seq = self._seq
+        if cn.not_before is not None:
+            inst.not_before = self._due(cn.not_before, at)
+        self._instances[inst.seq] = inst
         if cn.response_type is not None:
             self._open.setdefault((cn.index, match), []).append(inst)
+        self._years.add(at.year)
+        if base_due is not None:
+            self._years.add(base_due.year)
+            if self.settle_after is not None:
+                heapq.heappush(self._heap, (base_due + self.settle_after, inst.seq))
         return inst
 
     def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
@@ -511,63 +616,71 @@ class Evaluator:
             return self.c.other_party(str(named)) if named is not None else "any"
         return ref
 
-    def _due(self, d: Deadline, trigger_at: datetime) -> tuple[datetime, str]:
-        """The due instant of ``d`` counted from ``trigger_at`` (or a contract date), and how."""
+    def _anchors(self, d: CompiledDeadline, trigger_at: datetime) -> tuple[datetime, datetime, str]:
+        c = self.c
+        term = c.ruleset.contract.term
+        if d.spec.from_ == "trigger":
+            return trigger_at, trigger_at, "the trigger"
+        if d.spec.from_ == "term.start":
+            return (
+                c.term_start,
+                datetime.combine(term.start, time(12), c.tz),
+                f"term start {term.start}",
+            )
+        return c.term_end, datetime.combine(term.end, time(12), c.tz), f"term end {term.end}"
+
+    def _due(self, d: CompiledDeadline, trigger_at: datetime) -> datetime:
+        """The due instant of ``d`` counted from ``trigger_at`` (or a contract date)."""
         c = self.c
         cal = c.calendar
-        term = c.ruleset.contract.term
         unit = d.unit
+        if unit == "hours" or unit == "minutes":
+            if d.spec.from_ == "trigger":
+                return cal.add_clock(trigger_at, d.delta)
+            return cal.add_clock(self._anchors(d, trigger_at)[0], d.delta)
         if unit == "at":
-            due = c.term_start if d.at == "term.start" else c.term_end
-            return due, f"due at {d.at}: {fmt(due, day_end=True)}"
-        if d.from_ == "trigger":
-            clock_anchor, day_anchor, label = trigger_at, trigger_at, "the trigger"
-        elif d.from_ == "term.start":
-            clock_anchor = c.term_start
-            day_anchor = datetime.combine(term.start, time(12), c.tz)
-            label = f"term start {term.start}"
-        else:
-            clock_anchor = c.term_end
-            day_anchor = datetime.combine(term.end, time(12), c.tz)
-            label = f"term end {term.end}"
-        amount = d.amount
-        ct = d.counting
-        if unit in ("minutes", "hours", "working_hours"):
-            micros = int(amount * (60 if unit == "minutes" else 3600) * 1_000_000)
-            delta = timedelta(microseconds=micros)
-            if unit == "working_hours":
-                due = cal.add_working_hours(clock_anchor, delta)
-            else:
-                due = cal.add_clock(clock_anchor, delta)
-            return due, f"due {d.describe(anchor=False)} after {label} → {fmt(due)}"
+            return c.term_start if d.spec.at == "term.start" else c.term_end
+        clock_anchor, day_anchor, _ = self._anchors(d, trigger_at)
+        if unit == "working_hours":
+            return cal.add_working_hours(clock_anchor, d.delta)
+        ct = d.spec.counting
         if unit == "working_days":
-            due = cal.add_working_days(day_anchor, int(amount), day_end=ct.day_end)
-        else:
-            due = cal.add_period(
-                day_anchor,
-                int(amount),
-                unit,  # type: ignore[arg-type]
-                count_start_day=ct.count_start_day,
-                extend_over_rest_days=ct.extend_over_rest_days,
-                day_end=ct.day_end,
-            )
-        rule = "Civil Code Art. 201–203" if unit in ("days", "months", "years") else "working days"
-        rel = "before" if amount < 0 else "after"
-        return due, f"{d.describe(anchor=False)} {rel} {label} ({rule}) → {fmt(due, day_end=True)}"
+            return cal.add_working_days(day_anchor, int(d.amount), day_end=ct.day_end)
+        return cal.add_period(
+            day_anchor,
+            int(d.amount),
+            cast(PeriodUnit, unit),
+            count_start_day=ct.count_start_day,
+            extend_over_rest_days=ct.extend_over_rest_days,
+            day_end=ct.day_end,
+        )
+
+    def _due_text(self, d: CompiledDeadline, trigger_at: datetime, due: datetime) -> str:
+        if d.unit == "at":
+            return f"due at {d.spec.at}: {fmt(due, day_end=True)}"
+        _, _, label = self._anchors(d, trigger_at)
+        if d.unit in ("minutes", "hours", "working_hours"):
+            return f"due {d.text} after {label} → {fmt(due)}"
+        rule = (
+            "Civil Code Art. 201–203" if d.unit in ("days", "months", "years") else "working days"
+        )
+        rel = "before" if d.amount < 0 else "after"
+        return f"{d.text} {rel} {label} ({rule}) → {fmt(due, day_end=True)}"
 
     def _on_response(self, i: int, ev: Event) -> tuple[bool, str] | None:
         cn = self.c.norms[i]
         n = cn.norm
         if not cn.response_pred(ev.fields):
             return False, f"does not meet the condition of {n.id}"
-        match = tuple(str(ev.fields.get(f)) for f in cn.match)
+        match = tuple([str(ev.fields.get(f)) for f in cn.match]) if cn.match else ()
         open_list = self._open.get((cn.index, match))
         if not open_list:
             return False, f"no open {n.id} instance for {'/'.join(match) or 'the contract'}"
         acc = n.fulfilled_by.accumulate if n.fulfilled_by is not None else None
         took = False
         early = False
-        for inst in list(open_list):
+        done: list[_Instance] = []
+        for inst in open_list:
             if ev.at < inst.trigger_at:
                 continue
             if inst.not_before is not None and ev.at < inst.not_before:
@@ -577,13 +690,19 @@ class Evaluator:
                 took |= self._accumulate(inst, ev, acc.field, acc.currency_field, acc.target)
             else:
                 inst.responded_at = ev.at
-                inst.response_ids.append(ev.id)
+                inst.response_ids = [ev.id]
                 took = True
             if inst.responded_at is not None:
-                open_list.remove(inst)
+                done.append(inst)
+                if self.settle_after is not None:
+                    at = inst.responded_at
+                    heapq.heappush(self._heap, (at + self.settle_after, inst.seq))
+        for inst in done:
+            open_list.remove(inst)
+        if not open_list:
+            del self._open[(cn.index, match)]
         if took:
-            verb = {"obligation": "fulfils", "prohibition": "violates", "permission": "exercises"}
-            return True, f"{verb[n.kind]} {n.id}"
+            return True, cn.said_response
         if early:
             nb = min(x.not_before for x in open_list if x.not_before is not None)
             return False, f"before the window of {n.id} opens ({fmt(nb)})"
@@ -593,39 +712,29 @@ class Evaluator:
         self, inst: _Instance, ev: Event, fld: str, cur_fld: str | None, target_name: str
     ) -> bool:
         fee = self.c.ruleset.contract.fees[target_name]
+        if inst.notes is None:
+            inst.notes = []
         if cur_fld is not None and ev.fields.get(cur_fld, fee.currency) != fee.currency:
             inst.notes.append(f"{ev.id}: currency {ev.fields.get(cur_fld)} is not {fee.currency}")
             return False
         amount = ev.fields.get(fld)
         if not isinstance(amount, Decimal):
             return False
-        inst.paid += amount
+        inst.paid = (inst.paid or Decimal("0")) + amount
         inst.parts += 1
-        inst.response_ids.append(ev.id)
+        inst.response_ids = [*(inst.response_ids or []), ev.id]
         if inst.paid >= fee.amount and inst.responded_at is None:
             inst.responded_at = ev.at
             if inst.paid > fee.amount:
                 inst.notes.append(f"paid {money(inst.paid)}, more than {money(fee.amount)}")
         return True
 
-    def _on_cause(self, i: int, ev: Event) -> tuple[bool, str] | None:
-        n = self.c.norms[i].norm
-        recorded = False
-        for ex in n.excuses:
-            cause = ex.cause
-            if cause is None or cause.event != ev.type:
-                continue
-            kfield = cause.key or n.key
-            if kfield is None or cause.field not in ev.fields:
-                continue
-            slot = (ev.type, cause.field, str(ev.fields.get(kfield)))
-            lst = self._causes.setdefault(slot, [])
-            rec = _Cause(str(ev.fields[cause.field]), ev.id, ev.at)
-            if rec not in lst:
-                lst.append(rec)
-            recorded = True
-        if not recorded:
+    def _on_cause(self, j: int, ev: Event) -> tuple[bool, str] | None:
+        slot = self.c.causes[j]
+        if slot.field not in ev.fields or slot.key not in ev.fields:
             return None
+        lst = self._causes.setdefault((j, str(ev.fields[slot.key])), [])
+        lst.append(_Cause(str(ev.fields[slot.field]), ev.id, ev.at))
         return True, "records a cause"
 
     def _on_span_start(self, j: int, ev: Event) -> tuple[bool, str] | None:
@@ -640,6 +749,7 @@ class Evaluator:
         rec = _SpanRec(cs.name, key, party, ev.at, ev.id)
         self._open_spans[slot] = rec
         self._spans.setdefault(cs.name, []).append(rec)
+        self._spans_by_key.setdefault((cs.name, key), []).append(rec)
         return True, f"opens {cs.name}"
 
     def _on_span_end(self, j: int, ev: Event) -> tuple[bool, str] | None:
@@ -657,9 +767,38 @@ class Evaluator:
 
     def _on_claim(self, k: int, ev: Event) -> tuple[bool, str] | None:
         remedy = self.c.ruleset.remedies[k]
-        assert remedy.claims is not None
         self._claims.append((k, ev))
         return True, f"claims under {remedy.id}"
+
+    # ------------------------------------------------------------------ settling (streaming)
+
+    def _settle(self, now: datetime) -> None:
+        """Hand every instance settled before ``now`` to ``on_settled`` and forget it."""
+        assert self.settle_after is not None
+        while self._heap and self._heap[0][0] < now:
+            _, seq = heapq.heappop(self._heap)
+            inst = self._instances.get(seq)
+            if inst is None:
+                continue
+            due, _ = self._current_due(inst, now)
+            closed_at = inst.responded_at
+            if closed_at is None and due is not None and due + self.settle_after >= now:
+                heapq.heappush(self._heap, (due + self.settle_after, seq))  # a pause moved it
+                continue
+            if closed_at is None and due is None:
+                continue
+            ob = self._finish(inst, now)
+            del self._instances[seq]
+            lst = self._open.get((inst.cn.index, inst.match))
+            if lst is not None and inst in lst:
+                lst.remove(inst)
+                if not lst:
+                    del self._open[(inst.cn.index, inst.match)]
+            self._settled[ob.status] = self._settled.get(ob.status, 0) + 1
+            if ob.is_breach and ob.rule in self._remedy_norms:
+                self._settled_breaches.append(ob)
+            if self.on_settled is not None:
+                self.on_settled(ob)
 
     # ------------------------------------------------------------------ answers
 
@@ -669,9 +808,14 @@ class Evaluator:
         t = self._as_of(as_of)
         if self._last is not None and t < self._last:
             raise ValueError(f"as_of {iso(t)} is before the last event fed ({iso(self._last)})")
-        obligations = [self._finish(inst, t) for inst in self._instances if inst.trigger_at <= t]
+        obligations = [
+            self._finish(inst, t) for inst in self._instances.values() if inst.trigger_at <= t
+        ]
         obs = sorted_obligations(obligations, dict(self.c.norm_order))
         rs = self.c.ruleset
+        for_remedies: Sequence[Obligation] = obs
+        if self._settled_breaches:
+            for_remedies = [*self._settled_breaches, *obs]
         return Report(
             contract_id=rs.contract.id,
             contract_title_zh=rs.contract.title.zh or "",
@@ -680,13 +824,21 @@ class Evaluator:
             timezone=rs.contract.timezone,
             as_of=t,
             obligations=obs,
-            liability=Liability(tuple(self._remedies(obs, t))),
-            accounting=Accounting(tuple(sorted(self._entries, key=lambda e: e.index))),
-            assumptions=tuple(self.c.calendar.assumptions),
+            liability=Liability(tuple(self._remedies(for_remedies, t))),
+            accounting=Accounting(
+                used_count=self._used_count,
+                ignored=tuple(sorted(self._ignored, key=lambda e: e.index)),
+                rejected=tuple(sorted(self._rejected, key=lambda e: e.index)),
+                used_indexes=None
+                if self.settle_after is not None
+                else array("q", sorted(self._used)),
+            ),
+            assumptions=tuple(self.c.calendar.assumptions_for(self._years)),
             notes=tuple(
                 f"{head}: no duty arises ({', '.join(ids)})"
                 for head, ids in self._out_of_term.items()
             ),
+            settled=dict(self._settled),
         )
 
     def open_at(self, now: datetime | str) -> list[Obligation]:
@@ -701,26 +853,29 @@ class Evaluator:
             return datetime.now(self.c.tz)
         return parse_as_of(as_of, self.c.tz)
 
-    def _current_due(self, inst: _Instance, as_of: datetime) -> tuple[datetime | None, list[str]]:
-        """The due instant with clock pauses applied (an open pause counts until as_of)."""
-        if inst.base_due is None or not inst.cn.pause or inst.deadline is None:
-            return inst.base_due, []
+    def _pauses(self, inst: _Instance, as_of: datetime) -> list[tuple[datetime, datetime, str]]:
         pauses: list[tuple[datetime, datetime, str]] = []
         for name in inst.cn.pause:
-            for rec in self._spans.get(name, []):
-                if rec.key != inst.key or rec.start > as_of:
+            for rec in self._spans_by_key.get((name, inst.key), ()):
+                if rec.start > as_of:
                     continue
                 end = rec.end if rec.end is not None and rec.end <= as_of else as_of
                 if end > inst.trigger_at:
                     pauses.append((max(rec.start, inst.trigger_at), end, rec.start_id))
-        if not pauses:
-            return inst.base_due, []
         pauses.sort()
+        return pauses
+
+    def _current_due(self, inst: _Instance, as_of: datetime) -> tuple[datetime | None, str | None]:
+        """The due instant with clock pauses applied (an open pause counts until as_of)."""
         d = inst.deadline
+        if inst.base_due is None or not inst.cn.pause or d is None:
+            return inst.base_due, None
+        pauses = self._pauses(inst, as_of)
+        if not pauses:
+            return inst.base_due, None
         cal = self.c.calendar
         working = d.unit == "working_hours"
-        per = 60 if d.unit == "minutes" else 3600
-        remaining = timedelta(microseconds=int(d.amount * per * 1_000_000))
+        remaining = d.delta
         cursor = inst.trigger_at
         paused = timedelta(0)
         used: list[str] = []
@@ -733,64 +888,70 @@ class Evaluator:
                     break
                 remaining -= gap
                 cursor = start
-            span_len = cal.working_time_between(cursor, end) if working else end - cursor
-            paused += span_len
+            paused += cal.working_time_between(cursor, end) if working else end - cursor
             used.append(sid)
             cursor = end
-        due = cal.add_working_hours(cursor, remaining) if working else cal.add_clock(cursor, remaining)
-        step = f"clock paused {_dur(paused)} ({', '.join(used)}) → due {fmt(due)}"
-        return due, [step]
+        if not used:
+            return inst.base_due, None
+        due = (
+            cal.add_working_hours(cursor, remaining)
+            if working
+            else cal.add_clock(cursor, remaining)
+        )
+        self._years.add(due.year)
+        return due, f"clock paused {_dur(paused)} ({', '.join(used)}) → due {fmt(due)}"
 
-    def _excuse(self, inst: _Instance, due: datetime | None) -> tuple[str, list[str]] | None:
+    def _excuse(self, inst: _Instance, due: datetime | None) -> tuple[str, tuple[str, ...]] | None:
         n = inst.cn.norm
         for ex in n.excuses:
             if ex.cause is not None:
-                kfield = ex.cause.key or n.key
-                if kfield is None or inst.key is None:
+                if inst.key is None:
                     continue
-                for rec in self._causes.get((ex.cause.event, ex.cause.field, inst.key), []):
+                j = self.c.cause_slot(ex.cause.event, ex.cause.field, ex.cause.key or n.key or "")
+                for rec in self._causes.get((j, inst.key), ()):
                     if rec.value in ex.cause.values:
                         reason = (
                             f"cause {rec.value} determined {fmt(rec.at)} ({rec.event_id}); "
                             f"clause {ex.clause}: {ex.reason.get('en')}"
                         )
-                        return reason, [rec.event_id]
+                        return reason, (rec.event_id,)
             elif ex.span is not None and due is not None:
-                for rec in self._spans.get(ex.span, []):
-                    if rec.party is not None and rec.party != inst.party:
+                for span in self._spans.get(ex.span, ()):
+                    if span.party is not None and span.party != inst.party:
                         continue
-                    if rec.start <= due and (rec.end is None or due <= rec.end):
-                        until = fmt(rec.end) if rec.end else "ongoing"
+                    if span.start <= due and (span.end is None or due <= span.end):
+                        until = fmt(span.end) if span.end else "ongoing"
                         reason = (
-                            f"due {fmt(due)} inside {ex.span} {rec.key or ''} of party "
-                            f"{rec.party} ({fmt(rec.start)} – {until}); clause {ex.clause}: "
+                            f"due {fmt(due)} inside {ex.span} {span.key or ''} of party "
+                            f"{span.party} ({fmt(span.start)} – {until}); clause {ex.clause}: "
                             f"{ex.reason.get('en')}"
                         )
-                        return reason, [rec.start_id] + ([rec.end_id] if rec.end_id else [])
-        return None
+                        ids = (span.start_id,) + ((span.end_id,) if span.end_id else ())
+                        return reason, ids
+        return _NO_EXCUSE
 
     def _finish(self, inst: _Instance, as_of: datetime) -> Obligation:
         n = inst.cn.norm
-        due, pause_steps = self._current_due(inst, as_of)
-        steps = list(inst.steps) + pause_steps
-        events = [inst.trigger_id] if inst.trigger_id else []
-        events += inst.response_ids
-        notes = list(inst.notes)
+        due, pause_step = self._current_due(inst, as_of) if inst.cn.pause else (inst.base_due, None)
+        events: tuple[str, ...] = (inst.trigger_id,) if inst.trigger_id else ()
+        if inst.response_ids:
+            events += tuple(inst.response_ids)
+        notes = list(inst.notes) if inst.notes else []
         reason: str | None = None
         at = inst.responded_at
         status: Status
         if n.kind == "obligation":
             if at is not None and (due is None or at <= due):
                 status = "fulfilled"
-                steps.append(f"fulfilled at {fmt(at)}" + (f", due {fmt(due)}" if due else ""))
             else:
-                excuse = self._excuse(inst, due)
+                excuse = self._excuse(inst, due) if n.excuses else None
                 if excuse is not None:
                     status, reason = "excused", excuse[0]
                     events += excuse[1]
                 elif at is not None:
                     status = "violated"
-                    reason = f"fulfilled late at {fmt(at)} ({_dur(at - due)} after due)" if due else None
+                    if due is not None:
+                        reason = f"fulfilled late at {fmt(at)} ({_dur(at - due)} after due)"
                 elif due is not None and as_of > due:
                     status = "violated"
                     reason = f"not fulfilled by {fmt(due, day_end=True)}"
@@ -798,22 +959,20 @@ class Evaluator:
                     status = "pending"
             if inst.parts > 1:
                 notes.append(f"paid in {inst.parts} parts; the clause asks for one payment")
-            if inst.parts and inst.responded_at is None:
+            if inst.parts and inst.responded_at is None and inst.paid is not None:
                 notes.append(f"paid {money(inst.paid)} so far")
         elif n.kind == "prohibition":
             if n.violated_by is None or (at is not None and (due is None or at <= due)):
-                excuse = self._excuse(inst, due)
+                excuse = self._excuse(inst, due) if n.excuses else None
                 if excuse is not None:
                     status, reason = "excused", excuse[0]
                     events += excuse[1]
                 else:
                     status = "violated"
-                    when = at or inst.trigger_at
-                    reason = f"prohibited act at {fmt(when)}"
+                    reason = f"prohibited act at {fmt(at or inst.trigger_at)}"
                 at = None
             elif due is not None and as_of > due:
                 status, at = "fulfilled", None
-                reason = None
             else:
                 status, at = "pending", None
         else:  # permission
@@ -843,10 +1002,62 @@ class Evaluator:
             fulfilled_at=at,
             strength=n.strength,
             reason=reason,
-            events=tuple(dict.fromkeys(events)),
+            events=events,
             notes=tuple(notes),
-            explanation=tuple(steps),
+            explainer=partial(
+                self._explain,
+                inst.cn,
+                inst.trigger_at,
+                inst.trigger_id,
+                inst.tier,
+                inst.cls,
+                inst.base_due,
+                inst.not_before,
+                pause_step,
+                due,
+                at,
+                status,
+            ),
         )
+
+    def _explain(
+        self,
+        cn: CompiledNorm,
+        trigger_at: datetime,
+        trigger_id: str | None,
+        tier: CompiledTier | None,
+        cls: str | None,
+        base_due: datetime | None,
+        not_before: datetime | None,
+        pause_step: str | None,
+        due: datetime | None,
+        at: datetime | None,
+        status: str,
+    ) -> tuple[str, ...]:
+        """The steps behind an instance, in words (built only when asked for)."""
+        n = cn.norm
+        what = f"{n.trigger.event} {trigger_id}" if trigger_id else f"{n.trigger.at}"
+        steps = [f"trigger: {what} at {fmt(trigger_at)}"]
+        deadline = tier.deadline if tier is not None else cn.deadline
+        if tier is not None and cls is not None:
+            steps.append(
+                f"{fmt(trigger_at)} is {_CLASS_WORDS[cls]} → tier {tier.tier.name}: "
+                f"{tier.deadline.spec.describe()}"
+            )
+        if deadline is not None and base_due is not None:
+            steps.append(self._due_text(deadline, trigger_at, base_due))
+        else:
+            steps.append("no deadline: pending until fulfilled")
+        if not_before is not None and cn.not_before is not None:
+            steps.append(
+                f"fulfilment counts from {fmt(not_before)} ({cn.not_before.spec.describe()})"
+            )
+        if pause_step is not None:
+            steps.append(pause_step)
+        if at is not None:
+            verb = {"obligation": "fulfilled", "prohibition": "violated", "permission": "exercised"}
+            steps.append(f"{verb[n.kind]} at {fmt(at)}" + (f", due {fmt(due)}" if due else ""))
+        return tuple(steps)
 
     # ------------------------------------------------------------------ remedies
 
@@ -877,27 +1088,38 @@ class Evaluator:
         if remedy.kind == "liability":
             claims = remedy.claims
             assert claims is not None
+            by_key: dict[str | None, list[Obligation]] = {}
+            for o in relevant:
+                by_key.setdefault(o.key, []).append(o)
             for kk, ev in self._claims:
                 if kk != k or ev.at > as_of:
                     continue
                 key = str(ev.fields.get(claims.key))
                 amount = ev.fields.get(claims.amount_field, Decimal(0))
                 cur = str(ev.fields.get(claims.currency_field, currency))
-                mine = [o for o in relevant if o.key == key]
+                mine = by_key.get(key, [])
                 breach = next((o for o in mine if o.is_breach), None)
                 when = ev.at
                 if cur != currency:
                     ok, why = False, f"currency {cur} is not {currency}"
                 elif breach is not None:
-                    ok, why = True, f"tied to breach of {breach.rule} [{key}] (due {fmt(breach.due or breach.trigger_at)})"
                     when = breach.due or breach.trigger_at
+                    ok, why = True, f"tied to breach of {breach.rule} [{key}] (due {fmt(when)})"
                 elif any(o.status == "excused" for o in mine):
                     ex = next(o for o in mine if o.status == "excused")
                     ok, why = False, f"not compensable: {ex.rule} [{key}] excused — {ex.reason}"
                 else:
-                    ok, why = False, f"not compensable: no violated binding duty of party {remedy.party} for {key}"
+                    ok = False
+                    why = (
+                        "not compensable: no violated binding duty of party "
+                        f"{remedy.party} for {key}"
+                    )
                 period = self._period_index(remedy.period, when)
-                items.setdefault(period, []).append(RemedyItem(breach.rule if breach else None, key, ev.id, Decimal(amount), ok, why))
+                items.setdefault(period, []).append(
+                    RemedyItem(
+                        breach.rule if breach else None, key, ev.id, Decimal(amount), ok, why
+                    )
+                )
         else:
             assert remedy.per_breach is not None
             value, currency = self._amount(remedy.per_breach)
@@ -907,7 +1129,14 @@ class Evaluator:
                 when = o.due or o.trigger_at
                 period = self._period_index(remedy.period, when)
                 items.setdefault(period, []).append(
-                    RemedyItem(o.rule, o.key, o.trigger_event, value, True, f"breach of {o.rule} due {fmt(when)}")
+                    RemedyItem(
+                        o.rule,
+                        o.key,
+                        o.trigger_event,
+                        value,
+                        True,
+                        f"breach of {o.rule} due {fmt(when)}",
+                    )
                 )
         cap = self._amount(remedy.cap.amount)[0] if remedy.cap is not None else None
         out: list[RemedyLine] = []
@@ -1029,6 +1258,8 @@ def evaluate(
     strict: bool = True,
     naive_tz: str | tzinfo | None = None,
     on_progress: Callable[[int], None] | None = None,
+    settle_after: timedelta | None = None,
+    on_settled: Callable[[Obligation], None] | None = None,
 ) -> Report:
     """Evaluate ``ruleset`` against ``events`` at ``as_of`` (default: now).
 
@@ -1037,18 +1268,45 @@ def evaluate(
     :class:`EventError` naming it; with ``strict=False`` invalid events are reported as rejected.
     Events after ``as_of`` are ignored with that reason. Input out of time order is ordered
     stably (by instant, then input position).
+
+    Input already in time order streams through in one pass, holding no events; input out of
+    order is read again (a path or a sequence) or kept (any other iterable) and sorted first.
+    ``settle_after``/``on_settled`` select the streaming mode of :class:`Evaluator`.
     """
-    ev = Evaluator(ruleset, strict=strict, naive_tz=naive_tz)
-    t = ev._as_of(as_of)
-    valid: list[Event] = []
-    raws: Iterable[RawEvent | Event]
+    compiled = ruleset if isinstance(ruleset, CompiledRuleset) else compile_ruleset(ruleset)
+    t = parse_as_of(as_of, compiled.tz) if as_of is not None else datetime.now(compiled.tz)
     if isinstance(events, str | os.PathLike):
-        raws = read_events(events)
+        path = events
+
+        def source() -> Iterable[RawEvent | Event]:
+            return read_events(path)
+
     else:
-        raws = _index(events)
-    for n, raw in enumerate(raws, 1):
-        if on_progress is not None and n % 10_000 == 0:
-            on_progress(n)
+        if isinstance(events, Mapping):
+            raise TypeError("events must be an iterable of mappings or a path, not one mapping")
+        seq: Sequence[Mapping[str, Any] | Event] = (
+            events if isinstance(events, Sequence) else list(events)  # type: ignore[assignment]
+        )
+
+        def source() -> Iterable[RawEvent | Event]:
+            return _index(seq)
+
+    def fresh() -> Evaluator:
+        return Evaluator(
+            compiled,
+            strict=strict,
+            naive_tz=naive_tz,
+            settle_after=settle_after,
+            on_settled=on_settled,
+        )
+
+    ev = fresh()
+    if _stream_in_order(ev, source(), t, strict, on_progress):
+        return ev.report(t)
+    # Out of order: validate everything, order stably, then apply.
+    ev = fresh()
+    valid: list[Event] = []
+    for raw in source():
         if isinstance(raw, Event):
             valid.append(raw)
             continue
@@ -1067,11 +1325,39 @@ def evaluate(
     return ev.report(t)
 
 
+def _stream_in_order(
+    ev: Evaluator,
+    raws: Iterable[RawEvent | Event],
+    t: datetime,
+    strict: bool,
+    on_progress: Callable[[int], None] | None,
+) -> bool:
+    """Apply events as they come; False (and a spoilt evaluator) at the first one out of order."""
+    last: datetime | None = None
+    validate = ev.validator.validate
+    for n, raw in enumerate(raws, 1):
+        if on_progress is not None and n % 10_000 == 0:
+            on_progress(n)
+        if isinstance(raw, Event):
+            e = raw
+        else:
+            try:
+                e = validate(raw)
+            except EventError as exc:
+                if strict:
+                    raise
+                ev.reject(raw, exc)
+                continue
+        if e.at > t:
+            ev.ignore(e, f"after the evaluation time {iso(t)}")
+            continue
+        if last is not None and e.at < last:
+            return False
+        last = e.at
+        ev.apply(e)
+    return True
+
+
 def _index(events: Iterable[Mapping[str, Any] | Event]) -> Iterable[RawEvent | Event]:
-    if isinstance(events, Mapping):
-        raise TypeError("events must be an iterable of mappings or a path, not one mapping")
     for i, item in enumerate(events):
         yield item if isinstance(item, Event) else RawEvent(i, f"event #{i + 1}", item)
-
-
-StatusLiteral = Literal["pending", "fulfilled", "violated", "excused"]

@@ -87,7 +87,9 @@ def read_events(source: Any) -> Iterator[RawEvent]:
         elif suffix == ".csv":
             yield from _read_csv(path)
         else:
-            raise ValueError(f"{path}: unknown event file type {suffix!r} (use .jsonl, .json or .csv)")
+            raise ValueError(
+                f"{path}: unknown event file type {suffix!r} (use .jsonl, .json or .csv)"
+            )
         return
     if isinstance(source, Mapping):
         raise TypeError("events must be an iterable of mappings or a path, not one mapping")
@@ -110,7 +112,9 @@ def _read_jsonl(path: Path) -> Iterator[RawEvent]:
             try:
                 line = fh.readline()
             except UnicodeDecodeError as exc:
-                yield RawEvent(index, f"{path}:{lineno + 1}", _BadLine(f"not UTF-8 text ({exc.reason})"))
+                yield RawEvent(
+                    index, f"{path}:{lineno + 1}", _BadLine(f"not UTF-8 text ({exc.reason})")
+                )
                 return
             if not line:
                 return
@@ -216,7 +220,9 @@ class EventValidator:
         ev_id = data.get("id")
         if ev_id is not None:
             if isinstance(ev_id, bool) or not isinstance(ev_id, str | int):
-                raise EventError(where, f"id must be a string or integer, not {type(ev_id).__name__}")
+                raise EventError(
+                    where, f"id must be a string or integer, not {type(ev_id).__name__}"
+                )
             ev_id = str(ev_id)
             if not ev_id or len(ev_id) > MAX_ID_CHARS:
                 raise EventError(where, f"id must have 1 to {MAX_ID_CHARS} characters")
@@ -227,7 +233,8 @@ class EventValidator:
         if checks is None:
             raise EventError(
                 where,
-                f"unknown event type {etype!r}; the ruleset declares: {', '.join(sorted(self.types))}",
+                f"unknown event type {etype!r}; "
+                f"the ruleset declares: {', '.join(sorted(self.types))}",
                 event_id=ev_id,
             )
         at = self.parse_instant(data.get("at"), where, ev_id)
@@ -236,7 +243,9 @@ class EventValidator:
             value = data.get(check.name)
             if value is None:
                 if check.spec.required:
-                    raise EventError(where, f"{etype}: missing field {check.name!r}", event_id=ev_id)
+                    raise EventError(
+                        where, f"{etype}: missing field {check.name!r}", event_id=ev_id
+                    )
                 continue
             fields[check.name] = self._convert(check, value, where, etype, ev_id)
         declared = {c.name for c in checks}
@@ -286,7 +295,9 @@ class EventValidator:
             t = t.replace(tzinfo=self.naive_tz)
         return t.astimezone(self.tz)
 
-    def _convert(self, check: _FieldCheck, value: Any, where: str, etype: str, ev_id: str | None) -> Any:
+    def _convert(
+        self, check: _FieldCheck, value: Any, where: str, etype: str, ev_id: str | None
+    ) -> Any:
         spec = check.spec
         name = f"{etype}.{check.name}"
 

@@ -9,14 +9,14 @@ format of ``contract-rules check`` is built from one list of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 #: A path inside a YAML document: mapping keys and sequence indexes, outermost first.
 DocPath = tuple[str | int, ...]
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How serious a finding is. ``error`` always fails a check; ``warning`` fails with --strict."""
 
     ERROR = "error"

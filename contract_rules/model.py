@@ -44,7 +44,9 @@ Anchor = Literal["trigger", "term.start", "term.end"]
 DayEnd = Literal["midnight", "close_of_business"]
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=80)]
-ClauseNo = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z.()\-]*$", max_length=40)]
+ClauseNo = Annotated[
+    str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z.()\-]*$", max_length=40)
+]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Scalar = str | bool | int | Decimal | None
 
@@ -149,7 +151,9 @@ class Contract(Model):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Asia/Shanghai)") from exc
+            raise ValueError(
+                f"unknown time zone {v!r} (use an IANA name such as Asia/Shanghai)"
+            ) from exc
         return v
 
 
@@ -162,7 +166,7 @@ def parse_window(text: str) -> tuple[time, time]:
     """``"09:00-18:00"`` → ``(time(9), time(18))``; ``24:00`` as an end means midnight."""
     m = _WINDOW_RE.match(text)
     if not m:
-        raise ValueError(f"bad working-hour window {text!r}; write it as \"09:00-18:00\"")
+        raise ValueError(f'bad working-hour window {text!r}; write it as "09:00-18:00"')
     start = time(int(m.group(1)), int(m.group(2)))
     end_txt = m.group(3)
     end = time.max if end_txt == "24:00" else time(int(end_txt[:2]), int(end_txt[3:]))
@@ -367,7 +371,8 @@ class Deadline(Model):
 
 
 class Tier(Model):
-    """One service level: chosen when the trigger instant's class is in ``at`` and ``when`` holds."""
+    """One service level: chosen when the trigger instant's class is in ``at`` and ``when``
+    holds."""
 
     name: Identifier
     at: list[WorkingTimeClass] | None = Field(
@@ -397,7 +402,9 @@ class CauseExcuse(Model):
     event: Identifier
     field: Identifier
     values: list[str] = Field(min_length=1)
-    key: Identifier | None = Field(None, description="field matching the norm's key; default: same name")
+    key: Identifier | None = Field(
+        None, description="field matching the norm's key; default: same name"
+    )
 
 
 class Excuse(Model):
@@ -529,8 +536,10 @@ class Norm(Model):
                 raise ValueError(f"a {self.kind} takes no {name}")
         if self.kind == "permission" and self.deadline is None and self.tiers is None:
             raise ValueError("a permission needs the deadline at which it opens")
-        if self.kind == "prohibition" and self.violated_by is not None and (
-            self.deadline is None and self.tiers is None
+        if (
+            self.kind == "prohibition"
+            and self.violated_by is not None
+            and (self.deadline is None and self.tiers is None)
         ):
             raise ValueError("a prohibition with violated_by needs a deadline (its window)")
         return self

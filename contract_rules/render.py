@@ -136,11 +136,15 @@ def _width(s: str) -> int:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_last: int = 70) -> str:
-    rows = [[*r[:-1], (r[-1][: max_last - 1] + "…") if len(r[-1]) > max_last else r[-1]] for r in rows]
+    rows = [
+        [*r[:-1], (r[-1][: max_last - 1] + "…") if len(r[-1]) > max_last else r[-1]] for r in rows
+    ]
     widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+        return "  ".join(
+            c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True)
+        ).rstrip()
 
     out = [line(headers), line(["-" * w for w in widths])]
     out.extend(line(r) for r in rows)
@@ -201,7 +205,9 @@ def _liability_rows(report: Report) -> list[list[str]]:
 
 def _liability_headers(lang: str) -> list[str]:
     lb = labels(lang)
-    return [lb[k] for k in ("remedy", "clause", "period", "claimed", "compensable", "cap", "payable")]
+    return [
+        lb[k] for k in ("remedy", "clause", "period", "claimed", "compensable", "cap", "payable")
+    ]
 
 
 def _liability_table(report: Report, lang: str) -> str:
@@ -241,7 +247,9 @@ def render_markdown(report: Report, lang: str = "en") -> str:
         "",
         f"## {lb['liability']}",
         "",
-        _md_table(_liability_headers(lang), _liability_rows(report)) if len(report.liability) else lb["none"],
+        _md_table(_liability_headers(lang), _liability_rows(report))
+        if len(report.liability)
+        else lb["none"],
         "",
         f"## {lb['ledger']}",
         "",
@@ -300,7 +308,8 @@ def render_html(report: Report, lang: str = "en") -> str:
     )
     c = report.accounting.counts()
     rejected = "".join(
-        f"<li>{html.escape(e.where)}: {html.escape(e.reason)}</li>" for e in report.accounting.rejected
+        f"<li>{html.escape(e.where)}: {html.escape(e.reason)}</li>"
+        for e in report.accounting.rejected
     )
     summary = ", ".join(f"{html.escape(lb[s])} <b>{n}</b>" for s, n in counts.items())
     return (

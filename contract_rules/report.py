@@ -7,8 +7,9 @@ process; ``to_pandas()`` imports pandas only when called.
 from __future__ import annotations
 
 import json
+from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -35,13 +36,13 @@ def money(d: Decimal) -> str:
     return f"{d.quantize(Decimal('0.01')):f}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Obligation:
     """One instance of a norm: when it arose, when it falls due, and what became of it.
 
     ``rule`` is the norm id, ``key`` the correlating value (incident, ref) or None. ``events``
-    lists the ids of the events that decided the status, in time order. ``explanation`` holds the
-    steps that computed ``due`` and the status, for :meth:`Report.explain`.
+    lists the ids of the events that decided the status, in time order. ``explanation`` gives the
+    steps that computed ``due`` and the status (built on demand), for :meth:`Report.explain`.
     """
 
     rule: str
@@ -62,7 +63,14 @@ class Obligation:
     reason: str | None = None
     events: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    explanation: tuple[str, ...] = ()
+    explainer: Callable[[], tuple[str, ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    @property
+    def explanation(self) -> tuple[str, ...]:
+        """The steps that computed ``due`` and the status, in words."""
+        return self.explainer() if self.explainer is not None else ()
 
     @property
     def is_breach(self) -> bool:
@@ -71,7 +79,9 @@ class Obligation:
 
     def title(self, lang: str = "en") -> str:
         """The norm's title in ``lang``."""
-        return (self.title_en or self.title_zh) if lang == "en" else (self.title_zh or self.title_en)
+        if lang == "en":
+            return self.title_en or self.title_zh
+        return self.title_zh or self.title_en
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping with stable keys."""
@@ -218,42 +228,42 @@ class EventEntry:
 
 @dataclass(frozen=True)
 class Accounting:
-    """Every input event, once: used + ignored + rejected = input."""
+    """Every input event, once: used + ignored + rejected = input.
 
-    entries: tuple[EventEntry, ...] = ()
+    Ignored and rejected events are kept with their reasons. Used events are kept as their
+    input positions only (``used_indexes``), so that a million events cost megabytes, not
+    hundreds; a streaming evaluation keeps just their number (``used_indexes`` is None).
+    """
 
-    def _of(self, d: Disposition) -> tuple[EventEntry, ...]:
-        return tuple(e for e in self.entries if e.disposition == d)
-
-    @property
-    def used(self) -> tuple[EventEntry, ...]:
-        """Events that created, fulfilled, excused or otherwise decided an instance."""
-        return self._of("used")
-
-    @property
-    def ignored(self) -> tuple[EventEntry, ...]:
-        """Valid events that decided nothing, each with the reason."""
-        return self._of("ignored")
-
-    @property
-    def rejected(self) -> tuple[EventEntry, ...]:
-        """Invalid events (collecting mode), each with the reason."""
-        return self._of("rejected")
+    used_count: int = 0
+    ignored: tuple[EventEntry, ...] = ()
+    rejected: tuple[EventEntry, ...] = ()
+    used_indexes: array[int] | None = field(default=None, compare=False)
 
     @property
     def total(self) -> int:
         """The number of input events."""
-        return len(self.entries)
+        return self.used_count + len(self.ignored) + len(self.rejected)
 
     def counts(self) -> dict[str, int]:
         """``{"input": n, "used": u, "ignored": i, "rejected": r}``."""
-        c = Counter(e.disposition for e in self.entries)
         return {
-            "input": len(self.entries),
-            "used": c["used"],
-            "ignored": c["ignored"],
-            "rejected": c["rejected"],
+            "input": self.total,
+            "used": self.used_count,
+            "ignored": len(self.ignored),
+            "rejected": len(self.rejected),
         }
+
+    def disposition(self, index: int) -> str:
+        """What became of the input event at position ``index`` (0-based)."""
+        for e in (*self.ignored, *self.rejected):
+            if e.index == index:
+                return e.disposition
+        if self.used_indexes is not None and index in self.used_indexes:
+            return "used"
+        if self.used_indexes is None and 0 <= index < self.total:
+            return "used"
+        raise IndexError(f"no input event at position {index}")
 
 
 @dataclass(frozen=True)
@@ -271,6 +281,8 @@ class Report:
     accounting: Accounting
     assumptions: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: streaming mode: instances per status already handed to ``on_settled`` and not listed
+    settled: dict[str, int] = field(default_factory=dict)
     _by_rule_key: dict[tuple[str, str | None], list[Obligation]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -283,7 +295,7 @@ class Report:
     def counts(self) -> dict[str, int]:
         """Instances per status (every status present, zero included)."""
         c = Counter(o.status for o in self.obligations)
-        return {s: c[s] for s in STATUSES}
+        return {s: c[s] + self.settled.get(s, 0) for s in STATUSES}
 
     def find(self, rule: str, key: str | None = None, nth: int = 1) -> Obligation:
         """The ``nth`` instance of ``rule`` with ``key`` (KeyError when there is none)."""

@@ -106,7 +106,12 @@ def run_scenario(
         payable = line.payable if line else Decimal("0.00")
         if payable != er.payable:
             result.mismatches.append(
-                Mismatch(loc, f"{er.remedy} period {er.period} payable", money(er.payable), money(payable))
+                Mismatch(
+                    loc,
+                    f"{er.remedy} period {er.period} payable",
+                    money(er.payable),
+                    money(payable),
+                )
             )
         if er.compensable is not None:
             comp = line.compensable if line else Decimal("0.00")
@@ -124,7 +129,9 @@ def run_scenario(
         for status, n in sc.expect_counts.items():
             if counts.get(status, 0) != n:
                 result.mismatches.append(
-                    Mismatch(result.location, f"count of {status}", str(n), str(counts.get(status, 0)))
+                    Mismatch(
+                        result.location, f"count of {status}", str(n), str(counts.get(status, 0))
+                    )
                 )
     return result
 

@@ -94,7 +94,10 @@ def test_fulfilment_exactly_at_due_and_one_microsecond_later(compiled: Any) -> N
     ).find("onsite.response", "I")
     late = evaluate(
         compiled,
-        [req("I", "2025-03-03 10:00:00"), ev("response", "2025-03-03 12:00:00.000001", incident="I")],
+        [
+            req("I", "2025-03-03 10:00:00"),
+            ev("response", "2025-03-03 12:00:00.000001", incident="I"),
+        ],
         as_of=at("2025-03-05 00:00:00"),
     ).find("onsite.response", "I")
     assert ok.status == "fulfilled"
@@ -104,8 +107,14 @@ def test_fulfilment_exactly_at_due_and_one_microsecond_later(compiled: Any) -> N
 
 def test_pending_until_due_passes(compiled: Any) -> None:
     events = [req("I", "2025-03-03 10:00:00")]
-    assert evaluate(compiled, events, at("2025-03-03 12:00:00")).find("onsite.response", "I").status == "pending"
-    assert evaluate(compiled, events, at("2025-03-03 12:00:01")).find("onsite.response", "I").status == "violated"
+    assert (
+        evaluate(compiled, events, at("2025-03-03 12:00:00")).find("onsite.response", "I").status
+        == "pending"
+    )
+    assert (
+        evaluate(compiled, events, at("2025-03-03 12:00:01")).find("onsite.response", "I").status
+        == "violated"
+    )
 
 
 # ------------------------------------------------------------------------ 3.2 exclusions, 8.2, 9.1
@@ -124,7 +133,9 @@ def test_pending_until_due_passes(compiled: Any) -> None:
         ("other", "violated"),
     ],
 )
-def test_cause_determined_later_excuses_retroactively(compiled: Any, cause: str, status: str) -> None:
+def test_cause_determined_later_excuses_retroactively(
+    compiled: Any, cause: str, status: str
+) -> None:
     events = [
         req("I", "2025-03-03 10:00:00"),
         ev("cause_determined", "2025-03-10 10:00:00", incident="I", cause=cause),
@@ -199,7 +210,10 @@ def test_payment_due_five_working_days_after_the_year(compiled: Any) -> None:
     pay = rep.find("payment.annual_fee")
     assert pay.due == dt("2025-11-25 00:00:00")  # 2025-11-24 24:00
     assert pay.status == "pending"
-    assert evaluate(compiled, [], at("2025-11-25 00:00:01")).find("payment.annual_fee").status == "violated"
+    assert (
+        evaluate(compiled, [], at("2025-11-25 00:00:01")).find("payment.annual_fee").status
+        == "violated"
+    )
 
 
 def test_payment_in_parts_adds_up_and_is_noted(compiled: Any) -> None:
@@ -222,13 +236,29 @@ def test_short_payment_is_violated(compiled: Any) -> None:
 
 def test_payment_amounts_are_decimal_and_floats_are_rejected(compiled: Any) -> None:
     with pytest.raises(EventError, match="float"):
-        evaluate(compiled, [ev("payment", "2025-11-21 10:00:00", amount=53600.0, currency="CNY")], at("2025-12-31 00:00:00"))
+        evaluate(
+            compiled,
+            [ev("payment", "2025-11-21 10:00:00", amount=53600.0, currency="CNY")],
+            at("2025-12-31 00:00:00"),
+        )
     with pytest.raises(EventError, match="decimal places"):
-        evaluate(compiled, [ev("payment", "2025-11-21 10:00:00", amount="1.001", currency="CNY")], at("2025-12-31 00:00:00"))
+        evaluate(
+            compiled,
+            [ev("payment", "2025-11-21 10:00:00", amount="1.001", currency="CNY")],
+            at("2025-12-31 00:00:00"),
+        )
     with pytest.raises(EventError, match="negative"):
-        evaluate(compiled, [ev("payment", "2025-11-21 10:00:00", amount="-5", currency="CNY")], at("2025-12-31 00:00:00"))
+        evaluate(
+            compiled,
+            [ev("payment", "2025-11-21 10:00:00", amount="-5", currency="CNY")],
+            at("2025-12-31 00:00:00"),
+        )
     with pytest.raises(EventError, match="not one of"):
-        evaluate(compiled, [ev("payment", "2025-11-21 10:00:00", amount="5", currency="USD")], at("2025-12-31 00:00:00"))
+        evaluate(
+            compiled,
+            [ev("payment", "2025-11-21 10:00:00", amount="5", currency="USD")],
+            at("2025-12-31 00:00:00"),
+        )
 
 
 # ------------------------------------------------------------------------ 1 term and renewal
@@ -247,7 +277,11 @@ def test_renewal_window(compiled: Any) -> None:
 
 
 def test_request_outside_the_term_is_reported_not_dropped(compiled: Any) -> None:
-    rep = evaluate(compiled, [req("LATE", "2025-11-18 10:00:00"), req("EARLY", "2024-11-17 10:00:00")], at("2025-12-31 00:00:00"))
+    rep = evaluate(
+        compiled,
+        [req("LATE", "2025-11-18 10:00:00"), req("EARLY", "2024-11-17 10:00:00")],
+        at("2025-12-31 00:00:00"),
+    )
     assert rep.select(rule="onsite.response") == []
     assert rep.accounting.counts() == {"input": 2, "used": 0, "ignored": 2, "rejected": 0}
     assert all("out of term" in e.reason for e in rep.accounting.ignored)
@@ -279,7 +313,9 @@ def test_unauthorized_data_change_is_a_violated_prohibition(compiled: Any) -> No
     ]
     rep = evaluate(compiled, events, at("2025-05-01 00:00:00"))
     found = rep.select(rule="data.no_unauthorized_change")
-    assert [(o.status, o.trigger_at, o.due) for o in found] == [("violated", dt("2025-04-01 10:00:00"), None)]
+    assert [(o.status, o.trigger_at, o.due) for o in found] == [
+        ("violated", dt("2025-04-01 10:00:00"), None)
+    ]
     assert rep.accounting.counts()["ignored"] == 2
 
 
@@ -309,7 +345,9 @@ def test_premature_and_timely_arbitration(compiled: Any) -> None:
 # ------------------------------------------------------------------------ 8.2 liability
 
 
-def test_liability_is_capped_per_service_year_and_excused_losses_do_not_count(compiled: Any) -> None:
+def test_liability_is_capped_per_service_year_and_excused_losses_do_not_count(
+    compiled: Any,
+) -> None:
     events = [
         req("A1", "2025-03-03 10:00:00"),
         req("A2", "2025-03-04 10:00:00"),
@@ -347,13 +385,32 @@ def test_best_effort_miss_carries_no_liability(compiled: Any) -> None:
 
 def test_strict_mode_names_the_bad_event(compiled: Any) -> None:
     with pytest.raises(EventError, match=r"event #2: naive timestamp"):
-        evaluate(compiled, [req("I", "2025-03-03 10:00:00"), {"type": "response", "at": "2025-03-03T11:00:00", "incident": "I"}], at("2025-12-31 00:00:00"))
+        evaluate(
+            compiled,
+            [
+                req("I", "2025-03-03 10:00:00"),
+                {"type": "response", "at": "2025-03-03T11:00:00", "incident": "I"},
+            ],
+            at("2025-12-31 00:00:00"),
+        )
     with pytest.raises(EventError, match=r"event #1: unknown event type 'reponse'"):
-        evaluate(compiled, [{"type": "reponse", "at": at("2025-03-03 11:00:00"), "incident": "I"}], at("2025-12-31 00:00:00"))
+        evaluate(
+            compiled,
+            [{"type": "reponse", "at": at("2025-03-03 11:00:00"), "incident": "I"}],
+            at("2025-12-31 00:00:00"),
+        )
     with pytest.raises(EventError, match=r"duplicate event id 'X'"):
-        evaluate(compiled, [req("I", "2025-03-03 10:00:00", id="X"), req("J", "2025-03-03 10:00:00", id="X")], at("2025-12-31 00:00:00"))
+        evaluate(
+            compiled,
+            [req("I", "2025-03-03 10:00:00", id="X"), req("J", "2025-03-03 10:00:00", id="X")],
+            at("2025-12-31 00:00:00"),
+        )
     with pytest.raises(EventError, match=r"missing field 'incident'"):
-        evaluate(compiled, [{"type": "response", "at": at("2025-03-03 11:00:00")}], at("2025-12-31 00:00:00"))
+        evaluate(
+            compiled,
+            [{"type": "response", "at": at("2025-03-03 11:00:00")}],
+            at("2025-12-31 00:00:00"),
+        )
 
 
 def test_collecting_mode_accounts_for_every_event(compiled: Any) -> None:
@@ -367,8 +424,10 @@ def test_collecting_mode_accounts_for_every_event(compiled: Any) -> None:
     rep = evaluate(compiled, events, at("2025-12-31 00:00:00"), strict=False)
     c = rep.accounting.counts()
     assert c == {"input": 5, "used": 1, "ignored": 2, "rejected": 2}
-    assert [e.index for e in rep.accounting.entries] == [0, 1, 2, 3, 4]
-    assert "after the evaluation time" in rep.accounting.entries[4].reason
+    assert [e.index for e in rep.accounting.rejected] == [1, 2]
+    assert [e.index for e in rep.accounting.ignored] == [3, 4]
+    assert list(rep.accounting.used_indexes or []) == [0]
+    assert "after the evaluation time" in rep.accounting.ignored[1].reason
 
 
 def test_events_from_files(tmp_path: Path, compiled: Any) -> None:
@@ -402,9 +461,15 @@ def test_as_of_must_be_aware(compiled: Any) -> None:
 
 
 def test_explain_shows_how_the_deadline_was_computed(compiled: Any) -> None:
-    events = [req("INC-7", "2025-03-03 10:00:00", id="E1"), ev("response", "2025-03-03 11:00:00", incident="INC-7", id="E2")]
+    events = [
+        req("INC-7", "2025-03-03 10:00:00", id="E1"),
+        ev("response", "2025-03-03 11:00:00", incident="INC-7", id="E2"),
+    ]
     text = evaluate(compiled, events, at("2025-12-31 00:00:00")).explain("onsite.response", "INC-7")
-    assert "2025-03-03 10:00 is inside working hours of a working day → tier working_hours: 2 hours" in text
+    assert (
+        "2025-03-03 10:00 is inside working hours of a working day → tier working_hours: 2 hours"
+        in text
+    )
     assert "2025-03-03 12:00" in text
     assert "deciding events: E1, E2" in text
 
@@ -414,7 +479,10 @@ def test_incremental_evaluator_answers_what_is_open(compiled: Any) -> None:
     e.feed(req("A", "2025-03-03 10:00:00"))
     e.feed(req("B", "2025-03-03 19:00:00"))
     open_now = e.open_at(at("2025-03-03 19:30:00"))
-    assert [(o.rule, o.key) for o in open_now][:2] == [("onsite.response", "B"), ("onsite.arrival", "B")] or (
+    assert [(o.rule, o.key) for o in open_now][:2] == [
+        ("onsite.response", "B"),
+        ("onsite.arrival", "B"),
+    ] or (
         open_now[0].due is not None and open_now[0].due <= open_now[-1].due  # type: ignore[operator]
     )
     assert ("onsite.response", "A") not in {(o.rule, o.key) for o in open_now}  # 12:00 passed
