@@ -123,7 +123,7 @@ def _pydantic_findings(exc: ValidationError, doc: LoadedDocument) -> list[Findin
     deeper = {path[:k] for _, path in errors for k in range(len(path))}
     branches: dict[DocPath, list[Any]] = {}
     for err, path in errors:
-        if _is_branch(err["loc"]) and err["type"] != "extra_forbidden":
+        if err["type"] != "extra_forbidden" and _is_branch(err["loc"], doc.data):
             if path in deeper and isinstance(err.get("input"), dict | list):
                 continue  # the mapping form's own errors, further down, say what is wrong
             branches.setdefault(path, []).append(err)
@@ -168,11 +168,6 @@ def _form_words(err: Any) -> str:
     return _TYPE_WORDS.get(err["type"]) or msg
 
 
-def _is_branch(loc: Sequence[int | str]) -> bool:
-    """Whether a pydantic error location passes through a union member's tag."""
-    return any(isinstance(part, str) and _is_tag(part) for part in loc)
-
-
 def _finding_for(err: Any, path: DocPath, doc: LoadedDocument) -> Finding:
     kind = err["type"]
     msg = str(err["msg"])
@@ -203,7 +198,18 @@ def _clean(msg: str, value: Any) -> str:
 
 def _doc_path(loc: Sequence[int | str], data: Any) -> DocPath:
     """Map a pydantic error location onto document keys (dropping union and validator tags)."""
+    return _walk(loc, data)[0]
+
+
+def _is_branch(loc: Sequence[int | str], data: Any) -> bool:
+    """Whether a pydantic error location passes through a union member's or validator's tag."""
+    return _walk(loc, data)[1]
+
+
+def _walk(loc: Sequence[int | str], data: Any) -> tuple[DocPath, bool]:
+    """The document path of ``loc``, and whether a tag (not a key of the data) was skipped."""
     out: list[str | int] = []
+    tagged = False
     node = data
     for part in loc:
         if isinstance(node, dict):
@@ -215,11 +221,15 @@ def _doc_path(loc: Sequence[int | str], data: Any) -> DocPath:
             if isinstance(key, str) and not _is_tag(key):
                 out.append(key)  # a missing or extra key: the path ends here
                 node = None
+            else:
+                tagged = True
             continue
         if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             out.append(part)
             node = node[part]
-    return tuple(out)
+        elif isinstance(part, str) and _is_tag(part):
+            tagged = True
+    return tuple(out), tagged
 
 
 #: The names pydantic gives union members and validators in error locations.
