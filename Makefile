@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 RULES  := $(shell find rules examples -name '*.yaml' -not -name '*.mapping.yaml' 2>/dev/null | sort)
 
-.PHONY: demo test lint typecheck check-rules pytest install install-dev bench clean
+.PHONY: demo test lint typecheck check-rules pytest install install-dev bench bench-durable-env clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,13 @@ pytest: install-dev
 test: lint typecheck check-rules pytest
 
 bench: install-dev
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.bench_calendar
+	$(BIN)/python -m benchmarks.bench_engine
+
+# durable_rules is compared in its own environment, never installed into the package's.
+bench-durable-env:
+	$(PYTHON) -m venv benchmarks/.venv-durable
+	benchmarks/.venv-durable/bin/python -m pip install --quiet durable_rules==2.0.28
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,217 @@
+"""Engine throughput and memory: N events through the Tacheng ruleset, as ratios to a floor.
+
+Run from the repository root::
+
+    .venv/bin/python -m benchmarks.bench_engine            # 1,000,000 events (200k incidents)
+    .venv/bin/python -m benchmarks.bench_engine --events 100000
+
+Each measurement runs in its own child process, so that its peak RSS is its own. In every child
+the floor runs first, in the same process and on the same file: a bare loop that reads each line,
+parses the JSON and the timestamp and does one dict lookup. The engine's time is reported as a
+ratio to that floor. Modes:
+
+- ``batch``: ``evaluate(path)`` with the full report (every instance kept);
+- ``stream``: ``evaluate(path, settle_after=7 days)``: settled instances are handed to a callback
+  and forgotten, so memory follows the open instances, not the events seen;
+- ``durable``: durable_rules doing only the request → response correlation, in its own virtual
+  environment (``make bench-durable-env`` creates ``benchmarks/.venv-durable``); it keeps every
+  message, and was measured here to stop near 50k stored messages, so it runs on the first
+  ``--durable-events`` events and its rate is compared with the engine's.
+
+Nothing here is a test: numbers go to stdout and, with ``--write``, to
+``docs/benchmarks-engine.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / ".out"
+RULES = ROOT / "rules" / "tacheng_2024.yaml"
+TZ = ZoneInfo("Asia/Shanghai")
+FOLLOW_UPS = ("response", "onsite_arrival", "fixed", "service_confirmed")
+
+
+def generate(path: Path, incidents: int, seed: int = 20241118) -> int:
+    """Write ``incidents`` × 5 events in time order to ``path``; return the number of events."""
+    rnd = random.Random(seed)
+    t0 = datetime(2024, 11, 18, tzinfo=TZ)
+    span = 364 * 86400
+    events: list[tuple[datetime, str, str]] = []
+    for i in range(incidents):
+        start = t0 + timedelta(seconds=rnd.randrange(span))
+        inc = f"INC-{i:07d}"
+        events.append((start, "onsite_request", inc))
+        for k, kind in enumerate(FOLLOW_UPS):
+            delay = rnd.randrange(60, 3600 * (3 + 6 * k)) * (k + 1)
+            events.append((start + timedelta(seconds=delay), kind, inc))
+    events.sort()
+    with path.open("w", encoding="utf-8") as fh:
+        for n, (at, kind, inc) in enumerate(events):
+            fh.write(
+                json.dumps({"id": f"E{n:08d}", "type": kind, "at": at.isoformat(), "incident": inc})
+                + "\n"
+            )
+    return len(events)
+
+
+def floor(path: Path) -> tuple[float, int]:
+    """The floor: read, parse JSON and timestamp, one dict lookup per event."""
+    known = {k: i for i, k in enumerate(("onsite_request", *FOLLOW_UPS))}
+    t = time.perf_counter()
+    n = 0
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            e = json.loads(line)
+            datetime.fromisoformat(e["at"])
+            known.get(e["type"])
+            n += 1
+    return time.perf_counter() - t, n
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size in MB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(mode: str, path: Path) -> dict[str, object]:
+    """Run the floor, then one engine mode, in this process; return the measurements."""
+    import contract_rules as cr
+    from contract_rules.engine import compile_ruleset, evaluate
+
+    f_time, n = floor(path)
+    compiled = compile_ruleset(cr.load_ruleset(RULES))
+    settled = [0]
+
+    def on_settled(_: object) -> None:
+        settled[0] += 1
+
+    t = time.perf_counter()
+    if mode == "batch":
+        rep = evaluate(compiled, path, "2026-06-01T00:00:00+08:00")
+    else:
+        rep = evaluate(
+            compiled,
+            path,
+            "2026-06-01T00:00:00+08:00",
+            settle_after=timedelta(days=7),
+            on_settled=on_settled,
+        )
+    e_time = time.perf_counter() - t
+    return {
+        "mode": mode,
+        "events": n,
+        "floor_s": f_time,
+        "engine_s": e_time,
+        "events_per_s": n / e_time,
+        "floor_per_s": n / f_time,
+        "ratio_to_floor": e_time / f_time,
+        "peak_rss_mb": peak_rss_mb(),
+        "instances": sum(rep.counts().values()),
+        "kept_in_report": len(rep.obligations),
+        "settled": settled[0],
+        "accounting": rep.accounting.counts(),
+    }
+
+
+def durable(path: Path, limit: int) -> dict[str, object] | None:
+    """Run durable_rules' correlation in its own environment, if it is installed."""
+    py = ROOT / "benchmarks" / ".venv-durable" / "bin" / "python"
+    if not py.exists():
+        return None
+    script = ROOT / "benchmarks" / "durable_correlate.py"
+    out = subprocess.run(
+        [str(py), str(script), str(path), str(limit)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+    )
+    if out.returncode != 0:
+        return {"error": (out.stderr or out.stdout).strip()[-500:]}
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print a table; with --write, record it in docs/."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--durable-events", type=int, default=40_000)
+    ap.add_argument("--child", choices=("batch", "stream"))
+    ap.add_argument("--file", type=Path)
+    ap.add_argument("--write", action="store_true", help="write docs/benchmarks-engine.md")
+    args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.file)))
+        return 0
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"tacheng_{args.events}.jsonl"
+    if not path.exists():
+        generate(path, args.events // 5)
+    results = []
+    for mode in ("batch", "stream"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_engine", "--child", mode, "--file", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    small = OUT / f"tacheng_{args.durable_events}.jsonl"
+    if not small.exists():
+        generate(small, args.durable_events // 5)
+    dur = durable(small, args.durable_events)
+    lines = [
+        f"engine benchmark: {args.events:,} events ({args.events // 5:,} incidents), "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores",
+        "",
+        "| mode | events/s | floor events/s | engine ÷ floor (time) | peak RSS MB | instances |"
+        " kept in report |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['mode']} | {r['events_per_s']:,.0f} | {r['floor_per_s']:,.0f} | "
+            f"{r['ratio_to_floor']:.1f}× | {r['peak_rss_mb']:,.0f} | {r['instances']:,} | "
+            f"{r['kept_in_report']:,} |"
+        )
+    if dur is None:
+        lines += ["", "durable_rules: not installed (make bench-durable-env); not compared."]
+    elif "error" in dur:
+        lines += ["", f"durable_rules failed: {dur['error']}"]
+    else:
+        rate = float(str(dur["events_per_s"]))
+        lines += [
+            "",
+            f"durable_rules (request → response correlation only, first "
+            f"{dur['events']:,} events, {dur['matched']:,} matches): {rate:,.0f} events/s, "
+            f"peak RSS {float(str(dur['peak_rss_mb'])):,.0f} MB",
+        ]
+        for r in results:
+            lines.append(
+                f"- {r['mode']}: {float(str(r['events_per_s'])) / rate:.1f}× durable_rules' rate"
+            )
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        (ROOT / "docs" / "benchmarks-engine.md").write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
