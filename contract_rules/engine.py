@@ -839,6 +839,7 @@ class Evaluator:
                 for head, ids in self._out_of_term.items()
             ),
             settled=dict(self._settled),
+            ruleset=rs,
         )
 
     def open_at(self, now: datetime | str) -> list[Obligation]:

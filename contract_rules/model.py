@@ -700,6 +700,12 @@ class Ruleset(Model):
         """Where this ruleset was loaded from (a loader document), or None."""
         return self._source
 
+    def _repr_html_(self) -> str:
+        """Jupyter's rich view: ``notebook.ruleset_html`` in the contract's language."""
+        from .notebook import ruleset_html
+
+        return ruleset_html(self, self.contract.language)
+
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of rule files, as committed in ``schema/ruleset.schema.json``."""

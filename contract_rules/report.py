@@ -9,16 +9,21 @@ from __future__ import annotations
 import json
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from .model import Status, Strength
+from .model import Ruleset, Status, Strength
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .calendar import BusinessCalendar
+    from .notebook import AttainmentBy
 
 Disposition = Literal["used", "ignored", "rejected"]
 STATUSES: tuple[Status, ...] = ("pending", "fulfilled", "violated", "excused")
@@ -63,9 +68,7 @@ class Obligation:
     reason: str | None = None
     events: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    explainer: Callable[[], tuple[str, ...]] | None = field(
-        default=None, compare=False, repr=False
-    )
+    explainer: Callable[[], tuple[str, ...]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def explanation(self) -> tuple[str, ...]:
@@ -286,6 +289,9 @@ class Report:
     _by_rule_key: dict[tuple[str, str | None], list[Obligation]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    #: the ruleset evaluated (for the calendar of :meth:`plot_timeline` and the norm order of
+    #: :meth:`attainment`); not part of the report's value, JSON or equality
+    ruleset: Ruleset | None = field(default=None, repr=False, compare=False)
 
     @property
     def breaches(self) -> tuple[Obligation, ...]:
@@ -366,6 +372,54 @@ class Report:
         from .frames import obligations_frame
 
         return obligations_frame(self)
+
+    def breaches_frame(self) -> pd.DataFrame:
+        """The violated binding instances, as :meth:`to_pandas` rows (``frames.breaches_frame``)."""
+        from .frames import breaches_frame
+
+        return breaches_frame(self)
+
+    def liability_frame(self) -> pd.DataFrame:
+        """One row per remedy and period, money as exact Decimals (``frames.liability_frame``)."""
+        from .frames import liability_frame
+
+        return liability_frame(self)
+
+    def accounting_frame(self) -> pd.DataFrame:
+        """What became of the input events (``frames.accounting_frame``)."""
+        from .frames import accounting_frame
+
+        return accounting_frame(self)
+
+    def attainment(self, by: AttainmentBy = "rule") -> pd.DataFrame:
+        """The share of binding instances met per month, tier or rule (``notebook.attainment``)."""
+        from .notebook import attainment
+
+        return attainment(self, by)
+
+    def plot_timeline(
+        self,
+        calendar: BusinessCalendar | Ruleset | None = None,
+        *,
+        rules: str | Iterable[str] | None = None,
+        start: datetime | date | str | None = None,
+        end: datetime | date | str | None = None,
+        lang: str = "en",
+        ax: Axes | None = None,
+    ) -> Figure:
+        """Instances on a time axis, non-working days shaded (``notebook.plot_timeline``).
+
+        ``calendar`` None uses the calendar of :attr:`ruleset`.
+        """
+        from .notebook import plot_timeline
+
+        return plot_timeline(self, calendar, rules=rules, start=start, end=end, lang=lang, ax=ax)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich view: ``render.render_html`` in the contract's language."""
+        from .render import render_html
+
+        return render_html(self, self.language)
 
 
 def order_key(o: Obligation, norm_order: dict[str, int]) -> tuple[Any, ...]:

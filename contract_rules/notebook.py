@@ -1,0 +1,834 @@
+"""Notebook views of rulesets and reports: attainment, a timeline figure, a ruleset summary.
+
+pandas and matplotlib are optional extras (``pip install 'contract-rules[notebook]'``): this module
+imports neither at import time, only inside the function that needs it, so ``import
+contract_rules`` and :func:`contract_rules.evaluate` never load them.
+
+- :func:`attainment` — per month, tier or rule: how many binding instances were met, violated,
+  excused or pending, and the share met (a pandas DataFrame). :func:`attainment_rows` gives the
+  same numbers without pandas.
+- :func:`plot_timeline` — instances along a time axis, one row each, with request, due and
+  fulfilment marks, coloured by status, the calendar's non-working days shaded (a matplotlib
+  Figure).
+- :func:`ruleset_html` — a readable HTML summary of a ruleset (parties, term, calendar, norms
+  with clause numbers, remedies), used by ``Ruleset._repr_html_``.
+
+Every view has Chinese and English labels (``lang="zh"`` or ``"en"``).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import sys
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
+
+from .errors import CalendarCoverageError
+from .model import Cap, Condition, FieldTest, Norm, Ruleset
+from .render import labels as report_labels
+from .report import STATUSES, Obligation, Report, money
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .calendar import BusinessCalendar
+
+AttainmentBy = Literal["month", "tier", "rule"]
+
+#: The columns of :func:`attainment`, in order.
+ATTAINMENT_COLUMNS = ("group", "binding", "met", "violated", "excused", "pending", "share_met")
+
+#: The group of instances that have no tier (a plain deadline, or none), in ``by="tier"``.
+NO_TIER = "(none)"
+
+#: Colours of the statuses in figures (bars and request marks).
+STATUS_COLOURS: dict[str, str] = {
+    "pending": "#4c78a8",
+    "fulfilled": "#54a24b",
+    "violated": "#e45756",
+    "excused": "#9d9d9d",
+}
+NON_WORKING_COLOUR = "#e6e6e6"
+
+#: ``gid`` of the artists :func:`plot_timeline` draws, so that code (and tests) can find them.
+GID_REQUEST = "request"
+GID_DUE = "due"
+GID_FULFILMENT = "fulfilment"
+GID_NON_WORKING = "non-working-day"
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "ruleset": "Ruleset",
+        "contract": "contract",
+        "parties": "Parties",
+        "role": "role",
+        "name": "name",
+        "term": "term",
+        "timezone": "time zone",
+        "law": "governing law",
+        "fees": "Fees",
+        "amount": "amount",
+        "per": "per",
+        "calendar": "Calendar",
+        "layers": "layers",
+        "working_hours": "working hours",
+        "days_off": "extra days off",
+        "working_days": "extra working days",
+        "fallback": "fallback where a layer has no data",
+        "norms": "Norms",
+        "id": "id",
+        "kind": "kind",
+        "obligation": "obligation",
+        "prohibition": "prohibition",
+        "permission": "permission",
+        "trigger": "trigger",
+        "deadline": "deadline",
+        "none_deadline": "none",
+        "remedies": "Remedies",
+        "liability": "liability",
+        "credit": "credit",
+        "cap": "cap",
+        "spans": "Spans",
+        "not_computable": "Clauses with no computable duty",
+        "scenarios": "scenarios kept in the file",
+        "any": "any party",
+        "timeline": "Timeline",
+        "request": "request",
+        "due": "due",
+        "fulfilment": "fulfilment",
+        "non_working_day": "non-working day",
+        "no_instances": "no instances in this range",
+        "no_calendar": "no calendar data for {n} day(s): not shaded",
+        "best_effort_note": "dashed: best effort",
+    },
+    "zh": {
+        "ruleset": "规则集",
+        "contract": "合同",
+        "parties": "当事方",
+        "role": "角色",
+        "name": "名称",
+        "term": "服务期限",
+        "timezone": "时区",
+        "law": "适用法律",
+        "fees": "费用",
+        "amount": "金额",
+        "per": "计费周期",
+        "calendar": "工作日历",
+        "layers": "日历层",
+        "working_hours": "工作时间",
+        "days_off": "另行约定的休息日",
+        "working_days": "另行约定的工作日",
+        "fallback": "日历层缺少数据时",
+        "norms": "义务规则",
+        "id": "标识",
+        "kind": "类型",
+        "obligation": "义务",
+        "prohibition": "禁止",
+        "permission": "权利",
+        "trigger": "触发",
+        "deadline": "期限",
+        "none_deadline": "无",
+        "remedies": "违约责任与补偿",
+        "liability": "赔偿",
+        "credit": "服务抵扣",
+        "cap": "上限",
+        "spans": "时段",
+        "not_computable": "无可计算义务的条款",
+        "scenarios": "规则文件中的测试场景",
+        "any": "任一方",
+        "timeline": "时间线",
+        "request": "请求",
+        "due": "期限",
+        "fulfilment": "履行",
+        "non_working_day": "非工作日",
+        "no_instances": "此期间无义务实例",
+        "no_calendar": "{n} 天无日历数据，未标注",
+        "best_effort_note": "虚线：尽力而为",
+    },
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The notebook label table for ``lang`` merged over the report's (``zh``; else ``en``)."""
+    return {**report_labels(lang), **LABELS.get(lang, LABELS["en"])}
+
+
+# =============================================================================== attainment
+
+
+@dataclass(frozen=True)
+class AttainmentRow:
+    """The binding instances of one group, by status.
+
+    ``binding`` counts every binding instance of the group: ``met + violated + excused +
+    pending``. Met means fulfilled. Excused instances were released by the contract (an
+    exclusion, force majeure) and pending ones are not decided yet: both are counted but left out
+    of :attr:`share_met`, which judges only decided duties.
+    """
+
+    group: str
+    binding: int
+    met: int
+    violated: int
+    excused: int
+    pending: int
+
+    @property
+    def share_met(self) -> float | None:
+        """``met / (met + violated)``; None when no binding instance of the group is decided."""
+        decided = self.met + self.violated
+        return self.met / decided if decided else None
+
+
+def _month(t: datetime, tz: ZoneInfo) -> str:
+    local = t.astimezone(tz)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def _months_between(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:])
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def attainment_rows(report: Report, by: AttainmentBy = "rule") -> list[AttainmentRow]:
+    """The attainment of binding duties per group, without pandas (see :func:`attainment`).
+
+    Only binding instances count (best-effort targets are reported but are not promises). Groups:
+
+    - ``"month"``: the calendar month, in the contract's time zone, in which the instance arose
+      (its trigger instant), as ``"YYYY-MM"``; every month from the first to the last is listed,
+      months with no binding instance with zeros;
+    - ``"tier"``: the service-level tier chosen for the instance; instances of norms without
+      tiers form the group :data:`NO_TIER` (listed last);
+    - ``"rule"``: the norm id, in the ruleset's order when the report carries its ruleset, else in
+      order of first appearance.
+
+    Instances a streaming evaluation already handed off (``report.settled``) are not listed in the
+    report and so are not counted.
+    """
+    if by not in ("month", "tier", "rule"):
+        raise ValueError(f"attainment by {by!r}: use 'month', 'tier' or 'rule'")
+    tz = ZoneInfo(report.timezone)
+    binding = [o for o in report.obligations if o.strength == "binding"]
+
+    def group_of(o: Obligation) -> str:
+        if by == "month":
+            return _month(o.trigger_at, tz)
+        if by == "tier":
+            return o.tier if o.tier is not None else NO_TIER
+        return o.rule
+
+    counts: dict[str, dict[str, int]] = {}
+    for o in binding:
+        c = counts.setdefault(group_of(o), dict.fromkeys(STATUSES, 0))
+        c[o.status] += 1
+
+    order: list[str]
+    if by == "month":
+        order = _months_between(min(counts), max(counts)) if counts else []
+    elif by == "tier":
+        order = [g for g in counts if g != NO_TIER] + ([NO_TIER] if NO_TIER in counts else [])
+    else:
+        norm_ids = [n.id for n in report.ruleset.norms] if report.ruleset is not None else []
+        order = [n for n in norm_ids if n in counts] + [g for g in counts if g not in norm_ids]
+
+    rows = []
+    for g in order:
+        c = counts.get(g, dict.fromkeys(STATUSES, 0))
+        rows.append(
+            AttainmentRow(
+                group=g,
+                binding=sum(c.values()),
+                met=c["fulfilled"],
+                violated=c["violated"],
+                excused=c["excused"],
+                pending=c["pending"],
+            )
+        )
+    return rows
+
+
+def attainment(report: Report, by: AttainmentBy = "rule") -> pd.DataFrame:
+    """The share of binding instances met, per month, tier or rule, as a pandas DataFrame.
+
+    Columns (:data:`ATTAINMENT_COLUMNS`): ``group`` (string; the month ``"YYYY-MM"``, the tier or
+    the rule id — grouping as in :func:`attainment_rows`), ``binding`` (all binding instances of
+    the group), ``met`` (fulfilled), ``violated``, ``excused``, ``pending`` (int64) and
+    ``share_met`` = met / (met + violated) (float64; NaN where nothing is decided yet).
+
+    Excused and pending instances are counted in ``binding`` but neither met nor missed: an
+    excused duty was released by the contract, a pending one is not decided yet, so both are left
+    out of the share. ``df.attrs["by"]`` records the grouping.
+    """
+    from .frames import _pd
+
+    pd_ = _pd()
+    rows = attainment_rows(report, by)
+    frame = pd_.DataFrame(
+        {
+            "group": pd_.Series([r.group for r in rows], dtype="string"),
+            "binding": pd_.Series([r.binding for r in rows], dtype="int64"),
+            "met": pd_.Series([r.met for r in rows], dtype="int64"),
+            "violated": pd_.Series([r.violated for r in rows], dtype="int64"),
+            "excused": pd_.Series([r.excused for r in rows], dtype="int64"),
+            "pending": pd_.Series([r.pending for r in rows], dtype="int64"),
+            "share_met": pd_.Series(
+                [math.nan if r.share_met is None else r.share_met for r in rows], dtype="float64"
+            ),
+        }
+    )
+    frame.attrs["by"] = by
+    return frame
+
+
+# =============================================================================== timeline
+
+
+def _plt_needed() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "matplotlib is needed for figures: pip install 'contract-rules[notebook]'"
+        ) from exc
+
+
+def _in_ipython() -> bool:
+    """True inside an IPython shell or Jupyter kernel (pyplot's inline backend is then used)."""
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    return get is not None and get() is not None
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    """A new figure: through pyplot inside IPython (detached so that it is shown once, as the
+    returned value); elsewhere a plain Agg figure, without pyplot or any global backend change."""
+    if _in_ipython():
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(width, height), layout="constrained")
+        plt.close(fig)
+        return fig
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+_CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Hiragino Sans GB",
+    "Arial Unicode MS",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+)
+
+
+def _cjk_font() -> str | None:
+    """The name of an installed font with Chinese glyphs, or None."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((n for n in _CJK_FONTS if n in names), None)
+
+
+def _instant(value: datetime | date | str, tz: ZoneInfo) -> datetime:
+    """An aware instant: a date is its local midnight, a naive time is read in ``tz``."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(tz)
+
+
+def _midnight(d: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(d, time(0), tz)
+
+
+def _calendar_for(report: Report, calendar: BusinessCalendar | Ruleset | None) -> BusinessCalendar:
+    from .engine import build_calendar
+
+    if calendar is None:
+        if report.ruleset is None:
+            raise ValueError(
+                "this report carries no ruleset: pass calendar= (a BusinessCalendar or the Ruleset)"
+            )
+        return build_calendar(report.ruleset)
+    if isinstance(calendar, Ruleset):
+        return build_calendar(calendar)
+    return calendar
+
+
+def _row_label(o: Obligation, one_rule: bool) -> str:
+    key = o.key if o.key is not None else "-"
+    text = (
+        key if one_rule and o.key is not None else (o.rule if o.key is None else f"{o.rule} {key}")
+    )
+    return text + (f" #{o.nth}" if o.nth > 1 else "")
+
+
+def plot_timeline(
+    report: Report,
+    calendar: BusinessCalendar | Ruleset | None = None,
+    *,
+    rules: str | Iterable[str] | None = None,
+    start: datetime | date | str | None = None,
+    end: datetime | date | str | None = None,
+    lang: str = "en",
+    ax: Axes | None = None,
+) -> Figure:
+    """Instances along a time axis: one row per instance, and the figure it is drawn in.
+
+    Which instances: those of ``rules`` (a norm id or several; None: every norm) whose trigger
+    instant lies in ``[start, end)``. ``start`` and ``end`` are instants, dates (local midnight)
+    or ISO strings, read in the report's time zone when naive. Without ``start`` the range begins
+    at midnight of the earliest trigger; without ``end`` it ends at the midnight after the last
+    request, due or fulfilment mark of the instances shown (pending instances without a due run
+    to ``as_of``). The x axis is exactly that range, in the contract's time zone.
+
+    What is drawn, per instance (top row first, in the report's order):
+
+    - a bar from the trigger to the fulfilment (else the due, else ``as_of``), coloured by status
+      (:data:`STATUS_COLOURS`), dashed for best-effort instances;
+    - one request mark (``gid="request"``, a single scatter with one point per instance shown);
+    - a due mark where there is a due (``gid="due"``), a fulfilment mark where the instance was
+      fulfilled or answered late (``gid="fulfilment"``).
+
+    Every non-working day of ``calendar`` that overlaps the range is shaded, one span per day
+    (``gid="non-working-day"``), clipped to the range. ``calendar`` is a
+    :class:`~contract_rules.calendar.BusinessCalendar` or a :class:`Ruleset`; None uses the ruleset
+    the report was evaluated under (``report.ruleset``; ValueError if it has none). Days the
+    calendar has no data for are left unshaded and said so on the figure.
+
+    Labels are in ``lang`` (``"zh"`` or ``"en"``); when no installed font has Chinese glyphs, a
+    ``zh`` figure falls back to English labels with a warning. With ``ax`` the figure is drawn
+    into that axes and its figure is returned; otherwise a new figure is made (through pyplot in
+    IPython/Jupyter, detached so it shows once as the cell's value; elsewhere an Agg figure that
+    touches no global backend). matplotlib is imported here, on use.
+    """
+    _plt_needed()
+    import matplotlib.dates as _mdates
+
+    mdates: Any = _mdates  # date2num and the locators are untyped
+
+    tz = ZoneInfo(report.timezone)
+    cal = _calendar_for(report, calendar)
+    wanted: set[str] | None
+    if rules is None:
+        wanted = None
+    else:
+        wanted = {rules} if isinstance(rules, str) else set(rules)
+        if report.ruleset is not None:
+            known = {n.id for n in report.ruleset.norms}
+            unknown = sorted(wanted - known)
+            if unknown:
+                raise ValueError(f"unknown norm(s) {', '.join(unknown)}; known: {sorted(known)}")
+
+    font: str | None = None
+    if lang == "zh":
+        font = _cjk_font()
+        if font is None:
+            warnings.warn(
+                "no installed font has Chinese glyphs: the timeline uses English labels "
+                "(install e.g. Noto Sans CJK SC for Chinese ones)",
+                stacklevel=2,
+            )
+            lang = "en"
+    lb = labels(lang)
+    family = [font, "DejaVu Sans"] if font else None
+
+    obs = [o for o in report.obligations if wanted is None or o.rule in wanted]
+    lo = _instant(start, tz) if start is not None else None
+    hi = _instant(end, tz) if end is not None else None
+    if lo is not None:
+        obs = [o for o in obs if o.trigger_at >= lo]
+    if hi is not None:
+        obs = [o for o in obs if o.trigger_at < hi]
+
+    def bar_end(o: Obligation) -> datetime:
+        if o.fulfilled_at is not None:
+            return o.fulfilled_at
+        if o.due is not None:
+            return o.due
+        return report.as_of if o.status == "pending" else o.trigger_at
+
+    def last_mark(o: Obligation) -> datetime:
+        return max(t for t in (o.trigger_at, o.due, o.fulfilled_at, bar_end(o)) if t is not None)
+
+    if lo is None:
+        first = min((o.trigger_at for o in obs), default=report.as_of)
+        lo = _midnight(first.astimezone(tz).date(), tz)
+    if hi is None:
+        last = max((last_mark(o) for o in obs), default=lo)
+        hi = _midnight(last.astimezone(tz).date() + timedelta(days=1), tz)
+    if hi <= lo:
+        raise ValueError(f"the range is empty: end {hi.isoformat()} <= start {lo.isoformat()}")
+    obs = [o for o in obs if lo <= o.trigger_at < hi]
+
+    n = len(obs)
+    if ax is None:
+        fig = _new_figure(11.0, min(max(2.6, 0.24 * n + 1.6), 60.0))
+        ax = fig.add_subplot()
+    else:
+        fig = ax.get_figure()  # type: ignore[assignment]
+        if fig is None:  # pragma: no cover - an axes always belongs to a figure
+            raise ValueError("ax belongs to no figure")
+
+    def num(t: datetime) -> float:
+        return float(mdates.date2num(t))
+
+    # shaded non-working days, one span per local day, clipped to the range
+    uncovered = 0
+    first_span = True
+    day = lo.date()
+    while _midnight(day, tz) < hi:
+        day_start, day_end = _midnight(day, tz), _midnight(day + timedelta(days=1), tz)
+        try:
+            working = cal.is_working_day(day)
+        except CalendarCoverageError:
+            uncovered += 1
+            working = True
+        if not working:
+            ax.axvspan(
+                num(max(day_start, lo)),
+                num(min(day_end, hi)),
+                facecolor=NON_WORKING_COLOUR,
+                edgecolor="none",
+                zorder=0,
+                gid=GID_NON_WORKING,
+                label=lb["non_working_day"] if first_span else "_nolegend_",
+            )
+            first_span = False
+        day += timedelta(days=1)
+
+    ys = list(range(n))
+    for status in STATUSES:
+        idx = [i for i, o in enumerate(obs) if o.status == status]
+        if not idx:
+            continue
+        bars = ax.hlines(
+            [ys[i] for i in idx],
+            [num(obs[i].trigger_at) for i in idx],
+            [num(bar_end(obs[i])) for i in idx],
+            colors=STATUS_COLOURS[status],
+            linewidth=3,
+            zorder=2,
+            label=lb[status],
+        )
+        bars.set_linestyle(["solid" if obs[i].strength == "binding" else "dashed" for i in idx])
+    if n:
+        ax.scatter(
+            [num(o.trigger_at) for o in obs],
+            ys,
+            c=[STATUS_COLOURS[o.status] for o in obs],
+            edgecolors="black",
+            linewidths=0.6,
+            s=28,
+            marker="o",
+            zorder=4,
+            gid=GID_REQUEST,
+            label=lb["request"],
+        )
+        due = [(num(o.due), y) for o, y in zip(obs, ys, strict=True) if o.due is not None]
+        if due:
+            ax.scatter(
+                [x for x, _ in due],
+                [y for _, y in due],
+                color="black",
+                marker="|",
+                s=110,
+                linewidths=1.4,
+                zorder=5,
+                gid=GID_DUE,
+                label=lb["due"],
+            )
+        done = [
+            (num(o.fulfilled_at), y)
+            for o, y in zip(obs, ys, strict=True)
+            if o.fulfilled_at is not None
+        ]
+        if done:
+            ax.scatter(
+                [x for x, _ in done],
+                [y for _, y in done],
+                facecolors="white",
+                edgecolors="black",
+                marker="D",
+                s=18,
+                linewidths=0.8,
+                zorder=5,
+                gid=GID_FULFILMENT,
+                label=lb["fulfilment"],
+            )
+    else:
+        ax.text(
+            0.5,
+            0.5,
+            lb["no_instances"],
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontfamily=family,
+        )
+
+    one_rule = len({o.rule for o in obs}) == 1
+    ax.set_yticks(ys, [_row_label(o, one_rule) for o in obs], fontsize=7 if n > 30 else 8)
+    ax.set_ylim(n - 0.5 if n else 0.5, -0.5)
+    ax.set_xlim(num(lo), num(hi))
+    locator = mdates.AutoDateLocator(tz=tz)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))
+    ax.grid(axis="x", color="#cccccc", linewidth=0.5, zorder=1)
+
+    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
+    shown = ", ".join(sorted({o.rule for o in obs})) if wanted is not None else ""
+    head = f"{lb['timeline']}: {title or report.contract_id}"
+    sub = f"{lo:%Y-%m-%d} – {hi:%Y-%m-%d} ({report.timezone})" + (f" — {shown}" if shown else "")
+    ax.set_title(f"{head}\n{sub}", fontsize=10, loc="left", fontfamily=family)
+    notes = []
+    if any(o.strength != "binding" for o in obs):
+        notes.append(lb["best_effort_note"])
+    if uncovered:
+        notes.append(lb["no_calendar"].format(n=uncovered))
+    if notes:
+        ax.set_xlabel("; ".join(notes), fontsize=8, fontfamily=family)
+    if ax.get_legend_handles_labels()[0]:
+        from matplotlib.font_manager import FontProperties
+
+        ax.legend(
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            prop=FontProperties(family=family, size=8),
+        )
+    return fig
+
+
+# =============================================================================== ruleset HTML
+
+
+def _e(s: object) -> str:
+    return html.escape(str(s))
+
+
+def _cond(cond: Condition) -> str:
+    parts = []
+    for name, test in cond.items():
+        if isinstance(test, FieldTest):
+            ops = test.model_dump(by_alias=True, exclude_unset=True)
+            parts.append(f"{name} " + " ".join(f"{k} {v}" for k, v in ops.items()))
+        else:
+            parts.append(f"{name} = {test}")
+    return ", ".join(parts)
+
+
+def _trigger(n: Norm) -> str:
+    t = n.trigger
+    if t.at is not None:
+        return f"at {t.at}"
+    when = _cond(t.when)
+    return f"{t.event}" + (f" ({when})" if when else "")
+
+
+def _deadline(n: Norm, lb: dict[str, str]) -> str:
+    if n.tiers is not None:
+        return "; ".join(f"{t.name}: {t.deadline.describe()}" for t in n.tiers)
+    if n.deadline is not None:
+        return n.deadline.describe()
+    return lb["none_deadline"]
+
+
+def _party(ruleset: Ruleset, ref: str, lang: str, lb: dict[str, str]) -> str:
+    parties = ruleset.contract.parties
+    if ref in parties:
+        return f"{ref} — {parties[ref].name.get(lang)}"
+    if ref == "any":
+        return lb["any"]
+    return ref
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An HTML table; cells are already escaped HTML."""
+    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td style='text-align:left'>{c}</td>" for c in r) + "</tr>" for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def ruleset_html(ruleset: Ruleset, lang: str = "en") -> str:
+    """A self-contained HTML summary of ``ruleset`` with labels in ``lang`` (``zh`` or ``en``).
+
+    It shows the contract (id, title in both languages, time zone, governing law), each party
+    with its id, role and name in both languages, the term with its clause, the fees (exact
+    amounts), the calendar (layers, working hours, extra days off and working days, fallback),
+    every norm (id, clause, kind, strength, party, title, trigger, deadline or tiers), the
+    remedies, spans, and the clauses with no computable duty. Every text is HTML-escaped.
+    """
+    lb = labels(lang)
+    c = ruleset.contract
+    cal = ruleset.calendar
+
+    def both(text_zh: str | None, text_en: str | None) -> str:
+        first, second = (text_zh, text_en) if lang == "zh" else (text_en, text_zh)
+        main = first or second or ""
+        alt = second if first and second and second != first else None
+        return _e(main) + (f"<br><small>{_e(alt)}</small>" if alt else "")
+
+    parties = _table(
+        [_e(lb["id"]), _e(lb["role"]), _e(lb["name"])],
+        [
+            [f"<b>{_e(pid)}</b>", _e(p.role), both(p.name.zh, p.name.en)]
+            for pid, p in c.parties.items()
+        ],
+    )
+    term_clause = f" ({_e(lb['clause'])} {_e(c.term.clause)})" if c.term.clause else ""
+    facts = [
+        (lb["contract"], f"<code>{_e(c.id)}</code>"),
+        (lb["term"], f"{_e(c.term.start.isoformat())} – {_e(c.term.end.isoformat())}{term_clause}"),
+        (lb["timezone"], _e(c.timezone)),
+        (lb["law"], _e(c.governing_law)),
+    ]
+    fact_html = "".join(
+        f"<tr><th style='text-align:left'>{_e(k)}</th><td>{v}</td></tr>" for k, v in facts
+    )
+    fees = (
+        _table(
+            [_e(lb["id"]), _e(lb["amount"]), _e(lb["per"]), _e(lb["clause"]), _e(lb["title"])],
+            [
+                [
+                    f"<code>{_e(fid)}</code>",
+                    f"{_e(money(f.amount))} {_e(f.currency)}",
+                    _e(f.per),
+                    _e(f.clause or "-"),
+                    both(f.title.zh, f.title.en) if f.title else "",
+                ]
+                for fid, f in c.fees.items()
+            ],
+        )
+        if c.fees
+        else f"<p>{_e(lb['none'])}</p>"
+    )
+    wh = cal.working_hours
+    hours = ", ".join(wh.default)
+    if wh.weekdays:
+        hours += "; " + "; ".join(f"{d}: {', '.join(ws)}" for d, ws in wh.weekdays.items())
+    if wh.dates:
+        hours += "; " + "; ".join(f"{d.isoformat()}: {', '.join(ws)}" for d, ws in wh.dates.items())
+    cal_rows = [
+        (lb["layers"], ", ".join(cal.layers)),
+        (lb["working_hours"], hours),
+        (lb["days_off"], ", ".join(d.isoformat() for d in cal.days_off) or "-"),
+        (lb["working_days"], ", ".join(d.isoformat() for d in cal.working_days) or "-"),
+        (lb["fallback"], cal.fallback or "-"),
+    ]
+    cal_html = "".join(
+        f"<tr><th style='text-align:left'>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in cal_rows
+    )
+    norms = _table(
+        [
+            _e(lb[k])
+            for k in ("id", "clause", "kind", "strength", "party", "title", "trigger", "deadline")
+        ],
+        [
+            [
+                f"<code>{_e(n.id)}</code>",
+                _e(n.clause),
+                _e(lb[n.kind]),
+                _e(lb[n.strength]),
+                _e(_party(ruleset, n.party, lang, lb)),
+                both(n.title.zh, n.title.en),
+                _e(_trigger(n)),
+                _e(_deadline(n, lb)),
+            ]
+            for n in ruleset.norms
+        ],
+    )
+    parts = [
+        '<div class="contract-rules-ruleset">',
+        f"<h3>{_e(lb['ruleset'])}: {both(c.title.zh, c.title.en)}</h3>",
+        f"<table>{fact_html}</table>",
+        f"<h4>{_e(lb['parties'])}</h4>{parties}",
+        f"<h4>{_e(lb['fees'])}</h4>{fees}",
+        f"<h4>{_e(lb['calendar'])}</h4><table>{cal_html}</table>",
+        f"<h4>{_e(lb['norms'])} ({len(ruleset.norms)})</h4>{norms}",
+    ]
+    if ruleset.remedies:
+        remedies = _table(
+            [_e(lb[k]) for k in ("id", "clause", "kind", "party", "title", "norms", "cap")],
+            [
+                [
+                    f"<code>{_e(r.id)}</code>",
+                    _e(r.clause),
+                    _e(lb[r.kind]),
+                    _e(_party(ruleset, r.party, lang, lb)),
+                    both(r.title.zh, r.title.en),
+                    _e(", ".join(r.norms)),
+                    _e(_cap(r.cap, ruleset)),
+                ]
+                for r in ruleset.remedies
+            ],
+        )
+        parts.append(f"<h4>{_e(lb['remedies'])}</h4>{remedies}")
+    if ruleset.spans:
+        spans = _table(
+            [_e(lb["id"]), _e(lb["clause"]), _e(lb["title"])],
+            [
+                [
+                    f"<code>{_e(sid)}</code>",
+                    _e(s.clause or "-"),
+                    both(s.title.zh, s.title.en) if s.title else "",
+                ]
+                for sid, s in ruleset.spans.items()
+            ],
+        )
+        parts.append(f"<h4>{_e(lb['spans'])}</h4>{spans}")
+    if ruleset.not_computable:
+        nc = _table(
+            [_e(lb["clause"]), _e(lb["reason"])],
+            [[_e(x.clause), both(x.reason.zh, x.reason.en)] for x in ruleset.not_computable],
+        )
+        parts.append(
+            f"<details><summary>{_e(lb['not_computable'])} ({len(ruleset.not_computable)})"
+            f"</summary>{nc}</details>"
+        )
+    if ruleset.scenarios:
+        parts.append(f"<p>{_e(lb['scenarios'])}: {len(ruleset.scenarios)}</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _cap(cap: Cap | None, ruleset: Ruleset) -> str:
+    if cap is None:
+        return "-"
+    a = cap.amount
+    if a.money is not None:
+        what = f"{money(a.money.amount)} {a.money.currency}"
+    else:
+        fee = ruleset.contract.fees.get(a.fee or "")
+        pct = f"{a.percent:f}% of " if a.percent is not None else ""
+        what = f"{pct}{a.fee}" + (f" ({money(fee.amount)} {fee.currency})" if fee else "")
+    return f"{what} per {cap.per}"
