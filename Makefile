@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
-RULES  := $(shell find rules examples -name '*.yaml' -not -name '*.mapping.yaml' 2>/dev/null | sort)
+RULES  := $(shell find rules examples tests/rulefiles/valid -name '*.yaml' -not -name '*.mapping.yaml' 2>/dev/null | sort)
 
 .PHONY: demo test lint typecheck check-rules pytest install install-dev bench bench-durable-env clean
 
