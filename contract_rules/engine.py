@@ -679,6 +679,7 @@ class Evaluator:
         acc = n.fulfilled_by.accumulate if n.fulfilled_by is not None else None
         took = False
         early = False
+        late = False
         done: list[_Instance] = []
         for inst in open_list:
             if ev.at < inst.trigger_at:
@@ -686,6 +687,10 @@ class Evaluator:
             if inst.not_before is not None and ev.at < inst.not_before:
                 early = True
                 continue
+            if n.kind == "prohibition" and inst.base_due is not None and not inst.cn.pause:
+                if ev.at > inst.base_due:
+                    late = True
+                    continue
             if acc is not None:
                 took |= self._accumulate(inst, ev, acc.field, acc.currency_field, acc.target)
             else:
@@ -706,6 +711,8 @@ class Evaluator:
         if early:
             nb = min(x.not_before for x in open_list if x.not_before is not None)
             return False, f"before the window of {n.id} opens ({fmt(nb)})"
+        if late:
+            return False, f"after the window of {n.id} closed"
         return False, f"does not count toward {n.id}"
 
     def _accumulate(
