@@ -687,10 +687,10 @@ class Evaluator:
             if inst.not_before is not None and ev.at < inst.not_before:
                 early = True
                 continue
-            if n.kind == "prohibition" and inst.base_due is not None and not inst.cn.pause:
-                if ev.at > inst.base_due:
-                    late = True
-                    continue
+            due = inst.base_due
+            if n.kind == "prohibition" and due is not None and not inst.cn.pause and ev.at > due:
+                late = True
+                continue
             if acc is not None:
                 took |= self._accumulate(inst, ev, acc.field, acc.currency_field, acc.target)
             else:
