@@ -1255,7 +1255,7 @@ def parse_as_of(value: datetime | str, tz: tzinfo) -> datetime:
 # =============================================================================== batch
 
 
-EventSource = str | os.PathLike[str] | Iterable[Mapping[str, Any] | Event]
+EventSource = str | os.PathLike[str] | Iterable[Mapping[str, Any] | Event | RawEvent]
 
 
 def evaluate(
@@ -1292,7 +1292,7 @@ def evaluate(
     else:
         if isinstance(events, Mapping):
             raise TypeError("events must be an iterable of mappings or a path, not one mapping")
-        seq: Sequence[Mapping[str, Any] | Event] = (
+        seq: Sequence[Mapping[str, Any] | Event | RawEvent] = (
             events if isinstance(events, Sequence) else list(events)  # type: ignore[assignment]
         )
 
@@ -1366,6 +1366,10 @@ def _stream_in_order(
     return True
 
 
-def _index(events: Iterable[Mapping[str, Any] | Event]) -> Iterable[RawEvent | Event]:
+def _index(events: Iterable[Mapping[str, Any] | Event | RawEvent]) -> Iterable[RawEvent | Event]:
+    """Number plain mappings by input position; events and raw records keep their own."""
     for i, item in enumerate(events):
-        yield item if isinstance(item, Event) else RawEvent(i, f"event #{i + 1}", item)
+        if isinstance(item, Event | RawEvent):
+            yield item
+        else:
+            yield RawEvent(i, f"event #{i + 1}", item)

@@ -1,0 +1,1243 @@
+"""Import mappings: ticket-system exports (CSV files, pandas DataFrames) in, raw events out.
+
+Nobody types events by hand: they come from the ticketing system as CSV exports or DataFrames.
+An *import mapping* is a small YAML file (``*.mapping.yaml``, format
+``contract-rules-mapping/1``) that says which column is the incident id, which columns or state
+transitions become which event types, how timestamps are written and in which zone naive ones
+are, and how cell values translate (``1 - Critical`` → ``P1``). ``docs/import.md`` describes the
+format with a worked example.
+
+- :func:`load_mapping` reads a mapping (path or text) into a strict :class:`ImportMapping`, or
+  raises :class:`~contract_rules.errors.MappingError` carrying located findings (file:line:col,
+  with "did you mean" for unknown keys), exactly like rule files.
+- :func:`check_mapping` cross-checks a mapping against a ruleset's event vocabulary.
+- :func:`map_rows` turns rows (mappings of column → cell) into :class:`RawEvent` s and
+  :class:`MappedReject` s; :func:`read_csv_mapped` and :func:`read_dataframe_mapped` stream a
+  CSV file or a DataFrame through it and yield only :class:`RawEvent` s (a rejected row becomes a
+  record the :class:`~contract_rules.events.EventValidator` rejects with the row's reason), so
+  the engine accounts for it: ``used + ignored + rejected = events produced + rejected rows``.
+- :func:`evaluate_export` is the one-call path: ruleset, export and mapping in, report out.
+
+Ordering and memory: state transitions (``emit: change``) and first occurrences
+(``emit: first``) need the rows of one incident in time order. Rows are read as a stream; the
+rows of the current incident block (consecutive rows with the same incident id) are buffered and
+sorted by the ``order_by`` timestamp (ties keep file order) before they are mapped, so an export
+grouped by incident may be in any order inside each incident. Between blocks only a small record
+per incident is kept (its last watched values, which ``first`` events it has had, its last
+timestamp): memory is O(incidents + rows of the largest block), never O(rows). An incident whose
+rows come back later (an export not grouped by incident) continues from its record; a row that
+is *earlier* than a row already mapped for its incident is rejected with a reason that says so,
+never silently reordered or dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import math
+import os
+import re
+import time as _time
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Mapping as AbcMapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .codes import code
+from .errors import MappingError
+from .events import RawEvent, _BadLine
+from .findings import DocPath, Finding, Location, Severity
+from .loader import LoadedDocument, load_yaml, load_yaml_file
+from .model import RESERVED_EVENT_KEYS, Identifier, Ruleset
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .engine import CompiledRuleset
+    from .report import Report
+
+__all__ = [
+    "MAPPING_FORMAT",
+    "CellTest",
+    "CsvOptions",
+    "EventSpec",
+    "FieldSource",
+    "ImportMapping",
+    "MappedReject",
+    "MappingStats",
+    "ValueMap",
+    "as_raw_events",
+    "check_columns",
+    "check_mapping",
+    "evaluate_export",
+    "load_mapping",
+    "map_rows",
+    "read_csv_mapped",
+    "read_dataframe_mapped",
+    "read_export",
+]
+
+#: The format version of import mappings.
+MAPPING_FORMAT = "contract-rules-mapping/1"
+
+ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+#: The pseudo-format that reads ISO 8601 (``2016-02-29T01:16:00``, with or without offset).
+ISO_FORMAT = "iso"
+_DIRECTIVE = re.compile(r"%(.)")
+
+
+# =============================================================================== the models
+
+
+class _Model(BaseModel):
+    """Base of the mapping models: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _check_format(fmt: str) -> str:
+    """A strptime format with a year, a month and a day (or ``iso``); ValueError otherwise."""
+    if fmt == ISO_FORMAT:
+        return fmt
+    try:
+        _time.strptime("", fmt)
+    except ValueError as exc:
+        msg = str(exc)
+        if "bad directive" in msg or "stray %" in msg:
+            raise ValueError(f"bad strptime format {fmt!r}: {msg}") from None
+    directives = set(_DIRECTIVE.findall(fmt))
+    has_year = bool(directives & {"Y", "y", "G"})
+    has_day = bool(directives & {"j"}) or (
+        bool(directives & {"m", "b", "B"}) and bool(directives & {"d"})
+    )
+    if not (has_year and has_day):
+        raise ValueError(
+            f"timestamp format {fmt!r} must name a year (%Y or %y), a month (%m, %b or %B) and "
+            "a day (%d), or a day of the year (%j)"
+        )
+    return fmt
+
+
+TimestampFormat = Annotated[str, AfterValidator(_check_format)]
+
+
+class CsvOptions(_Model):
+    """How the CSV file is written: delimiter, text encoding, cells that mean "missing"."""
+
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    encoding: str = Field("utf-8-sig", description="a Python codec name; utf-8-sig skips a BOM")
+    missing: list[str] = Field(
+        default_factory=lambda: [""],
+        description="cell texts that mean 'no value' (ServiceNow writes '?')",
+    )
+
+    @field_validator("encoding")
+    @classmethod
+    def _codec(cls, v: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise ValueError(
+                f"unknown text encoding {v!r} (e.g. utf-8, utf-8-sig, cp1252)"
+            ) from None
+        return v
+
+
+class ValueMap(_Model):
+    """Translates cell texts: ``map`` from the export's value to the event's value.
+
+    ``unmapped``: what a value missing from ``map`` does: ``reject`` (default) rejects the row
+    with its row number and the value; ``keep`` passes the cell text through unchanged.
+    """
+
+    map: dict[str, str] = Field(min_length=1)
+    unmapped: Literal["reject", "keep"] = "reject"
+
+
+class CellTest(_Model):
+    """Tests on one cell; all given tests must hold. Cells are compared as text."""
+
+    in_: list[str] | None = Field(None, alias="in")
+    not_in: list[str] | None = None
+    present: bool | None = Field(None, description="true: the cell has a value; false: missing")
+
+    @model_validator(mode="after")
+    def _some(self) -> CellTest:
+        if self.in_ is None and self.not_in is None and self.present is None:
+            raise ValueError("give at least one test: in, not_in, present")
+        return self
+
+
+#: A row condition: column → test; a bare text means equality, a list means "one of".
+RowCondition = dict[ColumnName, CellTest | str | list[str]]
+
+
+class FieldSource(_Model):
+    """Where an event field comes from: a ``column`` (optionally through a value map), or a
+    constant ``value``."""
+
+    column: ColumnName | None = None
+    values: Identifier | None = Field(None, description="the name of a value map")
+    value: str | None = Field(None, description="a constant")
+
+    @model_validator(mode="after")
+    def _one(self) -> FieldSource:
+        if (self.column is None) == (self.value is None):
+            raise ValueError("a field names exactly one of column or value")
+        if self.values is not None and self.column is None:
+            raise ValueError("values (a value map) applies to a column")
+        return self
+
+
+Emit = Literal["row", "first", "change"]
+
+
+class EventSpec(_Model):
+    """One event type produced from rows.
+
+    - ``emit: row`` — every row that passes ``when`` gives one event.
+    - ``emit: first`` — the first row of each incident (in time order) that passes ``when``.
+    - ``emit: change`` — a row whose ``watch`` cell differs from the previous row of the same
+      incident (the first row of an incident counts as a change), and that passes ``when``.
+    """
+
+    type: Identifier
+    at: ColumnName = Field(description="the column holding the event's instant")
+    emit: Emit = "row"
+    watch: ColumnName | None = Field(None, description="emit: change — the column watched")
+    when: RowCondition = Field(default_factory=dict)
+    fields: dict[Identifier, FieldSource | ColumnName] = Field(default_factory=dict)
+    description: str | None = None
+
+    @field_validator("fields", mode="after")
+    @classmethod
+    def _not_reserved(cls, v: dict[str, FieldSource | str]) -> dict[str, FieldSource | str]:
+        reserved = sorted(set(v) & set(RESERVED_EVENT_KEYS))
+        if reserved:
+            raise ValueError(
+                f"{', '.join(reserved)} is reserved: every event has type, at and id; "
+                "set the instant with the spec's 'at' column"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _watch(self) -> EventSpec:
+        if self.emit == "change" and self.watch is None:
+            raise ValueError("emit: change needs watch: <column>")
+        if self.emit != "change" and self.watch is not None:
+            raise ValueError("watch applies to emit: change only")
+        return self
+
+
+class ImportMapping(_Model):
+    """A whole import mapping file (format ``contract-rules-mapping/1``)."""
+
+    format: Literal["contract-rules-mapping/1"] = Field(description="the format version")
+    description: str | None = None
+    csv: CsvOptions = Field(default_factory=CsvOptions)
+    incident: ColumnName = Field(description="the column holding the incident (ticket) id")
+    order_by: ColumnName | None = Field(
+        None,
+        description="a timestamp column ordering the rows of one incident (ties: file order); "
+        "without it the file order is the order",
+    )
+    timestamp_formats: list[TimestampFormat] = Field(
+        default_factory=lambda: [ISO_FORMAT],
+        min_length=1,
+        description="strptime formats tried in order; 'iso' reads ISO 8601",
+    )
+    naive_zone: str | None = Field(
+        None, description="IANA zone of timestamps without an offset; none: they are rejected"
+    )
+    values: dict[Identifier, ValueMap] = Field(default_factory=dict)
+    events: list[EventSpec] = Field(min_length=1)
+
+    _doc: LoadedDocument | None = PrivateAttr(default=None)
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _format(cls, v: Any) -> Any:
+        if isinstance(v, str) and v != MAPPING_FORMAT:
+            raise ValueError(f"unsupported format {v!r}; this version reads {MAPPING_FORMAT!r}")
+        return v
+
+    @field_validator("naive_zone")
+    @classmethod
+    def _zone(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"unknown time zone {v!r} (use an IANA name such as UTC)"
+                ) from None
+        return v
+
+    @property
+    def document(self) -> LoadedDocument | None:
+        """The loaded YAML document (for locations), or None when built in code."""
+        return self._doc
+
+    @property
+    def source(self) -> str:
+        """The file the mapping was read from (``<string>`` for text, ``<mapping>`` in code)."""
+        return self._doc.source if self._doc is not None else "<mapping>"
+
+    def columns(self) -> list[tuple[str, DocPath]]:
+        """Every column the mapping reads, with the document path that names it, in order."""
+        out: list[tuple[str, DocPath]] = [(self.incident, ("incident",))]
+        if self.order_by is not None:
+            out.append((self.order_by, ("order_by",)))
+        for i, spec in enumerate(self.events):
+            base: DocPath = ("events", i)
+            out.append((spec.at, (*base, "at")))
+            if spec.watch is not None:
+                out.append((spec.watch, (*base, "watch")))
+            out.extend((col, (*base, "when", col)) for col in spec.when)
+            for name, src in spec.fields.items():
+                if isinstance(src, str):
+                    out.append((src, (*base, "fields", name)))
+                elif src.column is not None:
+                    out.append((src.column, (*base, "fields", name, "column")))
+        return out
+
+
+# =============================================================================== loading
+
+
+def load_mapping(source: str | os.PathLike[str]) -> ImportMapping:
+    """Load an import mapping from a path, or from YAML text (a string holding a newline or
+    starting with ``format:``).
+
+    Returns a valid :class:`ImportMapping` whose references (value map names) resolve. Raises
+    :class:`MappingError` carrying every error finding, located at file:line:column (unknown
+    keys with "did you mean"), and OSError when a path cannot be read. Warnings (e.g. YAML 1.1
+    booleans) do not stop loading.
+    """
+    if isinstance(source, str) and ("\n" in source or source.lstrip().startswith("format:")):
+        doc = load_yaml(source, "<string>")
+    else:
+        doc = load_yaml_file(source)
+    findings = list(doc.findings)
+    mapping: ImportMapping | None = None
+    if doc.data is not None and doc.ok:
+        if not isinstance(doc.data, dict):
+            findings.append(
+                code("CR103").at(doc.locate(()), "a mapping file is a mapping (format:, ...)")
+            )
+        else:
+            try:
+                mapping = ImportMapping.model_validate(doc.data)
+            except ValidationError as exc:
+                findings.extend(_validation_findings(exc, doc, ImportMapping))
+    if mapping is not None:
+        mapping._doc = doc
+        findings.extend(_reference_findings(mapping))
+    if mapping is None or any(f.severity is Severity.ERROR for f in findings):
+        raise MappingError(
+            [f for f in findings if f.severity is Severity.ERROR] or findings, doc.source
+        )
+    return mapping
+
+
+def _locate(mapping: ImportMapping, path: DocPath, *, key: bool = False) -> Location:
+    doc = mapping.document
+    if doc is None:
+        return Location(mapping.source, 1, 1, path)
+    return doc.locate(path, key=key)
+
+
+def _suggest(name: str, candidates: Iterable[str]) -> str:
+    match = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def _reference_findings(mapping: ImportMapping) -> list[Finding]:
+    """References inside the mapping: every ``values:`` names a declared value map."""
+    out: list[Finding] = []
+    for i, spec in enumerate(mapping.events):
+        for name, src in spec.fields.items():
+            if (
+                isinstance(src, FieldSource)
+                and src.values is not None
+                and src.values not in mapping.values
+            ):
+                out.append(
+                    code("CR104").at(
+                        _locate(mapping, ("events", i, "fields", name, "values")),
+                        f"unknown value map {src.values!r}"
+                        + (
+                            _suggest(src.values, mapping.values)
+                            or f"; declared: {', '.join(sorted(mapping.values)) or 'none'}"
+                        ),
+                    )
+                )
+    return out
+
+
+def check_mapping(mapping: ImportMapping, ruleset: Ruleset) -> list[Finding]:
+    """Cross-check a mapping against a ruleset's event vocabulary; never raises.
+
+    Errors: an event type the ruleset does not declare (CR201, with "did you mean"); a field the
+    type does not declare (CR202); a required field the mapping does not fill (CR102); a value
+    map output or constant outside the field's closed ``values`` (CR104). Warning: an event type
+    a norm is triggered by that the mapping never produces (CR303). Findings are located in the
+    mapping file and sorted.
+    """
+    out: list[Finding] = []
+    vocab = ruleset.events
+    produced: set[str] = set()
+    for i, spec in enumerate(mapping.events):
+        base: DocPath = ("events", i)
+        et = vocab.get(spec.type)
+        if et is None:
+            out.append(
+                code("CR201").at(
+                    _locate(mapping, (*base, "type")),
+                    f"event type {spec.type!r} is not declared by ruleset "
+                    f"{ruleset.contract.id!r}"
+                    + (_suggest(spec.type, vocab) or f"; it declares: {', '.join(sorted(vocab))}"),
+                )
+            )
+            continue
+        produced.add(spec.type)
+        for name, src in spec.fields.items():
+            fspec = et.fields.get(name)
+            if fspec is None:
+                out.append(
+                    code("CR202").at(
+                        _locate(mapping, (*base, "fields", name), key=True),
+                        f"{spec.type} has no field {name!r}"
+                        + (
+                            _suggest(name, et.fields)
+                            or f"; declared: {', '.join(sorted(et.fields)) or 'none'}"
+                        ),
+                    )
+                )
+                continue
+            if fspec.values is None or isinstance(src, str):
+                continue
+            allowed = set(fspec.values)
+            if src.value is not None and src.value not in allowed:
+                out.append(
+                    code("CR104").at(
+                        _locate(mapping, (*base, "fields", name, "value")),
+                        f"{src.value!r} is not one of {', '.join(fspec.values)} "
+                        f"({spec.type}.{name})",
+                    )
+                )
+            vmap = mapping.values.get(src.values) if src.values is not None else None
+            if vmap is not None:
+                for raw, val in vmap.map.items():
+                    if val not in allowed:
+                        out.append(
+                            code("CR104").at(
+                                _locate(mapping, ("values", src.values or "", "map", raw)),
+                                f"{raw!r} maps to {val!r}, which is not one of "
+                                f"{', '.join(fspec.values)} ({spec.type}.{name})",
+                            )
+                        )
+        for name, fspec in et.fields.items():
+            if fspec.required and name not in spec.fields:
+                out.append(
+                    code("CR102").at(
+                        _locate(mapping, (*base, "fields") if spec.fields else base, key=True),
+                        f"{spec.type} requires field {name!r}; the mapping does not fill it",
+                    )
+                )
+    for n in ruleset.norms:
+        trig = n.trigger.event
+        if trig is not None and trig not in produced and trig in vocab:
+            out.append(
+                code("CR303").at(
+                    _locate(mapping, ("events",), key=True),
+                    f"norm {n.id} is triggered by {trig!r}, which this mapping never produces",
+                    Severity.WARNING,
+                )
+            )
+    return sorted(dict.fromkeys(out))
+
+
+def check_columns(mapping: ImportMapping, columns: Sequence[str], *, what: str) -> list[Finding]:
+    """Findings for every column the mapping reads that ``columns`` (a header) lacks, or holds
+    twice; ``what`` names the export in the message. Located in the mapping file."""
+    present: dict[str, int] = {}
+    for c in columns:
+        present[c] = present.get(c, 0) + 1
+    out: list[Finding] = []
+    for col, path in mapping.columns():
+        n = present.get(col, 0)
+        if n == 0:
+            out.append(
+                code("CR104").at(
+                    _locate(mapping, path),
+                    f"column {col!r} is not in {what}"
+                    + (_suggest(col, present) or f"; columns: {', '.join(list(present)[:40])}"),
+                )
+            )
+        elif n > 1:
+            out.append(
+                code("CR104").at(
+                    _locate(mapping, path), f"column {col!r} appears {n} times in {what}"
+                )
+            )
+    return sorted(dict.fromkeys(out))
+
+
+# --------------------------------------------------------------- pydantic errors → findings
+#
+# Self-contained on purpose: the same policy as rule files (rulefile._pydantic_findings), for any
+# root model, without depending on that module's private helpers.
+
+_TYPE_WORDS = {
+    "string_type": "a string",
+    "bool_type": "a boolean (true/false)",
+    "int_type": "an integer",
+    "model_type": "a mapping",
+    "dict_type": "a mapping",
+    "list_type": "a list",
+}
+
+
+def _validation_findings(
+    exc: ValidationError, doc: LoadedDocument, root: type[BaseModel]
+) -> list[Finding]:
+    """One located finding per pydantic error, deduplicated, with did-you-mean for unknown keys.
+
+    Where a value may take several forms (a field is a column name or a mapping), pydantic
+    reports one error per form: when the value is a mapping with errors inside it, only those
+    are kept; otherwise the forms are merged into one finding listing what would be accepted.
+    """
+    out: dict[tuple[DocPath, str, str], Finding] = {}
+    walked = [(err, *_walk(err["loc"], doc.data, err["type"])) for err in exc.errors()]
+    deeper = {path[:k] for _, path, _ in walked for k in range(len(path))}
+    branches: dict[DocPath, list[Any]] = {}
+    for err, path, tagged in walked:
+        if tagged and err["type"] != "extra_forbidden":
+            if path in deeper and isinstance(err.get("input"), dict | list):
+                continue  # the mapping form's own errors, further down, say what is wrong
+            branches.setdefault(path, []).append(err)
+            continue
+        finding = _finding_for(err, path, doc, root)
+        out.setdefault((path, finding.code, finding.message), finding)
+    for path, errs in branches.items():
+        if len(errs) == 1:
+            finding = _finding_for(errs[0], path, doc, root)
+        else:
+            kinds = [str(e["type"]) for e in errs]
+            forms = list(
+                dict.fromkeys(
+                    _TYPE_WORDS.get(k) or _message(str(e["msg"]))
+                    for k, e in zip(kinds, errs, strict=True)
+                )
+            )
+            finding = code("CR103" if all(k.endswith("_type") for k in kinds) else "CR104").at(
+                doc.locate(path),
+                _with_input(
+                    "the value fits none of the accepted forms: " + "; ".join(forms),
+                    errs[0].get("input"),
+                ),
+            )
+        out.setdefault((path, finding.code, finding.message), finding)
+    return list(out.values())
+
+
+def _walk(loc: Sequence[int | str], data: Any, kind: str) -> tuple[DocPath, bool]:
+    """The document path of a pydantic error location, and whether it passed a union tag.
+
+    Parts that are keys (or indexes) of the data are followed; a part that is not is a union
+    member or validator tag — except the last part of a missing or unknown key, which is the key.
+    """
+    out: list[str | int] = []
+    tagged = False
+    node = data
+    last = len(loc) - 1
+    for i, part in enumerate(loc):
+        if isinstance(node, dict):
+            key = "in" if part == "in_" else part
+            if isinstance(key, str) and key in node:
+                out.append(key)
+                node = node[key]
+                continue
+            if i == last and kind in ("missing", "extra_forbidden"):
+                out.append(str(key))
+                node = None
+                continue
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+            continue
+        tagged = True
+    return tuple(out), tagged
+
+
+def _message(msg: str) -> str:
+    return msg.removeprefix("Value error, ").removeprefix("Input should be ")
+
+
+def _with_input(msg: str, value: Any) -> str:
+    msg = msg.removeprefix("Value error, ")
+    if isinstance(value, str | int | bool) and len(str(value)) < 60:
+        return f"{msg} (got {value!r})"
+    return msg
+
+
+def _finding_for(err: Any, path: DocPath, doc: LoadedDocument, root: type[BaseModel]) -> Finding:
+    kind = str(err["type"])
+    msg = str(err["msg"])
+    if kind == "extra_forbidden":
+        key = str(path[-1]) if path else ""
+        allowed = _allowed_keys(root, path[:-1])
+        hint = _suggest(key, allowed) if allowed else ""
+        return code("CR101").at(
+            doc.locate(path, key=True),
+            f"unknown key {key!r}{hint}"
+            + (f"; allowed here: {', '.join(sorted(allowed))}" if allowed and not hint else ""),
+        )
+    if kind == "missing":
+        return code("CR102").at(
+            doc.locate(path[:-1], key=True), f"missing required key {path[-1]!r}"
+        )
+    return code("CR103" if kind.endswith("_type") else "CR104").at(
+        doc.locate(path), _with_input(msg, err.get("input"))
+    )
+
+
+def _members(tp: Any) -> list[Any]:
+    """``tp`` and, for a union or Annotated, its members (recursively)."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType or origin is Annotated:
+        args = typing.get_args(tp)
+        if origin is Annotated:
+            args = args[:1]
+        return [m for a in args for m in _members(a)]
+    return [tp]
+
+
+def _allowed_keys(root: type[BaseModel], path: DocPath) -> set[str]:
+    """The keys the model allows at ``path`` (the mapping that holds an unknown key)."""
+    tp: Any = root
+    for part in path:
+        members = _members(tp)
+        if isinstance(part, int):
+            lists = [m for m in members if typing.get_origin(m) is list]
+            if not lists:
+                return set()
+            tp = typing.get_args(lists[0])[0]
+            continue
+        models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+        dicts = [m for m in members if typing.get_origin(m) is dict]
+        if models:
+            fields = models[0].model_fields
+            name = next((n for n, f in fields.items() if (f.alias or n) == part), None)
+            if name is not None:
+                tp = fields[name].annotation
+                continue
+        if dicts:
+            tp = typing.get_args(dicts[0])[1]
+            continue
+        return set()
+    models = [m for m in _members(tp) if isinstance(m, type) and issubclass(m, BaseModel)]
+    if not models:
+        return set()
+    return {f.alias or n for n, f in models[0].model_fields.items()}
+
+
+# =============================================================================== mapping rows
+
+#: A normalised cell: text, a datetime (DataFrames), or None for a missing value.
+Cell = str | datetime | None
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class MappedReject:
+    """A row that could not be mapped: its position, where it is, and why."""
+
+    index: int
+    row: int
+    where: str
+    incident: str | None
+    reason: str
+
+    def to_raw(self) -> RawEvent:
+        """A raw record the event validator rejects with this reason (for the engine)."""
+        return RawEvent(self.index, self.where, _BadLine(self.reason))
+
+
+@dataclass
+class MappingStats:
+    """What a mapping run did with the rows. ``rows = rows_mapped + rows_without_event +
+    rows_rejected``; the report of the events then accounts for ``events + rows_rejected``."""
+
+    rows: int = 0
+    rows_mapped: int = 0
+    rows_without_event: int = 0
+    rows_rejected: int = 0
+    events: int = 0
+    incidents: int = 0
+    events_by_type: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {
+            "rows": self.rows,
+            "rows_mapped": self.rows_mapped,
+            "rows_without_event": self.rows_without_event,
+            "rows_rejected": self.rows_rejected,
+            "events": self.events,
+            "incidents": self.incidents,
+            "events_by_type": dict(sorted(self.events_by_type.items())),
+        }
+
+
+class _Clock:
+    """Parses cells into ISO 8601 instants with offsets, with a bounded cache (exports repeat
+    the same timestamps many times: ``opened_at`` on every row of an incident)."""
+
+    MAX_CACHE = 65_536
+
+    def __init__(self, formats: Sequence[str], zone: str | None) -> None:
+        self.formats = tuple(formats)
+        self.zone: tzinfo | None = ZoneInfo(zone) if zone is not None else None
+        self.zone_name = zone
+        self._cache: dict[str, tuple[datetime, str]] = {}
+
+    def parse(self, cell: str | datetime) -> tuple[datetime, str]:
+        """(aware instant, its ISO text). ValueError with a readable reason when the cell fits
+        no format, or is naive and the mapping has no ``naive_zone``."""
+        if isinstance(cell, datetime):
+            return self._aware(cell, cell.isoformat(sep=" "))
+        hit = self._cache.get(cell)
+        if hit is not None:
+            return hit
+        text = cell.strip()
+        parsed: datetime | None = None
+        for fmt in self.formats:
+            try:
+                if fmt == ISO_FORMAT:
+                    parsed = datetime.fromisoformat(text) if len(text) <= 64 else None
+                else:
+                    parsed = datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            if parsed is not None:
+                break
+        if parsed is None:
+            shown = ", ".join(repr(f) for f in self.formats)
+            raise ValueError(f"{cell[:64]!r} matches none of the timestamp formats ({shown})")
+        result = self._aware(parsed, cell)
+        if len(self._cache) >= self.MAX_CACHE:
+            self._cache.clear()
+        self._cache[cell] = result
+        return result
+
+    def _aware(self, t: datetime, shown: str) -> tuple[datetime, str]:
+        if t.tzinfo is None or t.utcoffset() is None:
+            if self.zone is None:
+                raise ValueError(
+                    f"naive timestamp {shown[:64]!r} has no offset and the mapping declares no "
+                    "naive_zone"
+                )
+            t = t.replace(tzinfo=self.zone)
+        return t, t.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str
+    column: str | None
+    const: str | None
+    vmap_name: str | None
+    vmap: ValueMap | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    k: int
+    type: str
+    at: str
+    emit: Emit
+    watch: int  # index into the watched columns, or -1
+    when: tuple[tuple[str, Callable[[Cell], bool]], ...]
+    fields: tuple[_Field, ...]
+    suffix: str
+
+
+class _Incident:
+    """What is remembered of one incident between its rows: O(1) per incident."""
+
+    __slots__ = ("firsts", "last", "last_ts", "last_where")
+
+    def __init__(self, n_watched: int) -> None:
+        self.firsts = 0  # bit k set: the emit: first spec k has produced its event
+        self.last: list[Cell] = [_UNSET] * n_watched
+        self.last_ts: datetime | None = None
+        self.last_where = ""
+
+
+def _cell_test(test: CellTest | str | list[str]) -> Callable[[Cell], bool]:
+    if isinstance(test, str):
+        return lambda v: v == test
+    if isinstance(test, list):
+        allowed = frozenset(test)
+        return lambda v: v in allowed
+    checks: list[Callable[[Cell], bool]] = []
+    if test.present is not None:
+        want = test.present
+        checks.append(lambda v: (v is not None) is want)
+    if test.in_ is not None:
+        inside = frozenset(test.in_)
+        checks.append(lambda v: v in inside)
+    if test.not_in is not None:
+        outside = frozenset(test.not_in)
+        checks.append(lambda v: v not in outside)
+    return lambda v: all(c(v) for c in checks)
+
+
+class _Mapper:
+    """The compiled form of a mapping: turns (row number, where, row) records into items."""
+
+    def __init__(self, mapping: ImportMapping) -> None:
+        broken = _reference_findings(mapping)  # a mapping built in code skips load_mapping
+        if broken:
+            raise MappingError(broken, mapping.source)
+        self.m = mapping
+        self.clock = _Clock(mapping.timestamp_formats, mapping.naive_zone)
+        self.missing = frozenset(mapping.csv.missing)
+        watched: list[str] = []
+        for spec in mapping.events:
+            if spec.watch is not None and spec.watch not in watched:
+                watched.append(spec.watch)
+        self.watched = tuple(watched)
+        #: every column the mapping reads, once, in order
+        self.needed: tuple[str, ...] = tuple(dict.fromkeys(c for c, _ in mapping.columns()))
+        types = [s.type for s in mapping.events]
+        specs: list[_Spec] = []
+        for k, spec in enumerate(mapping.events):
+            fields = tuple(
+                _Field(name, src, None, None, None)
+                if isinstance(src, str)
+                else _Field(
+                    name,
+                    src.column,
+                    src.value,
+                    src.values,
+                    mapping.values[src.values] if src.values is not None else None,
+                )
+                for name, src in spec.fields.items()
+            )
+            specs.append(
+                _Spec(
+                    k=k,
+                    type=spec.type,
+                    at=spec.at,
+                    emit=spec.emit,
+                    watch=watched.index(spec.watch) if spec.watch is not None else -1,
+                    when=tuple((col, _cell_test(t)) for col, t in spec.when.items()),
+                    fields=fields,
+                    suffix=spec.type if types.count(spec.type) == 1 else f"{spec.type}.{k + 1}",
+                )
+            )
+        self.specs = tuple(specs)
+        self.incidents: dict[str, _Incident] = {}
+        self.index = 0
+        self.stats = MappingStats()
+
+    # ------------------------------------------------------------------ the stream
+
+    def run(
+        self, records: Iterable[tuple[int, str, AbcMapping[str, Any] | None, str | None]]
+    ) -> Iterator[RawEvent | MappedReject]:
+        """Map records ``(row number, where, row, problem)``; a record with a ``problem`` (a row
+        the reader could not split into cells) is rejected with it."""
+        m = self.m
+        block: list[tuple[datetime | None, int, str, dict[str, Cell]]] = []
+        current: str | None = None
+        for rowno, where, row, problem in records:
+            self.stats.rows += 1
+            if problem is not None or row is None:
+                yield self._reject(rowno, where, None, problem or "row has no cells")
+                continue
+            cells = self._normalise(row)
+            inc = cells.get(m.incident)
+            if inc is None or not isinstance(inc, str):
+                yield self._reject(
+                    rowno, where, None, f"the incident id column {m.incident!r} is empty"
+                )
+                continue
+            ts: datetime | None = None
+            if m.order_by is not None:
+                cell = cells.get(m.order_by)
+                if cell is None:
+                    yield self._reject(
+                        rowno, where, inc, f"the order_by column {m.order_by!r} is empty"
+                    )
+                    continue
+                try:
+                    ts = self.clock.parse(cell)[0]
+                except ValueError as exc:
+                    yield self._reject(rowno, where, inc, f"column {m.order_by!r}: {exc}")
+                    continue
+            if inc != current:
+                yield from self._flush(block)
+                block = []
+                current = inc
+            block.append((ts, rowno, where, cells))
+        yield from self._flush(block)
+        self.stats.incidents = len(self.incidents)
+
+    def _normalise(self, row: AbcMapping[str, Any]) -> dict[str, Cell]:
+        out: dict[str, Cell] = {}
+        missing = self.missing
+        for col in self.needed:
+            v = row.get(col)
+            if v is None:
+                out[col] = None
+            elif isinstance(v, str):
+                out[col] = None if v in missing else v
+            elif isinstance(v, datetime):
+                out[col] = None if v != v else v  # NaT is a datetime unequal to itself
+            else:
+                out[col] = _text_of(v, missing)
+        return out
+
+    def _flush(
+        self, block: list[tuple[datetime | None, int, str, dict[str, Cell]]]
+    ) -> Iterator[RawEvent | MappedReject]:
+        if not block:
+            return
+        if self.m.order_by is not None and len(block) > 1:
+            block.sort(key=lambda r: (r[0], r[1]))
+        for ts, rowno, where, cells in block:
+            yield from self._map_row(ts, rowno, where, cells)
+
+    def _map_row(
+        self, ts: datetime | None, rowno: int, where: str, cells: dict[str, Cell]
+    ) -> Iterator[RawEvent | MappedReject]:
+        inc = str(cells[self.m.incident])
+        st = self.incidents.get(inc)
+        if st is None:
+            st = self.incidents[inc] = _Incident(len(self.watched))
+        if ts is not None and st.last_ts is not None and ts < st.last_ts:
+            yield self._reject(
+                rowno,
+                where,
+                inc,
+                f"out of order: {self.m.order_by} {ts.isoformat()} is earlier than "
+                f"{st.last_ts.isoformat()} of {st.last_where}, already mapped for incident "
+                f"{inc}; sort the export by incident and {self.m.order_by}",
+            )
+            return
+        watched_now = [cells[c] for c in self.watched]
+        reasons: list[str] = []
+        events: list[dict[str, Any]] = []
+        firsts = 0
+        for spec in self.specs:
+            if spec.emit == "first" and st.firsts >> spec.k & 1:
+                continue
+            if spec.emit == "change" and watched_now[spec.watch] == st.last[spec.watch]:
+                continue
+            if not all(test(cells[col]) for col, test in spec.when):
+                continue
+            data = self._event(spec, inc, rowno, cells, reasons)
+            if data is not None:
+                events.append(data)
+                if spec.emit == "first":
+                    firsts |= 1 << spec.k
+        if reasons:
+            yield self._reject(rowno, where, inc, "; ".join(dict.fromkeys(reasons)))
+            return
+        st.last = watched_now
+        st.firsts |= firsts
+        if ts is not None:
+            st.last_ts = ts
+            st.last_where = where
+        stats = self.stats
+        if events:
+            stats.rows_mapped += 1
+        else:
+            stats.rows_without_event += 1
+        for data in events:
+            stats.events += 1
+            stats.events_by_type[data["type"]] = stats.events_by_type.get(data["type"], 0) + 1
+            yield RawEvent(self.index, where, data)
+            self.index += 1
+
+    def _event(
+        self, spec: _Spec, inc: str, rowno: int, cells: dict[str, Cell], reasons: list[str]
+    ) -> dict[str, Any] | None:
+        at_cell = cells[spec.at]
+        at: str | None = None
+        if at_cell is None:
+            reasons.append(f"{spec.type}: its time column {spec.at!r} is empty")
+        else:
+            try:
+                at = self.clock.parse(at_cell)[1]
+            except ValueError as exc:
+                reasons.append(f"column {spec.at!r}: {exc}")
+        data: dict[str, Any] = {"id": f"{inc}:{rowno}:{spec.suffix}", "type": spec.type, "at": at}
+        for f in spec.fields:
+            if f.const is not None:
+                data[f.name] = f.const
+                continue
+            cell = cells[f.column] if f.column is not None else None
+            if cell is None:
+                continue  # absent: the event validator decides whether the field is required
+            if isinstance(cell, datetime):
+                try:
+                    cell = self.clock.parse(cell)[1]
+                except ValueError as exc:
+                    reasons.append(f"column {f.column!r}: {exc}")
+                    continue
+            if f.vmap is not None:
+                mapped = f.vmap.map.get(cell)
+                if mapped is None:
+                    if f.vmap.unmapped == "reject":
+                        known = ", ".join(repr(k) for k in list(f.vmap.map)[:12])
+                        reasons.append(
+                            f"column {f.column!r}: {cell[:80]!r} is not in value map "
+                            f"{f.vmap_name!r} (known: {known})"
+                        )
+                        continue
+                    mapped = cell
+                cell = mapped
+            data[f.name] = cell
+        return data if at is not None else None
+
+    def _reject(self, rowno: int, where: str, inc: str | None, reason: str) -> MappedReject:
+        self.stats.rows_rejected += 1
+        item = MappedReject(self.index, rowno, where, inc, f"row not mapped: {reason}")
+        self.index += 1
+        return item
+
+
+def _text_of(v: Any, missing: frozenset[str]) -> Cell:
+    """A DataFrame cell as text: NaN/None/NA are missing, booleans true/false, dates ISO."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, date):
+        return v.isoformat()
+    try:
+        import pandas as pd
+
+        if pd.isna(v):
+            return None
+    except (ImportError, TypeError, ValueError):
+        pass
+    text = str(v)
+    return None if text in missing else text
+
+
+def map_rows(
+    mapping: ImportMapping,
+    rows: Iterable[AbcMapping[str, Any]],
+    *,
+    source: str = "<rows>",
+    start: int = 1,
+    stats: MappingStats | None = None,
+) -> Iterator[RawEvent | MappedReject]:
+    """Map rows (column → cell text) to raw events and rejects, lazily.
+
+    The n-th row (0-based) is row number ``start + n``, located ``f"{source}:{start + n}"``.
+    Every row gives zero or more :class:`RawEvent` s whose data the event validator accepts
+    (``id``, ``type``, ``at`` as ISO 8601 with an offset, and the mapped fields), or exactly one
+    :class:`MappedReject` with the reason; a row never disappears without being counted in
+    ``stats``. Event ids are ``<incident>:<row number>:<event type>``, unique per run. Items are
+    numbered (``index``) in the order they are yielded: incident block by incident block, except
+    that a row without an incident id or ``order_by`` time is rejected as soon as it is read.
+    See the module docstring for ordering and memory.
+    """
+    mapper = _Mapper(mapping)
+    if stats is not None:
+        mapper.stats = stats
+    records = ((start + n, f"{source}:{start + n}", row, None) for n, row in enumerate(rows))
+    return mapper.run(records)
+
+
+def as_raw_events(items: Iterable[RawEvent | MappedReject]) -> Iterator[RawEvent]:
+    """Raw records for the engine: rejects become records the validator rejects with their
+    reason (so they are accounted as rejected, located at their row)."""
+    for item in items:
+        yield item.to_raw() if isinstance(item, MappedReject) else item
+
+
+# =============================================================================== readers
+
+
+def read_csv_mapped(
+    path: str | os.PathLike[str],
+    mapping: ImportMapping | str | os.PathLike[str],
+    *,
+    stats: MappingStats | None = None,
+) -> Iterator[RawEvent]:
+    """Stream a CSV export through ``mapping``: raw events, rejected rows as rejecting records.
+
+    The file is read one record at a time with the csv module (memory: see the module
+    docstring). Rows are numbered by the line their record starts on (the header is line 1),
+    located ``"<path>:<line>"``; a record with more or fewer cells than the header, or text not
+    in the declared encoding, is rejected with that reason. Raises :class:`MappingError` (before
+    yielding anything) when a column the mapping reads is not in the header, and OSError when
+    the file cannot be opened.
+    """
+    mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
+    name = os.fsdecode(os.fspath(path))
+    fh = open(name, encoding=mp.csv.encoding, newline="")  # noqa: SIM115 - closed below
+    try:
+        reader = csv.reader(fh, delimiter=mp.csv.delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            header = []
+        findings = check_columns(mp, header, what=f"the header of {name}")
+        if findings:
+            raise MappingError(findings, mp.source)
+        mapper = _Mapper(mp)
+        if stats is not None:
+            mapper.stats = stats
+        yield from as_raw_events(mapper.run(_csv_records(reader, header, mapper.needed, name)))
+    finally:
+        fh.close()
+
+
+def _csv_records(
+    reader: Any, header: list[str], needed: tuple[str, ...], name: str
+) -> Iterator[tuple[int, str, dict[str, str] | None, str | None]]:
+    idx = [(c, header.index(c)) for c in needed]
+    width = len(header)
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            yield (
+                start,
+                f"{name}:{start}",
+                None,
+                f"not valid text in the declared encoding ({exc.reason})",
+            )
+            return
+        except csv.Error as exc:
+            line = reader.line_num
+            yield start, f"{name}:{start}", None, f"not valid CSV ({exc})"
+            continue
+        line = reader.line_num
+        if not cells:
+            continue  # a blank line is not a row
+        if len(cells) != width:
+            yield (
+                start,
+                f"{name}:{start}",
+                None,
+                f"{len(cells)} cells, the header has {width}",
+            )
+            continue
+        yield start, f"{name}:{start}", {c: cells[i] for c, i in idx}, None
+
+
+def read_dataframe_mapped(
+    df: pd.DataFrame,
+    mapping: ImportMapping | str | os.PathLike[str],
+    *,
+    source: str = "<dataframe>",
+    stats: MappingStats | None = None,
+) -> Iterator[RawEvent]:
+    """Stream a pandas DataFrame through ``mapping``, exactly as :func:`read_csv_mapped` would
+    the same table written as CSV.
+
+    Row n (0-based position) has row number n + 2 — the line it would have in a CSV file with a
+    header — and is located ``"<source>:<n + 2>"``, so ids and reasons equal the CSV reader's.
+    Cells: text as is (``csv.missing`` texts are missing), NaN/None/NA missing, datetimes used as
+    instants (naive ones in ``naive_zone``), other values as ``str()``. Read the frame with
+    ``dtype=str, keep_default_na=False`` for a cell-for-cell match with the CSV reader. pandas is
+    imported only by the caller. Raises :class:`MappingError` when a column is missing.
+    """
+    mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
+    labels = {str(c): c for c in df.columns}
+    findings = check_columns(mp, [str(c) for c in df.columns], what=f"the columns of {source}")
+    if findings:
+        raise MappingError(findings, mp.source)
+    mapper = _Mapper(mp)
+    if stats is not None:
+        mapper.stats = stats
+    needed = list(mapper.needed)
+
+    def records() -> Iterator[tuple[int, str, dict[str, Any], None]]:
+        frame = df[[labels[c] for c in needed]]
+        for n, values in enumerate(frame.itertuples(index=False, name=None)):
+            rowno = n + 2
+            yield rowno, f"{source}:{rowno}", dict(zip(needed, values, strict=True)), None
+
+    yield from as_raw_events(mapper.run(records()))
+
+
+# =============================================================================== evaluation
+
+
+def evaluate_export(
+    ruleset: Ruleset | CompiledRuleset,
+    export: str | os.PathLike[str] | pd.DataFrame,
+    mapping: ImportMapping | str | os.PathLike[str],
+    as_of: datetime | str | None = None,
+    *,
+    strict: bool = False,
+    stats: MappingStats | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Evaluate ``ruleset`` against an export (a CSV path or a DataFrame) read through
+    ``mapping``, at ``as_of`` (default: now).
+
+    The same semantics as :func:`contract_rules.evaluate`: events are ordered by instant (ties by
+    input order), events after ``as_of`` are ignored with that reason, invalid events and
+    rejected rows are reported as rejected with their ``file:line`` (``strict=True`` raises
+    :class:`~contract_rules.errors.EventError` at the first one instead). The report's
+    accounting covers every produced event and every rejected row; ``stats`` (if given) is
+    filled with the row counts. Raises :class:`MappingError` when the mapping does not fit the
+    ruleset's vocabulary (:func:`check_mapping` errors) or the export's columns.
+    """
+    from .engine import CompiledRuleset, evaluate
+
+    mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
+    rs = ruleset.ruleset if isinstance(ruleset, CompiledRuleset) else ruleset
+    errors = [f for f in check_mapping(mp, rs) if f.severity is Severity.ERROR]
+    if errors:
+        raise MappingError(errors, mp.source)
+    raws = read_export(export, mp, stats=stats)
+    return evaluate(ruleset, raws, as_of, strict=strict, on_progress=on_progress)
+
+
+def read_export(
+    export: str | os.PathLike[str] | pd.DataFrame,
+    mapping: ImportMapping | str | os.PathLike[str],
+    *,
+    stats: MappingStats | None = None,
+) -> Iterator[RawEvent]:
+    """The raw records of an export: a CSV path (``read_csv_mapped``) or a DataFrame."""
+    mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
+    if isinstance(export, str | os.PathLike):
+        return read_csv_mapped(export, mp, stats=stats)
+    return read_dataframe_mapped(export, mp, stats=stats)
