@@ -1,7 +1,10 @@
 """Readable renderings of a :class:`~contract_rules.report.Report`, in Chinese or English.
 
 Each renderer is a pure function ``(report, lang) -> str``; :data:`RENDERERS` maps the format
-names of ``contract-rules eval --format`` to them. Nothing here prints.
+names of ``contract-rules eval --format`` to them. :func:`verdict` is the one-line answer;
+:func:`render_explain` / :func:`explain_dict` show why one instance has its status, and
+:func:`render_upcoming` / :func:`upcoming_json` what falls due soon (``contract-rules explain``
+and ``upcoming``). Nothing here prints.
 """
 
 from __future__ import annotations
@@ -9,11 +12,19 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
+import math
 import unicodedata
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from .report import Obligation, Report, iso, money
+from .report import STATUSES, Obligation, Report, iso, money
+
+if TYPE_CHECKING:
+    from .model import Norm, Ruleset
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -55,6 +66,25 @@ LABELS: dict[str, dict[str, str]] = {
         "assumptions": "Assumptions",
         "counts": "Counts",
         "title": "title",
+        "verdict": "Verdict",
+        "verdict_breach": "1 breach of a binding duty",
+        "verdict_breaches": "{n} breaches of binding duties",
+        "verdict_none": "no breach of a binding duty",
+        "verdict_pending": "{n} pending",
+        "verdict_payable": "payable",
+        "by_rule": "Duties",
+        "clause_word": "clause {c}",
+        "clause_text": "Clause text",
+        "steps": "How the status was decided",
+        "deciding": "Deciding events",
+        "instance_of": "instance {nth} of {total} with this key",
+        "not_in_file": "not found in the events file",
+        "due_soon": "Due within {within} of {now}",
+        "due_soon_count": "{n} of {open} open duties",
+        "nothing_due": "nothing falls due",
+        "time_left": "time left",
+        "share_used": "used",
+        "warning": "warning",
     },
     "zh": {
         "report": "履约评估报告",
@@ -95,6 +125,25 @@ LABELS: dict[str, dict[str, str]] = {
         "assumptions": "假设",
         "counts": "统计",
         "title": "名称",
+        "verdict": "结论",
+        "verdict_breach": "具约束力的义务违约 1 项",
+        "verdict_breaches": "具约束力的义务违约 {n} 项",
+        "verdict_none": "无具约束力的义务违约",
+        "verdict_pending": "进行中 {n} 项",
+        "verdict_payable": "应付",
+        "by_rule": "各项义务",
+        "clause_word": "第 {c} 条",
+        "clause_text": "条款原文",
+        "steps": "判定过程",
+        "deciding": "决定性事件",
+        "instance_of": "该编号的第 {nth} 个实例 (共 {total} 个)",
+        "not_in_file": "事件文件中未找到",
+        "due_soon": "{now} 起 {within} 内到期",
+        "due_soon_count": "{n} 项 (未完成共 {open} 项)",
+        "nothing_due": "无到期事项",
+        "time_left": "剩余时间",
+        "share_used": "已用时限",
+        "warning": "预警",
     },
 }
 
@@ -135,10 +184,22 @@ def _width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
+def _clip(s: str, width: int) -> str:
+    """``s`` cut to at most ``width`` display columns, with ``…`` when cut."""
+    if _width(s) <= width:
+        return s
+    out, used = "", 0
+    for ch in s:
+        w = _width(ch)
+        if used + w > width - 1:
+            break
+        out += ch
+        used += w
+    return out + "…"
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_last: int = 70) -> str:
-    rows = [
-        [*r[:-1], (r[-1][: max_last - 1] + "…") if len(r[-1]) > max_last else r[-1]] for r in rows
-    ]
+    rows = [[*r[:-1], _clip(r[-1], max_last)] for r in rows]
     widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
@@ -151,17 +212,112 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_last: int 
     return "\n".join(out)
 
 
+_ZH_PARTIES = {"A": "甲方", "B": "乙方", "C": "丙方", "D": "丁方"}
+
+
+def party_label(ref: str, lang: str) -> str:
+    """How a party is called in ``lang``: 甲方/乙方 (A/B) in Chinese, ``party B`` in English;
+    other party ids (``provider``) as they are."""
+    if lang == "zh":
+        return _ZH_PARTIES.get(ref, ref)
+    return f"party {ref}" if len(ref) == 1 and ref.isupper() else ref
+
+
+def party_name(ref: str, lang: str, ruleset: Ruleset | None) -> str:
+    """:func:`party_label` followed by the party's name from the ruleset, when it has one."""
+    label = party_label(ref, lang)
+    if ruleset is not None and ref in ruleset.contract.parties:
+        return f"{label} ({ruleset.contract.parties[ref].name.get(lang)})"
+    return label
+
+
+def _ruleset(report: Report) -> Ruleset | None:
+    # the report carries the ruleset it was evaluated with (None when built by hand)
+    rs: Ruleset | None = getattr(report, "ruleset", None)
+    return rs
+
+
+def verdict(report: Report, lang: str = "en") -> str:
+    """The one-line answer to "was the contract met?": the breaches of binding duties per party,
+    the money payable per currency (when a remedy applies) and how many instances still run.
+
+    ``Verdict: 7 breaches of binding duties (party B: 7); payable 12000.00 CNY; 4 pending``
+    """
+    lb = labels(lang)
+    breaches = report.breaches
+    if breaches:
+        per_party: dict[str, int] = {}
+        for o in breaches:
+            per_party[o.party] = per_party.get(o.party, 0) + 1
+        who = ", ".join(f"{party_label(p, lang)}: {n}" for p, n in sorted(per_party.items()))
+        text = (lb["verdict_breach"] if len(breaches) == 1 else lb["verdict_breaches"]).format(
+            n=len(breaches)
+        ) + f" ({who})"
+    else:
+        text = lb["verdict_none"]
+    payable: dict[str, Decimal] = {}
+    for ln in report.liability:
+        payable[ln.currency] = payable.get(ln.currency, Decimal("0.00")) + ln.payable
+    if payable:
+        text += f"; {lb['verdict_payable']} " + ", ".join(
+            f"{money(v)} {c}" for c, v in sorted(payable.items())
+        )
+    pending = report.counts()["pending"]
+    if pending:
+        text += "; " + lb["verdict_pending"].format(n=pending)
+    return f"{lb['verdict']}: {text}"
+
+
+def _by_rule(report: Report, lang: str) -> tuple[list[str], list[list[str]]]:
+    """One row per norm: clause, party, strength, instances per status and the title.
+
+    Every norm of the ruleset is listed (with zeros when it has no instance yet), in the order
+    of the rule file; without the ruleset, the norms that have instances."""
+    lb = labels(lang)
+    counts: dict[str, dict[str, int]] = {}
+    parties: dict[str, set[str]] = {}
+    first: dict[str, Obligation] = {}
+    for o in report.obligations:
+        counts.setdefault(o.rule, dict.fromkeys(STATUSES, 0))[o.status] += 1
+        parties.setdefault(o.rule, set()).add(o.party)
+        first.setdefault(o.rule, o)
+
+    def row(rule: str, clause: str, party: str, strength: str, title: str) -> list[str]:
+        c = counts.get(rule, dict.fromkeys(STATUSES, 0))
+        # the parties of the instances; a norm's reference ($trigger.party) only when it has none
+        who = ", ".join(sorted(parties.get(rule, ()))) or ("-" if "$" in party else party)
+        return [rule, clause, who, lb[strength], *map(str, c.values()), title]
+
+    rs = _ruleset(report)
+    if rs is not None:
+        rows = [row(n.id, n.clause, n.party, n.strength, n.title.get(lang)) for n in rs.norms]
+    else:
+        rows = [
+            row(rule, o.clause, o.party, o.strength, o.title(lang)) for rule, o in first.items()
+        ]
+    headers = [lb[k] for k in ("rule", "clause", "party", "strength", *STATUSES, "title")]
+    return headers, rows
+
+
 def render_table(report: Report, lang: str = "en") -> str:
-    """A plain-text report for a terminal: ledger, breaches, liability, events, notes."""
+    """A plain-text report for a terminal, top to bottom: the verdict and counts; the duties
+    norm by norm with their titles; the ledger; the breaches; liability; the event accounting;
+    notes and assumptions; and the verdict again as the last line (what stays on screen)."""
     lb = labels(lang)
     title = report.contract_title_zh if lang == "zh" else report.contract_title_en
     counts = report.counts()
+    line = verdict(report, lang)
+    headers, rule_rows = _by_rule(report, lang)
     parts = [
         f"{lb['report']}: {title or report.contract_id}",
         f"{lb['as_of']}: {iso(report.as_of)}",
+        line,
         f"{lb['counts']}: "
         + ", ".join(f"{lb[s]} {n}" for s, n in counts.items())
         + f"; {lb['breaches'].split(' (')[0]} {len(report.breaches)}",
+        "",
+        f"== {lb['by_rule']} ({len(rule_rows)})",
+        _table(headers, rule_rows, max_last=50),
         "",
         f"== {lb['ledger']} ({len(report.obligations)})",
         _table(_headers(lang), [_row(o, lang) for o in report.obligations]),
@@ -185,6 +341,7 @@ def render_table(report: Report, lang: str = "en") -> str:
         parts += ["", f"== {lb['notes']}", *[f"  - {n}" for n in report.notes]]
     if report.assumptions:
         parts += ["", f"== {lb['assumptions']}", *[f"  - {a}" for a in report.assumptions]]
+    parts += ["", line]
     return "\n".join(parts) + "\n"
 
 
@@ -238,6 +395,8 @@ def render_markdown(report: Report, lang: str = "en") -> str:
         "",
         f"{lb['as_of']}: `{iso(report.as_of)}` — "
         + ", ".join(f"{lb[s]} **{n}**" for s, n in counts.items()),
+        "",
+        f"**{verdict(report, lang)}**",
         "",
         f"## {lb['breaches']}",
         "",
@@ -357,6 +516,241 @@ def render_csv(report: Report, lang: str = "en") -> str:
 def render_json(report: Report, lang: str = "en") -> str:
     """The stable JSON report (language-independent)."""
     return report.to_json()
+
+
+# ------------------------------------------------------------------------------- durations
+
+
+def duration_words(td: timedelta, lang: str = "en") -> str:
+    """A duration in days, hours and minutes, seconds dropped: ``1d 2h 30min`` / ``1天2小时30分``.
+
+    Less than a minute is ``<1min`` / ``不足1分钟``; a negative duration gets a leading ``-``.
+    """
+    secs = int(td.total_seconds())
+    sign = "-" if secs < 0 else ""
+    days, rem = divmod(abs(secs), 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes = rem // 60
+    units = ("天", "小时", "分") if lang == "zh" else ("d", "h", "min")
+    parts = [f"{n}{u}" for n, u in zip((days, hours, minutes), units, strict=True) if n]
+    if not parts:
+        return sign + ("不足1分钟" if lang == "zh" else "<1min")
+    return sign + ("" if lang == "zh" else " ").join(parts)
+
+
+def _wrap(text: str, width: int = 92, indent: str = "  ") -> list[str]:
+    """``text`` in lines of at most ``width`` display columns: at spaces for Latin text, between
+    any two characters for Chinese (which has no spaces)."""
+    out: list[str] = []
+    for para in text.splitlines() or [""]:
+        words = para.split(" ") if _width(para) == len(para) else list(para)
+        sep = " " if _width(para) == len(para) else ""
+        line = ""
+        for w in words:
+            candidate = f"{line}{sep}{w}" if line else w
+            if line and _width(candidate) > width:
+                out.append((indent + line).rstrip())
+                line = w
+            else:
+                line = candidate
+        out.append((indent + line).rstrip())
+    return out
+
+
+# ------------------------------------------------------------------------------- explain
+
+
+@dataclass(frozen=True)
+class DecidingEvent:
+    """An event that decided an instance, as found again in the input: its id, where it stands
+    (``events.jsonl:14``) and its record as read; ``where`` and ``data`` are None when the
+    event could not be found again (events given as objects, not a file)."""
+
+    id: str
+    where: str | None = None
+    data: Mapping[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping: ``id``, ``where``, ``record``."""
+        return {"id": self.id, "where": self.where, "record": self.data}
+
+    def words(self, lang: str) -> str:
+        """``E0002  response  2024-11-20T11:00:00+08:00  incident=INC-001  (file.jsonl:2)``."""
+        if self.data is None:
+            return f"{self.id}  ({labels(lang)['not_in_file']})"
+        d = self.data
+        fields = "  ".join(f"{k}={d[k]}" for k in d if k not in ("id", "type", "at"))
+        cells = [self.id, str(d.get("type", "?")), str(d.get("at", "?")), fields]
+        return "  ".join(c for c in cells if c) + f"  ({self.where})"
+
+
+def _tier_title(norm: Norm | None, tier: str | None) -> dict[str, str | None] | None:
+    if norm is None or tier is None or norm.tiers is None:
+        return None
+    for t in norm.tiers:
+        if t.name == tier and t.title is not None:
+            return {"zh": t.title.zh, "en": t.title.en}
+    return None
+
+
+def explain_dict(
+    ob: Obligation,
+    *,
+    norm: Norm | None = None,
+    events: Sequence[DecidingEvent] = (),
+    instances_with_key: int = 1,
+) -> dict[str, Any]:
+    """Why ``ob`` has its status, as a JSON-ready mapping (both languages where the rule file
+    has them): the norm (title, clause and its text), the instance (tier, trigger, due,
+    fulfilment), the steps that decided it, and the deciding events with their records."""
+    return {
+        "rule": ob.rule,
+        "kind": ob.kind,
+        "key": ob.key,
+        "nth": ob.nth,
+        "instances_with_key": instances_with_key,
+        "clause": ob.clause,
+        "title": {"zh": ob.title_zh or None, "en": ob.title_en or None},
+        "clause_text": None if norm is None else {"zh": norm.text.zh, "en": norm.text.en},
+        "party": ob.party,
+        "strength": ob.strength,
+        "tier": ob.tier,
+        "tier_title": _tier_title(norm, ob.tier),
+        "trigger_at": iso(ob.trigger_at),
+        "trigger_event": ob.trigger_event,
+        "due": iso(ob.due),
+        "fulfilled_at": iso(ob.fulfilled_at),
+        "status": ob.status,
+        "reason": ob.reason,
+        "steps": list(ob.explanation),
+        "events": [e.to_dict() for e in events],
+        "notes": list(ob.notes),
+    }
+
+
+def render_explain(
+    ob: Obligation,
+    lang: str = "en",
+    *,
+    norm: Norm | None = None,
+    ruleset: Ruleset | None = None,
+    events: Sequence[DecidingEvent] = (),
+    instances_with_key: int = 1,
+) -> str:
+    """Why ``ob`` has its status, in words, with labels, titles and clause text in ``lang``:
+    the norm and its clause, the steps that computed the due instant and the status, the
+    status itself, and each deciding event with its record and where it stands in the input.
+    (The steps are the engine's own words, in English.)"""
+    lb = labels(lang)
+    head = f"{ob.rule} [{ob.key if ob.key is not None else '-'}] — {ob.title(lang)}"
+    facts = [
+        lb["clause_word"].format(c=ob.clause),
+        lb[ob.strength],
+        party_name(ob.party, lang, ruleset),
+    ]
+    lines = [head, "  " + " · ".join(facts)]
+    if ob.tier is not None:
+        tt = _tier_title(norm, ob.tier)
+        title = "" if tt is None else f" — {tt.get(lang) or tt.get('zh') or tt.get('en')}"
+        lines.append(f"  {lb['tier']}: {ob.tier}{title}")
+    if instances_with_key > 1:
+        lines.append("  " + lb["instance_of"].format(nth=ob.nth, total=instances_with_key))
+    if norm is not None:
+        lines += ["", f"{lb['clause_text']}:", *_wrap(norm.text.get(lang))]
+    lines += ["", f"{lb['steps']}:", *[f"  {step}" for step in ob.explanation]]
+    status = f"{lb['status'].capitalize()}: {lb[ob.status]}" + (
+        f" — {ob.reason}" if ob.reason else ""
+    )
+    lines += ["", status]
+    lines += ["", f"{lb['deciding']}:"]
+    lines += [f"  {e.words(lang)}" for e in events] or [f"  {lb['none']}"]
+    if ob.notes:
+        lines += ["", f"{lb['notes']}:", *[f"  - {n}" for n in ob.notes]]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------- upcoming
+
+
+@dataclass(frozen=True)
+class DueSoon:
+    """An open instance that falls due soon, seen at ``now``.
+
+    ``time_left`` is ``due - now`` (clock time). ``share_used`` is the share of the allowed
+    time already gone: ``(now - trigger_at) / (due - trigger_at)``, counted in working time
+    when the deadline is in working hours (``measure`` says which). ``warning`` is the highest
+    threshold reached (50, 75 or 90 per cent) or None.
+    """
+
+    obligation: Obligation
+    now: datetime
+    time_left: timedelta
+    share_used: float
+    measure: str
+    warning: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping with stable keys (``share_used`` a fraction, 4 places)."""
+        o = self.obligation
+        return {
+            "rule": o.rule,
+            "key": o.key,
+            "nth": o.nth,
+            "clause": o.clause,
+            "title": {"zh": o.title_zh or None, "en": o.title_en or None},
+            "party": o.party,
+            "strength": o.strength,
+            "tier": o.tier,
+            "trigger_at": iso(o.trigger_at),
+            "due": iso(o.due),
+            "time_left_seconds": int(self.time_left.total_seconds()),
+            "share_used": round(self.share_used, 4),
+            "measure": self.measure,
+            "warning": self.warning,
+        }
+
+
+def render_upcoming(
+    items: Sequence[DueSoon],
+    *,
+    now: datetime,
+    within: timedelta,
+    open_count: int,
+    lang: str = "en",
+) -> str:
+    """What falls due within ``within`` of ``now``, soonest first: a header line (how many of
+    the ``open_count`` open duties), then one row per instance with the time left, the share
+    of the allowed time used and the warning reached (``⚠ 90%``)."""
+    lb = labels(lang)
+    at = now.isoformat(timespec="seconds" if now.second else "minutes")
+    head = lb["due_soon"].format(within=duration_words(within, lang), now=at)
+    head += ": " + lb["due_soon_count"].format(n=len(items), open=open_count)
+    if not items:
+        return f"{head}\n{lb['nothing_due']}\n"
+    headers = [
+        lb[k]
+        for k in ("rule", "key", "clause", "party", "due", "time_left", "share_used", "warning")
+    ]
+    rows = [
+        [
+            d.obligation.rule,
+            d.obligation.key or "-",
+            d.obligation.clause,
+            d.obligation.party,
+            _t(d.obligation.due),
+            duration_words(d.time_left, lang),
+            f"{math.floor(d.share_used * 100)}%",  # floored, like the warning thresholds
+            "" if d.warning is None else f"⚠ {d.warning}%",
+            d.obligation.title(lang),
+        ]
+        for d in items
+    ]
+    return f"{head}\n" + _table([*headers, lb["title"]], rows, max_last=40) + "\n"
+
+
+def upcoming_json(items: Sequence[DueSoon]) -> str:
+    """The instances as a JSON list of :meth:`DueSoon.to_dict` objects, soonest first."""
+    return json.dumps([d.to_dict() for d in items], indent=2, ensure_ascii=False) + "\n"
 
 
 RENDERERS: dict[str, Callable[[Report, str], str]] = {
