@@ -1218,6 +1218,9 @@ def _add_years(d: date, n: int) -> date:
 
 
 def _dur(td: timedelta) -> str:
+    """``2h 30min``; below a second, the exact fraction (``0.000001s``) rather than ``0s``."""
+    if timedelta(0) < abs(td) < timedelta(seconds=1):
+        return f"{td.total_seconds():.6f}".rstrip("0") + "s"
     secs = int(td.total_seconds())
     sign = "-" if secs < 0 else ""
     secs = abs(secs)
@@ -1314,7 +1317,9 @@ def evaluate(
     # Out of order: validate everything, order stably, then apply.
     ev = fresh()
     valid: list[Event] = []
-    for raw in source():
+    for n, raw in enumerate(source(), 1):
+        if on_progress is not None and n % 10_000 == 0:
+            on_progress(n)
         if isinstance(raw, Event):
             valid.append(raw)
             continue
