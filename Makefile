@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+MAPPINGS := $(shell find examples -name '*.mapping.yaml' 2>/dev/null | sort)
 RULES  := $(shell find rules examples tests/rulefiles/valid -name '*.yaml' -not -name '*.mapping.yaml' 2>/dev/null | sort)
 
 .PHONY: demo test lint typecheck check-rules pytest install install-dev bench bench-durable-env clean
@@ -31,7 +32,7 @@ typecheck: install-dev
 	$(BIN)/mypy contract_rules
 
 check-rules: install-dev
-	$(BIN)/contract-rules check --strict $(RULES)
+	$(BIN)/contract-rules check --strict $(RULES) $(MAPPINGS)
 	$(BIN)/contract-rules test $(RULES)
 
 pytest: install-dev

@@ -333,6 +333,20 @@ def load_mapping(source: str | os.PathLike[str]) -> ImportMapping:
     keys with "did you mean"), and OSError when a path cannot be read. Warnings (e.g. YAML 1.1
     booleans) do not stop loading.
     """
+    mapping, findings, src = read_mapping(source)
+    if mapping is None or any(f.severity is Severity.ERROR for f in findings):
+        raise MappingError([f for f in findings if f.severity is Severity.ERROR] or findings, src)
+    return mapping
+
+
+def read_mapping(
+    source: str | os.PathLike[str],
+) -> tuple[ImportMapping | None, list[Finding], str]:
+    """Read a mapping file (or text) without raising for bad content.
+
+    Returns the mapping (None when it has errors), every finding located at file:line:column, and
+    the source name. Raises OSError only when a path cannot be read at all.
+    """
     if isinstance(source, str) and ("\n" in source or source.lstrip().startswith("format:")):
         doc = load_yaml(source, "<string>")
     else:
@@ -352,11 +366,9 @@ def load_mapping(source: str | os.PathLike[str]) -> ImportMapping:
     if mapping is not None:
         mapping._doc = doc
         findings.extend(_reference_findings(mapping))
-    if mapping is None or any(f.severity is Severity.ERROR for f in findings):
-        raise MappingError(
-            [f for f in findings if f.severity is Severity.ERROR] or findings, doc.source
-        )
-    return mapping
+    if any(f.severity is Severity.ERROR for f in findings):
+        mapping = None
+    return mapping, sorted(findings), doc.source
 
 
 def _locate(mapping: ImportMapping, path: DocPath, *, key: bool = False) -> Location:

@@ -295,3 +295,16 @@ def test_schema_output_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert target.read_text(encoding="utf-8") == cli.schema_text()
     code, out, err = run(capsys, "schema", "--output", tmp_path / "no" / "dir.json")
     assert code == EXIT_ERROR and out == "" and "dir.json" in err
+
+
+def test_check_reads_a_named_mapping_file_as_a_mapping(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = Path(__file__).resolve().parents[1] / "examples/servicenow/servicenow.mapping.yaml"
+    assert main(["check", str(good)]) == 0
+    bad = tmp_path / "x.mapping.yaml"
+    bad.write_text("format: contract-rules-mapping/1\nbogsu: 1\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["check", "--format", "parsable", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert f"{bad}:2:1: [error] CR101" in out
