@@ -18,7 +18,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -39,6 +39,7 @@ from .model import (
     Norm,
     Ruleset,
     Scalar,
+    parse_window,
 )
 
 __all__ = ["CHECKS", "Check", "CheckContext", "run_checks"]
@@ -1053,6 +1054,56 @@ def check_calendar_coverage(cx: CheckContext) -> Iterator[Finding]:
             )
 
 
+@_register("CR104")
+def check_calendar_spec(cx: CheckContext) -> Iterator[Finding]:
+    """What a calendar may not say although each value has the right form (the engine refuses
+    it): working-hour windows of one day out of order or overlapping, a date both in
+    ``days_off`` and ``working_days``, ``fallback: national_only`` without the cn-national layer.
+    (The other CR104 findings come from the schema.)"""
+    spec = cx.ruleset.calendar
+    wh = spec.working_hours
+    base: DocPath = ("calendar", "working_hours")
+    groups: list[tuple[DocPath, list[str]]] = [((*base, "default"), wh.default)]
+    groups += [((*base, "weekdays", day), ws) for day, ws in wh.weekdays.items()]
+    written = _get(cx.doc.data, (*base, "dates"))
+    keys = {_as_date(k): k for k in written} if isinstance(written, dict) else {}
+    groups += [((*base, "dates", keys.get(d, d.isoformat())), ws) for d, ws in wh.dates.items()]
+    for path, windows in groups:
+        prev: tuple[str, time] | None = None
+        for j, text in enumerate(windows):
+            start, end = parse_window(text)  # the schema has checked each window's form
+            if prev is not None and start < prev[1]:
+                yield cx.finding(
+                    "CR104",
+                    (*path, j),
+                    f"working-hour window {text} starts before {prev[0]} ends; list the "
+                    "windows of a day in order, without overlaps",
+                )
+            prev = (text, end) if prev is None or end > prev[1] else prev
+    both = set(spec.days_off) & set(spec.working_days)
+    for j, d in enumerate(spec.working_days):
+        if d in both:
+            yield cx.finding(
+                "CR104",
+                ("calendar", "working_days", j),
+                f"{d} is listed both in days_off and in working_days",
+            )
+    if spec.fallback == "national_only" and _NATIONAL_LAYER not in spec.layers:
+        yield cx.finding(
+            "CR104",
+            ("calendar", "fallback"),
+            f"fallback national_only still needs the {_NATIONAL_LAYER} layer (it only lets "
+            "regional layers lack a year); add it to layers, or use fallback: weekdays",
+        )
+
+
+def _as_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
 @_register("CR307")
 def check_scenario_refs(cx: CheckContext) -> Iterator[Finding]:
     """Scenario expectations name declared norms and remedies."""
@@ -1223,6 +1274,10 @@ def _event_value_problem(cx: CheckContext, spec: FieldSpec, value: Any) -> str |
         if isinstance(value, int) and not isinstance(value, bool):
             return None
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            try:
+                int(value)
+            except ValueError:  # "²" is a digit to str.isdigit, not to int
+                return f"expected an integer, got {_describe(value)}"
             return None
         return f"expected an integer, got {_describe(value)}"
     if kind == "decimal":

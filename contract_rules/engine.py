@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from .calendar import BusinessCalendar, PeriodUnit, WorkingHours
 from .errors import ContractRulesError, EventError
-from .events import Event, EventValidator, RawEvent, read_events
+from .events import MAX_ID_CHARS, Event, EventValidator, RawEvent, read_events
 from .model import (
     Condition,
     Deadline,
@@ -499,10 +499,16 @@ class Evaluator:
         data = raw.data if isinstance(raw.data, Mapping) else {}
         rid = data.get("id")
         rtype = data.get("type")
+        if isinstance(rid, bool) or not isinstance(rid, str | int):
+            rid = exc.event_id
+        elif isinstance(rid, int):
+            rid = str(rid) if abs(rid) < 10**MAX_ID_CHARS else exc.event_id
+        elif len(rid) > MAX_ID_CHARS:
+            rid = rid[:MAX_ID_CHARS] + "…"
         entry = EventEntry(
             raw.index,
             raw.where,
-            str(rid) if isinstance(rid, str | int) and not isinstance(rid, bool) else exc.event_id,
+            rid,
             rtype if isinstance(rtype, str) else None,
             None,
             "rejected",
@@ -1264,7 +1270,12 @@ def parse_as_of(value: datetime | str, tz: tzinfo) -> datetime:
             ) from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise ContractRulesError(f"as_of {value.isoformat()} has no offset; give one, e.g. +08:00")
-    return value.astimezone(tz)
+    try:
+        return value.astimezone(tz)
+    except OverflowError:
+        raise ContractRulesError(
+            f"as_of {value.isoformat()} is outside the supported dates"
+        ) from None
 
 
 # =============================================================================== batch

@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -26,6 +27,14 @@ from .model import RESERVED_EVENT_KEYS, FieldSpec, Ruleset
 MAX_ID_CHARS = 200
 MAX_STRING_CHARS = 10_000
 MONEY_PLACES = 2
+#: Money amounts have at most this many digits before the decimal point (as rule-file money:
+#: 18 digits, 2 of them places), so that sums stay exact in the default Decimal context.
+MONEY_INT_DIGITS = 16
+#: Integer fields have at most this many digits.
+MAX_INT_DIGITS = 100
+#: Event instants lie in these years: the calendar computes in years 2-9998, and an instant
+#: outside them cannot even be moved to another offset.
+MIN_YEAR, MAX_YEAR = 2, 9998
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,29 +114,28 @@ class _BadLine:
 
 
 def _read_jsonl(path: Path) -> Iterator[RawEvent]:
+    # A byte order mark at the start (Windows tools write one) is skipped. Bytes that are not
+    # UTF-8 spoil only their own line: it is reported, and reading goes on with the next one.
     index = 0
-    with path.open("r", encoding="utf-8", errors="strict", newline="") as fh:
-        lineno = 0
-        while True:
-            try:
-                line = fh.readline()
-            except UnicodeDecodeError as exc:
-                yield RawEvent(
-                    index, f"{path}:{lineno + 1}", _BadLine(f"not UTF-8 text ({exc.reason})")
-                )
-                return
-            if not line:
-                return
-            lineno += 1
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             where = f"{path}:{lineno}"
-            try:
-                data: Any = json.loads(line, parse_float=Decimal, parse_constant=_no_constant)
-            except (ValueError, RecursionError) as exc:
-                data = _BadLine(f"not valid JSON ({exc})")
+            data: Any
+            if _NOT_UTF8.search(line):
+                data = _BadLine("not UTF-8 text")
+            else:
+                try:
+                    data = json.loads(line, parse_float=Decimal, parse_constant=_no_constant)
+                except (ValueError, RecursionError) as exc:
+                    data = _BadLine(f"not valid JSON ({exc})")
             yield RawEvent(index, where, data)
             index += 1
+
+
+#: What ``errors="surrogateescape"`` makes of bytes that are not UTF-8.
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 def _no_constant(name: str) -> Any:
@@ -136,7 +144,7 @@ def _no_constant(name: str) -> Any:
 
 def _read_json(path: Path) -> Iterator[RawEvent]:
     try:
-        with path.open("r", encoding="utf-8") as fh:
+        with path.open("r", encoding="utf-8-sig") as fh:
             data = json.load(fh, parse_float=Decimal, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         yield RawEvent(0, f"{path}", _BadLine(f"not valid JSON ({exc})"))
@@ -151,15 +159,29 @@ def _read_json(path: Path) -> Iterator[RawEvent]:
 
 
 def _read_csv(path: Path) -> Iterator[RawEvent]:
-    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+    # As for JSONL: bytes that are not UTF-8, and rows the csv module refuses (a cell over its
+    # size limit), spoil only their own row, which is reported; reading goes on.
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.DictReader(fh)
-        for i, row in enumerate(reader):
+        i = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield RawEvent(i, f"{path}:{reader.line_num}", _BadLine(f"not valid CSV ({exc})"))
+                i += 1
+                continue
             where = f"{path}:{reader.line_num}"
             if None in row:
                 yield RawEvent(i, where, _BadLine("more cells than header columns"))
-                continue
-            # Empty cells are absent fields; CSV values are text and typed during validation.
-            yield RawEvent(i, where, {k: v for k, v in row.items() if v not in ("", None)})
+            elif any(_NOT_UTF8.search(str(x)) for x in (*row.keys(), *row.values())):
+                yield RawEvent(i, where, _BadLine("not UTF-8 text"))
+            else:
+                # Empty cells are absent fields; CSV values are text, typed during validation.
+                yield RawEvent(i, where, {k: v for k, v in row.items() if v not in ("", None)})
+            i += 1
 
 
 def events_from_text(text: str, fmt: str = "jsonl") -> Iterator[RawEvent]:
@@ -223,12 +245,18 @@ class EventValidator:
                 raise EventError(
                     where, f"id must be a string or integer, not {type(ev_id).__name__}"
                 )
-            ev_id = str(ev_id)
+            ev_id = _text(ev_id)
             if not ev_id or len(ev_id) > MAX_ID_CHARS:
                 raise EventError(where, f"id must have 1 to {MAX_ID_CHARS} characters")
         etype = data.get("type")
-        if not isinstance(etype, str):
+        if etype is None:
             raise EventError(where, "missing event type ('type')", event_id=ev_id)
+        if not isinstance(etype, str):
+            raise EventError(
+                where,
+                f"the event type must be a string, not {type(etype).__name__}",
+                event_id=ev_id,
+            )
         checks = self.types.get(etype)
         if checks is None:
             raise EventError(
@@ -274,6 +302,8 @@ class EventValidator:
             if len(value) > 64:
                 raise EventError(where, "timestamp too long", event_id=ev_id)
             try:
+                if not (value.isascii() and value.isprintable()):
+                    raise ValueError  # fromisoformat ignores what follows a NUL
                 t = datetime.fromisoformat(value)
             except ValueError:
                 raise EventError(
@@ -283,7 +313,9 @@ class EventValidator:
                     event_id=ev_id,
                 ) from None
         else:
-            raise EventError(where, f"timestamp must be a string, not {type(value).__name__}")
+            raise EventError(
+                where, f"timestamp must be a string, not {type(value).__name__}", event_id=ev_id
+            )
         if t.tzinfo is None or t.utcoffset() is None:
             if self.naive_tz is None:
                 raise EventError(
@@ -293,7 +325,17 @@ class EventValidator:
                     event_id=ev_id,
                 )
             t = t.replace(tzinfo=self.naive_tz)
-        return t.astimezone(self.tz)
+        try:
+            local = t.astimezone(self.tz)
+        except OverflowError:
+            local = None
+        if local is None or not MIN_YEAR <= local.year <= MAX_YEAR:
+            raise EventError(
+                where,
+                f"timestamp {value!s} is out of range (years {MIN_YEAR} to {MAX_YEAR})",
+                event_id=ev_id,
+            )
+        return local
 
     def _convert(
         self, check: _FieldCheck, value: Any, where: str, etype: str, ev_id: str | None
@@ -308,7 +350,10 @@ class EventValidator:
         if kind in ("string", "party"):
             if isinstance(value, bool) or not isinstance(value, str | int):
                 raise fail(f"expected text, got {type(value).__name__}")
-            value = str(value)
+            text = _text(value)
+            if text is None:
+                raise fail("an integer too long to be read as text")
+            value = text
             if len(value) > MAX_STRING_CHARS:
                 raise fail(f"text longer than {MAX_STRING_CHARS} characters")
             if kind == "party" and value not in self.parties:
@@ -325,11 +370,19 @@ class EventValidator:
         if kind == "int":
             if isinstance(value, bool):
                 raise fail("expected an integer, got a boolean")
-            if isinstance(value, int):
-                return value
+            number: int | None = value if isinstance(value, int) else None
             if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-                return int(value)
-            raise fail(f"expected an integer, got {value!r}")
+                if len(value.strip()) > MAX_INT_DIGITS + 1:
+                    raise fail(f"an integer of more than {MAX_INT_DIGITS} digits")
+                try:
+                    number = int(value)
+                except ValueError:  # "²" is a digit to str.isdigit, not to int
+                    number = None
+            if number is None:
+                raise fail(f"expected an integer, got {_short(value)}")
+            if abs(number) >= 10**MAX_INT_DIGITS:
+                raise fail(f"an integer of more than {MAX_INT_DIGITS} digits")
+            return number
         if kind == "decimal":
             return self._decimal(value, check.money, fail)
         if kind == "date":
@@ -371,4 +424,23 @@ class EventValidator:
             exp = d.as_tuple().exponent
             if isinstance(exp, int) and exp < -MONEY_PLACES:
                 raise fail(f"{d} has more than {MONEY_PLACES} decimal places")
+            if d and d.adjusted() >= MONEY_INT_DIGITS:
+                raise fail(f"{d} is too large (at most {MONEY_INT_DIGITS} digits before the point)")
         return d
+
+
+def _text(value: str | int) -> str | None:
+    """``value`` as text; None for an integer too long for ``str`` (Python refuses more than
+    ``sys.get_int_max_str_digits()`` digits, 4,300 by default)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except ValueError:
+        return None
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to 60 characters."""
+    text = repr(value) if not isinstance(value, int) or value.bit_length() < 400 else "a huge int"
+    return text if len(text) <= 60 else text[:57] + "..."

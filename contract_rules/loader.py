@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Final
 
@@ -60,6 +60,16 @@ class LoaderLimits:
     max_alias_expansions: int = 1_000  # total nodes produced through aliases (alias bombs)
     max_scalar_chars: int = 100_000  # length of one scalar (or key), in characters
     max_nodes: int = 200_000  # nodes in the document, counting those produced through aliases
+
+    def __post_init__(self) -> None:
+        """Refuse limits that cannot be meant: not an integer, or below 1 (0 for aliases)."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            low = 0 if f.name == "max_alias_expansions" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(
+                    f"LoaderLimits.{f.name} must be an integer >= {low}, not {value!r}"
+                )
 
 
 DEFAULT_LIMITS: Final = LoaderLimits()

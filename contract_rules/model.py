@@ -150,7 +150,7 @@ class Contract(Model):
 
         try:
             ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(
                 f"unknown time zone {v!r} (use an IANA name such as Asia/Shanghai)"
             ) from exc

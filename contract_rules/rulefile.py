@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import types
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -81,13 +82,19 @@ def load_ruleset(
 def _validate(doc: LoadedDocument) -> RuleFileResult:
     findings = list(doc.findings)
     result = RuleFileResult(doc.source, doc, None, findings)
-    if doc.data is None or not doc.ok:
+    if not doc.ok:  # a fatal problem (data is None) or another error of the loader
         result.findings.sort()
         return result
     if not isinstance(doc.data, dict):
+        # also an explicit null document (``~``, ``null``): the loader keeps it as data None
+        # without a finding, so the file must not pass as "no error, no ruleset"
         findings.append(
-            code("CR103").at(doc.locate(()), "a rule file is a mapping (format:, contract:, ...)")
+            code("CR103").at(
+                doc.locate(()),
+                f"a rule file is a mapping (format:, contract:, ...), not {_kind(doc.data)}",
+            )
         )
+        result.findings.sort()
         return result
     try:
         ruleset = Ruleset.model_validate(doc.data)
@@ -105,6 +112,19 @@ def _validate(doc: LoadedDocument) -> RuleFileResult:
     else:
         result.ruleset = None
     return result
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in words (for a document that is not a mapping)."""
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    return "a number"
 
 
 # --------------------------------------------------------------------- pydantic → findings
@@ -308,7 +328,7 @@ def _value_type(tp: Any) -> Any:
 def _strip_optional(tp: Any) -> Any:
     args = [a for a in typing.get_args(tp) if a is not type(None)]
     origin = typing.get_origin(tp)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) and len(args) == 1:
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
         return args[0]
     return tp
 
