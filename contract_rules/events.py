@@ -204,6 +204,11 @@ class _FieldCheck:
     spec: FieldSpec
     money: bool
 
+    @property
+    def plain_text(self) -> bool:
+        """A string field with no closed set of values: any short text passes as it is."""
+        return self.spec.type == "string" and self.spec.values is None
+
 
 class EventValidator:
     """Validates raw records against a ruleset's event vocabulary.
@@ -228,6 +233,13 @@ class EventValidator:
         self.types: dict[str, tuple[_FieldCheck, ...]] = {
             name: tuple(_FieldCheck(f, spec, (name, f) in money) for f, spec in et.fields.items())
             for name, et in ruleset.events.items()
+        }
+        self._plain = {
+            name: tuple(c.plain_text for c in checks) for name, checks in self.types.items()
+        }
+        self._allowed = {
+            name: frozenset(c.name for c in checks) | frozenset(RESERVED_EVENT_KEYS)
+            for name, checks in self.types.items()
         }
         self.seen_ids: set[str] = set()
 
@@ -267,7 +279,7 @@ class EventValidator:
             )
         at = self.parse_instant(data.get("at"), where, ev_id)
         fields: dict[str, Any] = {}
-        for check in checks:
+        for check, plain in zip(checks, self._plain[etype], strict=True):
             value = data.get(check.name)
             if value is None:
                 if check.spec.required:
@@ -275,10 +287,13 @@ class EventValidator:
                         where, f"{etype}: missing field {check.name!r}", event_id=ev_id
                     )
                 continue
-            fields[check.name] = self._convert(check, value, where, etype, ev_id)
-        declared = {c.name for c in checks}
-        extra = [k for k in data if k not in declared and k not in RESERVED_EVENT_KEYS]
-        if extra:
+            if plain and type(value) is str and len(value) <= MAX_STRING_CHARS:
+                fields[check.name] = value  # the common case, without the general conversion
+            else:
+                fields[check.name] = self._convert(check, value, where, etype, ev_id)
+        if not self._allowed[etype].issuperset(data):
+            declared = {c.name for c in checks}
+            extra = [k for k in data if k not in declared and k not in RESERVED_EVENT_KEYS]
             raise EventError(
                 where,
                 f"{etype}: unknown field(s) {', '.join(map(repr, sorted(map(str, extra))))}; "
