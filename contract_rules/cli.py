@@ -39,6 +39,9 @@ from . import __version__
 from .findings import Finding, Severity
 
 if TYPE_CHECKING:
+    from .loader import LoaderLimits
+
+if TYPE_CHECKING:
     from .engine import CompiledRuleset
     from .model import Norm, Ruleset
     from .render import DecidingEvent, DueSoon
@@ -170,9 +173,17 @@ def collect_files(paths: Sequence[str]) -> list[FileReport | Path]:
     return out
 
 
-def check_paths(paths: Sequence[str], *, strict: bool = False) -> CheckRun:
-    """Check every rule file under ``paths``; one bad or unreadable file never stops the rest."""
+def check_paths(
+    paths: Sequence[str], *, strict: bool = False, limits: LoaderLimits | None = None
+) -> CheckRun:
+    """Check every rule file under ``paths``; one bad or unreadable file never stops the rest.
+
+    ``limits`` bounds what the YAML reader accepts (size, depth, aliases, scalars, nodes).
+    """
+    from .loader import DEFAULT_LIMITS
     from .rulefile import read_rule_file
+
+    limits = limits or DEFAULT_LIMITS
 
     reports: list[FileReport] = []
     for item in collect_files(paths):
@@ -185,7 +196,7 @@ def check_paths(paths: Sequence[str], *, strict: bool = False) -> CheckRun:
 
                 findings = read_mapping(item)[1]
             else:
-                findings = read_rule_file(item).findings
+                findings = read_rule_file(item, limits=limits).findings
         except OSError as exc:
             reports.append(FileReport(str(item), problem=exc.strerror or str(exc)))
             continue
@@ -313,10 +324,54 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
         help="output style (default: text; github inside GitHub Actions)",
     )
     p.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    limits = p.add_argument_group("reader limits (docs/loader-limits.md)")
+    for name, default, what in (
+        ("max-bytes", DEFAULT_LIMIT_VALUES["max_bytes"], "file size in bytes"),
+        ("max-depth", DEFAULT_LIMIT_VALUES["max_depth"], "nesting depth"),
+        ("max-aliases", DEFAULT_LIMIT_VALUES["max_alias_expansions"], "nodes made by aliases"),
+        ("max-scalar", DEFAULT_LIMIT_VALUES["max_scalar_chars"], "characters in one scalar"),
+        ("max-nodes", DEFAULT_LIMIT_VALUES["max_nodes"], "nodes in the document"),
+    ):
+        limits.add_argument(
+            f"--{name}",
+            type=_positive_int,
+            default=default,
+            metavar="N",
+            help=f"{what} ({default})",
+        )
+
+
+#: The reader's default limits, spelled out so that ``--help`` shows them without importing it.
+DEFAULT_LIMIT_VALUES = {
+    "max_bytes": 2_000_000,
+    "max_depth": 64,
+    "max_alias_expansions": 1_000,
+    "max_scalar_chars": 100_000,
+    "max_nodes": 200_000,
+}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    run = check_paths(args.paths, strict=args.strict)
+    from .loader import LoaderLimits
+
+    limits = LoaderLimits(
+        max_bytes=args.max_bytes,
+        max_depth=args.max_depth,
+        max_alias_expansions=args.max_aliases,
+        max_scalar_chars=args.max_scalar,
+        max_nodes=args.max_nodes,
+    )
+    run = check_paths(args.paths, strict=args.strict, limits=limits)
     fmt = args.format or _default_format()
     _out().write(CHECK_FORMATS[fmt](run))
     for r in run.reports:

@@ -308,3 +308,20 @@ def test_check_reads_a_named_mapping_file_as_a_mapping(
     assert main(["check", "--format", "parsable", str(bad)]) == 1
     out = capsys.readouterr().out
     assert f"{bad}:2:1: [error] CR101" in out
+
+
+def test_reader_limits_are_flags_with_the_loader_defaults(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import asdict
+
+    from contract_rules.loader import DEFAULT_LIMITS
+
+    assert cli.DEFAULT_LIMIT_VALUES == asdict(DEFAULT_LIMITS)
+    rules = Path(__file__).resolve().parents[1] / "rules" / "tacheng_2024.yaml"
+    assert main(["check", str(rules)]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["check", "--format", "parsable", "--max-bytes", "1000", str(rules)]) == 1
+    assert "CR008" in capsys.readouterr().out
+    assert main(["check", "--max-depth", "0", str(rules)]) == EXIT_ERROR
+    assert "--max-depth" in capsys.readouterr().err
