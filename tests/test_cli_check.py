@@ -317,7 +317,7 @@ def test_reader_limits_are_flags_with_the_loader_defaults(
 
     from contract_rules.loader import DEFAULT_LIMITS
 
-    assert cli.DEFAULT_LIMIT_VALUES == asdict(DEFAULT_LIMITS)
+    assert asdict(DEFAULT_LIMITS) == cli.DEFAULT_LIMIT_VALUES
     rules = Path(__file__).resolve().parents[1] / "rules" / "tacheng_2024.yaml"
     assert main(["check", str(rules)]) == EXIT_OK
     capsys.readouterr()
