@@ -57,6 +57,22 @@ from .report import (
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: A clock pause applied to an instance: how long, which span starts, and the moved due.
+_Paused = tuple[timedelta, tuple[str, ...], datetime]
+_CLASS_WORDS_ZH = {
+    "working_hours": "工作日的工作时间",
+    "outside_working_hours": "工作日的非工作时间",
+    "non_working_day": "非工作日",
+}
+_UNITS_ZH = {
+    "minutes": "分钟",
+    "hours": "小时",
+    "working_hours": "工作小时",
+    "days": "日",
+    "working_days": "个工作日",
+    "months": "个月",
+    "years": "年",
+}
 _CLASS_WORDS = {
     "working_hours": "inside working hours of a working day",
     "outside_working_hours": "outside working hours of a working day",
@@ -398,7 +414,7 @@ class _Cause:
     at: datetime
 
 
-_NO_EXCUSE: tuple[str, tuple[str, ...]] | None = None
+_NO_EXCUSE: tuple[str, str, tuple[str, ...]] | None = None
 
 
 class Evaluator:
@@ -669,10 +685,35 @@ class Evaluator:
             day_end=ct.day_end,
         )
 
-    def _due_text(self, d: CompiledDeadline, trigger_at: datetime, due: datetime) -> str:
+    def _due_text(
+        self, d: CompiledDeadline, trigger_at: datetime, due: datetime, lang: str = "en"
+    ) -> str:
+        zh = lang == "zh"
         if d.unit == "at":
-            return f"due at {d.spec.at}: {fmt(due, day_end=True)}"
+            anchor = (
+                ("期限届满时" if d.spec.at == "term.end" else "期限开始时") if zh else d.spec.at
+            )
+            return (
+                f"期限: {anchor} {fmt(due, day_end=True)}"
+                if zh
+                else f"due at {anchor}: {fmt(due, day_end=True)}"
+            )
         _, _, label = self._anchors(d, trigger_at)
+        if zh:
+            label = {"the trigger": "触发"}.get(
+                label,
+                label.replace("term end", "服务期限届满").replace("term start", "服务期限开始"),
+            )
+            amount = f"{abs(d.amount).normalize():f} {_UNITS_ZH[d.unit]}"
+            if d.unit in ("minutes", "hours", "working_hours"):
+                return f"期限: {label}后 {amount} → {fmt(due)}"
+            rule = (
+                "民法典第二百零一至二百零三条"
+                if d.unit in ("days", "months", "years")
+                else "按工作日计"
+            )
+            rel = "前" if d.amount < 0 else "后"
+            return f"期限: {label}{rel} {amount} ({rule}) → {fmt(due, day_end=True)}"
         if d.unit in ("minutes", "hours", "working_hours"):
             return f"due {d.text} after {label} → {fmt(due)}"
         rule = (
@@ -891,7 +932,9 @@ class Evaluator:
         pauses.sort()
         return pauses
 
-    def _current_due(self, inst: _Instance, as_of: datetime) -> tuple[datetime | None, str | None]:
+    def _current_due(
+        self, inst: _Instance, as_of: datetime
+    ) -> tuple[datetime | None, _Paused | None]:
         """The due instant with clock pauses applied (an open pause counts until as_of)."""
         d = inst.deadline
         if inst.base_due is None or not inst.cn.pause or d is None:
@@ -925,9 +968,12 @@ class Evaluator:
             else cal.add_clock(cursor, remaining)
         )
         self._years.add(due.year)
-        return due, f"clock paused {_dur(paused)} ({', '.join(used)}) → due {fmt(due)}"
+        return due, (paused, tuple(used), due)
 
-    def _excuse(self, inst: _Instance, due: datetime | None) -> tuple[str, tuple[str, ...]] | None:
+    def _excuse(
+        self, inst: _Instance, due: datetime | None
+    ) -> tuple[str, str, tuple[str, ...]] | None:
+        """The first excuse that applies: its reason in English and Chinese, and the events."""
         n = inst.cn.norm
         for ex in n.excuses:
             if ex.cause is not None:
@@ -940,7 +986,11 @@ class Evaluator:
                             f"cause {rec.value} determined {fmt(rec.at)} ({rec.event_id}); "
                             f"clause {ex.clause}: {ex.reason.get('en')}"
                         )
-                        return reason, (rec.event_id,)
+                        reason_zh = (
+                            f"原因 {rec.value} 于 {fmt(rec.at)} 认定 ({rec.event_id}); "
+                            f"第 {ex.clause} 条: {ex.reason.get('zh')}"
+                        )
+                        return reason, reason_zh, (rec.event_id,)
             elif ex.span is not None and due is not None:
                 for span in self._spans.get(ex.span, ()):
                     if span.party is not None and span.party != inst.party:
@@ -952,18 +1002,25 @@ class Evaluator:
                             f"{span.party} ({fmt(span.start)} – {until}); clause {ex.clause}: "
                             f"{ex.reason.get('en')}"
                         )
+                        reason_zh = (
+                            f"期限 {fmt(due)} 处于当事方 {span.party} 的 {ex.span} "
+                            f"{span.key or ''} 期间 ({fmt(span.start)} – "
+                            f"{fmt(span.end) if span.end else '持续中'}); 第 {ex.clause} 条: "
+                            f"{ex.reason.get('zh')}"
+                        )
                         ids = (span.start_id,) + ((span.end_id,) if span.end_id else ())
-                        return reason, ids
+                        return reason, reason_zh, ids
         return _NO_EXCUSE
 
     def _finish(self, inst: _Instance, as_of: datetime) -> Obligation:
         n = inst.cn.norm
-        due, pause_step = self._current_due(inst, as_of) if inst.cn.pause else (inst.base_due, None)
+        due, paused = self._current_due(inst, as_of) if inst.cn.pause else (inst.base_due, None)
         events: tuple[str, ...] = (inst.trigger_id,) if inst.trigger_id else ()
         if inst.response_ids:
             events += tuple(inst.response_ids)
         notes = list(inst.notes) if inst.notes else []
         reason: str | None = None
+        reason_zh: str | None = None
         at = inst.responded_at
         status: Status
         if n.kind == "obligation":
@@ -972,15 +1029,17 @@ class Evaluator:
             else:
                 excuse = self._excuse(inst, due) if n.excuses else None
                 if excuse is not None:
-                    status, reason = "excused", excuse[0]
-                    events += excuse[1]
+                    status, reason, reason_zh = "excused", excuse[0], excuse[1]
+                    events += excuse[2]
                 elif at is not None:
                     status = "violated"
                     if due is not None:
                         reason = f"fulfilled late at {fmt(at)} ({_dur(at - due)} after due)"
+                        reason_zh = f"迟延履行于 {fmt(at)} (超过期限 {_dur(at - due)})"
                 elif due is not None and as_of > due:
                     status = "violated"
                     reason = f"not fulfilled by {fmt(due, day_end=True)}"
+                    reason_zh = f"至 {fmt(due, day_end=True)} 未履行"
                 else:
                     status = "pending"
             if inst.parts > 1:
@@ -991,11 +1050,12 @@ class Evaluator:
             if n.violated_by is None or (at is not None and (due is None or at <= due)):
                 excuse = self._excuse(inst, due) if n.excuses else None
                 if excuse is not None:
-                    status, reason = "excused", excuse[0]
-                    events += excuse[1]
+                    status, reason, reason_zh = "excused", excuse[0], excuse[1]
+                    events += excuse[2]
                 else:
                     status = "violated"
                     reason = f"prohibited act at {fmt(at or inst.trigger_at)}"
+                    reason_zh = f"于 {fmt(at or inst.trigger_at)} 发生禁止行为"
                 at = None
             elif due is not None and as_of > due:
                 status, at = "fulfilled", None
@@ -1007,6 +1067,7 @@ class Evaluator:
             elif due is not None and at < due:
                 status = "violated"
                 reason = f"exercised prematurely at {fmt(at)}, before {fmt(due, day_end=True)}"
+                reason_zh = f"于 {fmt(at)} 提前行使，早于 {fmt(due, day_end=True)}"
             else:
                 status = "fulfilled"
         if status == "violated" and n.strength == "best_effort":
@@ -1028,6 +1089,7 @@ class Evaluator:
             fulfilled_at=at,
             strength=n.strength,
             reason=reason,
+            reason_zh=reason_zh,
             events=events,
             notes=tuple(notes),
             explainer=partial(
@@ -1039,7 +1101,7 @@ class Evaluator:
                 inst.cls,
                 inst.base_due,
                 inst.not_before,
-                pause_step,
+                paused,
                 due,
                 at,
                 status,
@@ -1055,34 +1117,62 @@ class Evaluator:
         cls: str | None,
         base_due: datetime | None,
         not_before: datetime | None,
-        pause_step: str | None,
+        paused: _Paused | None,
         due: datetime | None,
         at: datetime | None,
         status: str,
+        lang: str = "en",
     ) -> tuple[str, ...]:
-        """The steps behind an instance, in words (built only when asked for)."""
+        """The steps behind an instance in ``lang`` (zh or en), built only when asked for."""
         n = cn.norm
+        zh = lang == "zh"
         what = f"{n.trigger.event} {trigger_id}" if trigger_id else f"{n.trigger.at}"
-        steps = [f"trigger: {what} at {fmt(trigger_at)}"]
+        steps = [
+            f"触发: {what} 于 {fmt(trigger_at)}" if zh else f"trigger: {what} at {fmt(trigger_at)}"
+        ]
         deadline = tier.deadline if tier is not None else cn.deadline
         if tier is not None and cls is not None:
-            steps.append(
-                f"{fmt(trigger_at)} is {_CLASS_WORDS[cls]} → tier {tier.tier.name}: "
-                f"{tier.deadline.spec.describe()}"
-            )
+            if zh:
+                length = f"{tier.deadline.amount.normalize():f} {_UNITS_ZH[tier.deadline.unit]}"
+                words = _CLASS_WORDS_ZH[cls]
+                steps.append(f"{fmt(trigger_at)} 属于{words} → 档位 {tier.tier.name}: {length}")
+            else:
+                steps.append(
+                    f"{fmt(trigger_at)} is {_CLASS_WORDS[cls]} → tier {tier.tier.name}: "
+                    f"{tier.deadline.spec.describe()}"
+                )
         if deadline is not None and base_due is not None:
-            steps.append(self._due_text(deadline, trigger_at, base_due))
+            steps.append(self._due_text(deadline, trigger_at, base_due, lang))
         else:
-            steps.append("no deadline: pending until fulfilled")
+            steps.append(
+                "未约定期限: 履行前一直进行中" if zh else "no deadline: pending until fulfilled"
+            )
         if not_before is not None and cn.not_before is not None:
             steps.append(
-                f"fulfilment counts from {fmt(not_before)} ({cn.not_before.spec.describe()})"
+                f"自 {fmt(not_before)} 起的履行方计入"
+                if zh
+                else f"fulfilment counts from {fmt(not_before)} ({cn.not_before.spec.describe()})"
             )
-        if pause_step is not None:
-            steps.append(pause_step)
+        if paused is not None:
+            paused_for, ids, moved = paused
+            steps.append(
+                f"计时暂停 {_dur(paused_for)} ({', '.join(ids)}) → 期限 {fmt(moved)}"
+                if zh
+                else f"clock paused {_dur(paused_for)} ({', '.join(ids)}) → due {fmt(moved)}"
+            )
         if at is not None:
-            verb = {"obligation": "fulfilled", "prohibition": "violated", "permission": "exercised"}
-            steps.append(f"{verb[n.kind]} at {fmt(at)}" + (f", due {fmt(due)}" if due else ""))
+            if zh:
+                verb_zh = {"obligation": "履行", "prohibition": "违反", "permission": "行使"}
+                steps.append(
+                    f"{verb_zh[n.kind]}于 {fmt(at)}" + (f"，期限 {fmt(due)}" if due else "")
+                )
+            else:
+                verb = {
+                    "obligation": "fulfilled",
+                    "prohibition": "violated",
+                    "permission": "exercised",
+                }
+                steps.append(f"{verb[n.kind]} at {fmt(at)}" + (f", due {fmt(due)}" if due else ""))
         return tuple(steps)
 
     # ------------------------------------------------------------------ remedies

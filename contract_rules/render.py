@@ -170,7 +170,7 @@ def _row(o: Obligation, lang: str) -> list[str]:
         lb[o.status],
         _t(o.fulfilled_at),
         lb[o.strength],
-        o.reason or "",
+        o.reason_in(lang) or "",
     ]
 
 
@@ -621,8 +621,8 @@ def explain_dict(
         "due": iso(ob.due),
         "fulfilled_at": iso(ob.fulfilled_at),
         "status": ob.status,
-        "reason": ob.reason,
-        "steps": list(ob.explanation),
+        "reason": {"en": ob.reason, "zh": ob.reason_zh or ob.reason},
+        "steps": {"en": list(ob.steps("en")), "zh": list(ob.steps("zh"))},
         "events": [e.to_dict() for e in events],
         "notes": list(ob.notes),
     }
@@ -640,7 +640,7 @@ def render_explain(
     """Why ``ob`` has its status, in words, with labels, titles and clause text in ``lang``:
     the norm and its clause, the steps that computed the due instant and the status, the
     status itself, and each deciding event with its record and where it stands in the input.
-    (The steps are the engine's own words, in English.)"""
+    (The steps and the reason are in ``lang`` too.)"""
     lb = labels(lang)
     head = f"{ob.rule} [{ob.key if ob.key is not None else '-'}] — {ob.title(lang)}"
     facts = [
@@ -657,9 +657,9 @@ def render_explain(
         lines.append("  " + lb["instance_of"].format(nth=ob.nth, total=instances_with_key))
     if norm is not None:
         lines += ["", f"{lb['clause_text']}:", *_wrap(norm.text.get(lang))]
-    lines += ["", f"{lb['steps']}:", *[f"  {step}" for step in ob.explanation]]
+    lines += ["", f"{lb['steps']}:", *[f"  {step}" for step in ob.steps(lang)]]
     status = f"{lb['status'].capitalize()}: {lb[ob.status]}" + (
-        f" — {ob.reason}" if ob.reason else ""
+        f" — {ob.reason_in(lang)}" if ob.reason else ""
     )
     lines += ["", status]
     lines += ["", f"{lb['deciding']}:"]

@@ -66,19 +66,30 @@ class Obligation:
     fulfilled_at: datetime | None
     strength: Strength
     reason: str | None = None
+    reason_zh: str | None = None
     events: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    explainer: Callable[[], tuple[str, ...]] | None = field(default=None, compare=False, repr=False)
+    explainer: Callable[[str], tuple[str, ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def explanation(self) -> tuple[str, ...]:
-        """The steps that computed ``due`` and the status, in words."""
-        return self.explainer() if self.explainer is not None else ()
+        """The steps that computed ``due`` and the status, in English."""
+        return self.steps("en")
+
+    def steps(self, lang: str = "en") -> tuple[str, ...]:
+        """The steps that computed ``due`` and the status, in ``lang`` (``zh`` or ``en``)."""
+        return self.explainer(lang) if self.explainer is not None else ()
 
     @property
     def is_breach(self) -> bool:
         """A violated binding instance."""
         return self.status == "violated" and self.strength == "binding"
+
+    def reason_in(self, lang: str = "en") -> str | None:
+        """The reason for the status in ``lang`` (``zh`` falls back to English)."""
+        return (self.reason_zh or self.reason) if lang == "zh" else self.reason
 
     def title(self, lang: str = "en") -> str:
         """The norm's title in ``lang``."""
@@ -103,6 +114,7 @@ class Obligation:
             "fulfilled_at": iso(self.fulfilled_at),
             "strength": self.strength,
             "reason": self.reason,
+            "reason_zh": self.reason_zh,
             "events": list(self.events),
             "notes": list(self.notes),
         }
@@ -331,8 +343,8 @@ class Report:
         lines = [
             f"{ob.rule} [{ob.key if ob.key is not None else '-'}] — {ob.title(lang)} "
             f"(clause {ob.clause}, {ob.strength}, party {ob.party})",
-            *[f"  {step}" for step in ob.explanation],
-            f"  status: {ob.status}" + (f" — {ob.reason}" if ob.reason else ""),
+            *[f"  {step}" for step in ob.steps(lang)],
+            f"  status: {ob.status}" + (f" — {ob.reason_in(lang)}" if ob.reason else ""),
         ]
         if ob.events:
             lines.append(f"  deciding events: {', '.join(ob.events)}")

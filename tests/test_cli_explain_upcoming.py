@@ -79,9 +79,8 @@ def test_explain_in_chinese_by_default(capsys: pytest.CaptureFixture[str]) -> No
     assert lines[4] == "条款原文:"
     assert lines[5].startswith("  如发生系统运行技术故障且经甲方提出现场支持要求后")
     status = next(ln for ln in lines if ln.startswith("状态: "))
-    assert status.startswith(
-        "状态: 已免责 — cause power_failure determined 2025-03-05 10:00 (E0084)"
-    )
+    assert status.startswith("状态: 已免责 — 原因 power_failure 于 2025-03-05 10:00 认定 (E0084)")
+    assert "  2025-03-03 22:15 属于工作日的非工作时间 → 档位 off_hours: 6 小时" in lines
     deciding = lines[lines.index("决定性事件:") + 1 :]
     assert [ln.split()[0] for ln in deciding] == ["E0080", "E0081", "E0084"]
     assert "cause=power_failure" in deciding[2] and f"({EVENTS}:84)" in deciding[2]
@@ -101,9 +100,15 @@ def test_explain_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["clause_text"]["en"].startswith("After Party A requests on-site support")
     assert doc["tier_title"] == {"zh": "工作日的工作时间", "en": "working hours of a working day"}
     assert doc["due"] == "2025-10-20T13:00:00+08:00" and doc["fulfilled_at"] is None
-    assert doc["reason"] == "not fulfilled by 2025-10-20 13:00"
-    assert doc["steps"][1] == (
+    assert doc["reason"] == {
+        "en": "not fulfilled by 2025-10-20 13:00",
+        "zh": "至 2025-10-20 13:00 未履行",
+    }
+    assert doc["steps"]["en"][1] == (
         "2025-10-20 11:00 is inside working hours of a working day → tier working_hours: 2 hours"
+    )
+    assert doc["steps"]["zh"][1] == (
+        "2025-10-20 11:00 属于工作日的工作时间 → 档位 working_hours: 2 小时"
     )
     (event,) = doc["events"]
     assert event["id"] == "E0224" and event["where"] == f"{EVENTS}:224"
