@@ -33,13 +33,10 @@ never silently reordered or dropped.
 from __future__ import annotations
 
 import csv
-import difflib
 import math
 import os
 import re
 import time as _time
-import types
-import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
@@ -65,6 +62,7 @@ from .events import RawEvent, _BadLine
 from .findings import DocPath, Finding, Location, Severity
 from .loader import LoadedDocument, load_yaml, load_yaml_file
 from .model import RESERVED_EVENT_KEYS, Identifier, Ruleset
+from .validation import did_you_mean, pydantic_findings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -362,7 +360,7 @@ def read_mapping(
             try:
                 mapping = ImportMapping.model_validate(doc.data)
             except ValidationError as exc:
-                findings.extend(_validation_findings(exc, doc, ImportMapping))
+                findings.extend(pydantic_findings(exc, doc, ImportMapping))
     if mapping is not None:
         mapping._doc = doc
         findings.extend(_reference_findings(mapping))
@@ -376,11 +374,6 @@ def _locate(mapping: ImportMapping, path: DocPath, *, key: bool = False) -> Loca
     if doc is None:
         return Location(mapping.source, 1, 1, path)
     return doc.locate(path, key=key)
-
-
-def _suggest(name: str, candidates: Iterable[str]) -> str:
-    match = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"; did you mean {match[0]!r}?" if match else ""
 
 
 def _reference_findings(mapping: ImportMapping) -> list[Finding]:
@@ -398,7 +391,7 @@ def _reference_findings(mapping: ImportMapping) -> list[Finding]:
                         _locate(mapping, ("events", i, "fields", name, "values")),
                         f"unknown value map {src.values!r}"
                         + (
-                            _suggest(src.values, mapping.values)
+                            did_you_mean(src.values, mapping.values)
                             or f"; declared: {', '.join(sorted(mapping.values)) or 'none'}"
                         ),
                     )
@@ -427,7 +420,10 @@ def check_mapping(mapping: ImportMapping, ruleset: Ruleset) -> list[Finding]:
                     _locate(mapping, (*base, "type")),
                     f"event type {spec.type!r} is not declared by ruleset "
                     f"{ruleset.contract.id!r}"
-                    + (_suggest(spec.type, vocab) or f"; it declares: {', '.join(sorted(vocab))}"),
+                    + (
+                        did_you_mean(spec.type, vocab)
+                        or f"; it declares: {', '.join(sorted(vocab))}"
+                    ),
                 )
             )
             continue
@@ -440,7 +436,7 @@ def check_mapping(mapping: ImportMapping, ruleset: Ruleset) -> list[Finding]:
                         _locate(mapping, (*base, "fields", name), key=True),
                         f"{spec.type} has no field {name!r}"
                         + (
-                            _suggest(name, et.fields)
+                            did_you_mean(name, et.fields)
                             or f"; declared: {', '.join(sorted(et.fields)) or 'none'}"
                         ),
                     )
@@ -503,7 +499,7 @@ def check_columns(mapping: ImportMapping, columns: Sequence[str], *, what: str) 
                 code("CR104").at(
                     _locate(mapping, path),
                     f"column {col!r} is not in {what}"
-                    + (_suggest(col, present) or f"; columns: {', '.join(list(present)[:40])}"),
+                    + (did_you_mean(col, present) or f"; columns: {', '.join(list(present)[:40])}"),
                 )
             )
         elif n > 1:
@@ -513,165 +509,6 @@ def check_columns(mapping: ImportMapping, columns: Sequence[str], *, what: str) 
                 )
             )
     return sorted(dict.fromkeys(out))
-
-
-# --------------------------------------------------------------- pydantic errors → findings
-#
-# Self-contained on purpose: the same policy as rule files (rulefile._pydantic_findings), for any
-# root model, without depending on that module's private helpers.
-
-_TYPE_WORDS = {
-    "string_type": "a string",
-    "bool_type": "a boolean (true/false)",
-    "int_type": "an integer",
-    "model_type": "a mapping",
-    "dict_type": "a mapping",
-    "list_type": "a list",
-}
-
-
-def _validation_findings(
-    exc: ValidationError, doc: LoadedDocument, root: type[BaseModel]
-) -> list[Finding]:
-    """One located finding per pydantic error, deduplicated, with did-you-mean for unknown keys.
-
-    Where a value may take several forms (a field is a column name or a mapping), pydantic
-    reports one error per form: when the value is a mapping with errors inside it, only those
-    are kept; otherwise the forms are merged into one finding listing what would be accepted.
-    """
-    out: dict[tuple[DocPath, str, str], Finding] = {}
-    walked = [(err, *_walk(err["loc"], doc.data, err["type"])) for err in exc.errors()]
-    deeper = {path[:k] for _, path, _ in walked for k in range(len(path))}
-    branches: dict[DocPath, list[Any]] = {}
-    for err, path, tagged in walked:
-        if tagged and err["type"] != "extra_forbidden":
-            if path in deeper and isinstance(err.get("input"), dict | list):
-                continue  # the mapping form's own errors, further down, say what is wrong
-            branches.setdefault(path, []).append(err)
-            continue
-        finding = _finding_for(err, path, doc, root)
-        out.setdefault((path, finding.code, finding.message), finding)
-    for path, errs in branches.items():
-        if len(errs) == 1:
-            finding = _finding_for(errs[0], path, doc, root)
-        else:
-            kinds = [str(e["type"]) for e in errs]
-            forms = list(
-                dict.fromkeys(
-                    _TYPE_WORDS.get(k) or _message(str(e["msg"]))
-                    for k, e in zip(kinds, errs, strict=True)
-                )
-            )
-            finding = code("CR103" if all(k.endswith("_type") for k in kinds) else "CR104").at(
-                doc.locate(path),
-                _with_input(
-                    "the value fits none of the accepted forms: " + "; ".join(forms),
-                    errs[0].get("input"),
-                ),
-            )
-        out.setdefault((path, finding.code, finding.message), finding)
-    return list(out.values())
-
-
-def _walk(loc: Sequence[int | str], data: Any, kind: str) -> tuple[DocPath, bool]:
-    """The document path of a pydantic error location, and whether it passed a union tag.
-
-    Parts that are keys (or indexes) of the data are followed; a part that is not is a union
-    member or validator tag — except the last part of a missing or unknown key, which is the key.
-    """
-    out: list[str | int] = []
-    tagged = False
-    node = data
-    last = len(loc) - 1
-    for i, part in enumerate(loc):
-        if isinstance(node, dict):
-            key = "in" if part == "in_" else part
-            if isinstance(key, str) and key in node:
-                out.append(key)
-                node = node[key]
-                continue
-            if i == last and kind in ("missing", "extra_forbidden"):
-                out.append(str(key))
-                node = None
-                continue
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            out.append(part)
-            node = node[part]
-            continue
-        tagged = True
-    return tuple(out), tagged
-
-
-def _message(msg: str) -> str:
-    return msg.removeprefix("Value error, ").removeprefix("Input should be ")
-
-
-def _with_input(msg: str, value: Any) -> str:
-    msg = msg.removeprefix("Value error, ")
-    if isinstance(value, str | int | bool) and len(str(value)) < 60:
-        return f"{msg} (got {value!r})"
-    return msg
-
-
-def _finding_for(err: Any, path: DocPath, doc: LoadedDocument, root: type[BaseModel]) -> Finding:
-    kind = str(err["type"])
-    msg = str(err["msg"])
-    if kind == "extra_forbidden":
-        key = str(path[-1]) if path else ""
-        allowed = _allowed_keys(root, path[:-1])
-        hint = _suggest(key, allowed) if allowed else ""
-        return code("CR101").at(
-            doc.locate(path, key=True),
-            f"unknown key {key!r}{hint}"
-            + (f"; allowed here: {', '.join(sorted(allowed))}" if allowed and not hint else ""),
-        )
-    if kind == "missing":
-        return code("CR102").at(
-            doc.locate(path[:-1], key=True), f"missing required key {path[-1]!r}"
-        )
-    return code("CR103" if kind.endswith("_type") else "CR104").at(
-        doc.locate(path), _with_input(msg, err.get("input"))
-    )
-
-
-def _members(tp: Any) -> list[Any]:
-    """``tp`` and, for a union or Annotated, its members (recursively)."""
-    origin = typing.get_origin(tp)
-    if origin is typing.Union or origin is types.UnionType or origin is Annotated:
-        args = typing.get_args(tp)
-        if origin is Annotated:
-            args = args[:1]
-        return [m for a in args for m in _members(a)]
-    return [tp]
-
-
-def _allowed_keys(root: type[BaseModel], path: DocPath) -> set[str]:
-    """The keys the model allows at ``path`` (the mapping that holds an unknown key)."""
-    tp: Any = root
-    for part in path:
-        members = _members(tp)
-        if isinstance(part, int):
-            lists = [m for m in members if typing.get_origin(m) is list]
-            if not lists:
-                return set()
-            tp = typing.get_args(lists[0])[0]
-            continue
-        models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
-        dicts = [m for m in members if typing.get_origin(m) is dict]
-        if models:
-            fields = models[0].model_fields
-            name = next((n for n, f in fields.items() if (f.alias or n) == part), None)
-            if name is not None:
-                tp = fields[name].annotation
-                continue
-        if dicts:
-            tp = typing.get_args(dicts[0])[1]
-            continue
-        return set()
-    models = [m for m in _members(tp) if isinstance(m, type) and issubclass(m, BaseModel)]
-    if not models:
-        return set()
-    return {f.alias or n for n, f in models[0].model_fields.items()}
 
 
 # =============================================================================== mapping rows
