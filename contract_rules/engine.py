@@ -646,19 +646,6 @@ class Evaluator:
             return self.c.other_party(str(named)) if named is not None else "any"
         return ref
 
-    def _anchors(self, d: CompiledDeadline, trigger_at: datetime) -> tuple[datetime, datetime, str]:
-        c = self.c
-        term = c.ruleset.contract.term
-        if d.spec.from_ == "trigger":
-            return trigger_at, trigger_at, "the trigger"
-        if d.spec.from_ == "term.start":
-            return (
-                c.term_start,
-                datetime.combine(term.start, time(12), c.tz),
-                f"term start {term.start}",
-            )
-        return c.term_end, datetime.combine(term.end, time(12), c.tz), f"term end {term.end}"
-
     def _due(self, d: CompiledDeadline, trigger_at: datetime) -> datetime:
         """The due instant of ``d`` counted from ``trigger_at`` (or a contract date)."""
         c = self.c
@@ -667,10 +654,10 @@ class Evaluator:
         if unit == "hours" or unit == "minutes":
             if d.spec.from_ == "trigger":
                 return cal.add_clock(trigger_at, d.delta)
-            return cal.add_clock(self._anchors(d, trigger_at)[0], d.delta)
+            return cal.add_clock(_anchors(self.c, d, trigger_at)[0], d.delta)
         if unit == "at":
             return c.term_start if d.spec.at == "term.start" else c.term_end
-        clock_anchor, day_anchor, _ = self._anchors(d, trigger_at)
+        clock_anchor, day_anchor, _ = _anchors(self.c, d, trigger_at)
         if unit == "working_hours":
             return cal.add_working_hours(clock_anchor, d.delta)
         ct = d.spec.counting
@@ -684,43 +671,6 @@ class Evaluator:
             extend_over_rest_days=ct.extend_over_rest_days,
             day_end=ct.day_end,
         )
-
-    def _due_text(
-        self, d: CompiledDeadline, trigger_at: datetime, due: datetime, lang: str = "en"
-    ) -> str:
-        zh = lang == "zh"
-        if d.unit == "at":
-            anchor = (
-                ("期限届满时" if d.spec.at == "term.end" else "期限开始时") if zh else d.spec.at
-            )
-            return (
-                f"期限: {anchor} {fmt(due, day_end=True)}"
-                if zh
-                else f"due at {anchor}: {fmt(due, day_end=True)}"
-            )
-        _, _, label = self._anchors(d, trigger_at)
-        if zh:
-            label = {"the trigger": "触发"}.get(
-                label,
-                label.replace("term end", "服务期限届满").replace("term start", "服务期限开始"),
-            )
-            amount = f"{abs(d.amount).normalize():f} {_UNITS_ZH[d.unit]}"
-            if d.unit in ("minutes", "hours", "working_hours"):
-                return f"期限: {label}后 {amount} → {fmt(due)}"
-            rule = (
-                "民法典第二百零一至二百零三条"
-                if d.unit in ("days", "months", "years")
-                else "按工作日计"
-            )
-            rel = "前" if d.amount < 0 else "后"
-            return f"期限: {label}{rel} {amount} ({rule}) → {fmt(due, day_end=True)}"
-        if d.unit in ("minutes", "hours", "working_hours"):
-            return f"due {d.text} after {label} → {fmt(due)}"
-        rule = (
-            "Civil Code Art. 201–203" if d.unit in ("days", "months", "years") else "working days"
-        )
-        rel = "before" if d.amount < 0 else "after"
-        return f"{d.text} {rel} {label} ({rule}) → {fmt(due, day_end=True)}"
 
     def _on_response(self, i: int, ev: Event) -> tuple[bool, str] | None:
         cn = self.c.norms[i]
@@ -873,10 +823,28 @@ class Evaluator:
         with _collector_paused():
             return self._report(t)
 
-    def _report(self, t: datetime) -> Report:
-        obligations = [
-            self._finish(inst, t) for inst in self._instances.values() if inst.trigger_at <= t
-        ]
+    def _final_report(self, t: datetime) -> Report:
+        """The report of a batch evaluation, freeing each instance as it is reported.
+
+        The evaluator is spent afterwards; this keeps the peak memory of a large evaluation to
+        one copy of every instance instead of two.
+        """
+        with _collector_paused():
+            return self._report(t, consume=True)
+
+    def _report(self, t: datetime, *, consume: bool = False) -> Report:
+        if consume:
+            instances, self._instances = self._instances, {}
+            self._open.clear()
+            obligations = []
+            for seq in list(instances):
+                inst = instances.pop(seq)
+                if inst.trigger_at <= t:
+                    obligations.append(self._finish(inst, t))
+        else:
+            obligations = [
+                self._finish(inst, t) for inst in self._instances.values() if inst.trigger_at <= t
+            ]
         obs = sorted_obligations(obligations, dict(self.c.norm_order))
         rs = self.c.ruleset
         for_remedies: Sequence[Obligation] = obs
@@ -1093,7 +1061,8 @@ class Evaluator:
             events=events,
             notes=tuple(notes),
             explainer=partial(
-                self._explain,
+                _explain,
+                self.c,
                 inst.cn,
                 inst.trigger_at,
                 inst.trigger_id,
@@ -1107,73 +1076,6 @@ class Evaluator:
                 status,
             ),
         )
-
-    def _explain(
-        self,
-        cn: CompiledNorm,
-        trigger_at: datetime,
-        trigger_id: str | None,
-        tier: CompiledTier | None,
-        cls: str | None,
-        base_due: datetime | None,
-        not_before: datetime | None,
-        paused: _Paused | None,
-        due: datetime | None,
-        at: datetime | None,
-        status: str,
-        lang: str = "en",
-    ) -> tuple[str, ...]:
-        """The steps behind an instance in ``lang`` (zh or en), built only when asked for."""
-        n = cn.norm
-        zh = lang == "zh"
-        what = f"{n.trigger.event} {trigger_id}" if trigger_id else f"{n.trigger.at}"
-        steps = [
-            f"触发: {what} 于 {fmt(trigger_at)}" if zh else f"trigger: {what} at {fmt(trigger_at)}"
-        ]
-        deadline = tier.deadline if tier is not None else cn.deadline
-        if tier is not None and cls is not None:
-            if zh:
-                length = f"{tier.deadline.amount.normalize():f} {_UNITS_ZH[tier.deadline.unit]}"
-                words = _CLASS_WORDS_ZH[cls]
-                steps.append(f"{fmt(trigger_at)} 属于{words} → 档位 {tier.tier.name}: {length}")
-            else:
-                steps.append(
-                    f"{fmt(trigger_at)} is {_CLASS_WORDS[cls]} → tier {tier.tier.name}: "
-                    f"{tier.deadline.spec.describe()}"
-                )
-        if deadline is not None and base_due is not None:
-            steps.append(self._due_text(deadline, trigger_at, base_due, lang))
-        else:
-            steps.append(
-                "未约定期限: 履行前一直进行中" if zh else "no deadline: pending until fulfilled"
-            )
-        if not_before is not None and cn.not_before is not None:
-            steps.append(
-                f"自 {fmt(not_before)} 起的履行方计入"
-                if zh
-                else f"fulfilment counts from {fmt(not_before)} ({cn.not_before.spec.describe()})"
-            )
-        if paused is not None:
-            paused_for, ids, moved = paused
-            steps.append(
-                f"计时暂停 {_dur(paused_for)} ({', '.join(ids)}) → 期限 {fmt(moved)}"
-                if zh
-                else f"clock paused {_dur(paused_for)} ({', '.join(ids)}) → due {fmt(moved)}"
-            )
-        if at is not None:
-            if zh:
-                verb_zh = {"obligation": "履行", "prohibition": "违反", "permission": "行使"}
-                steps.append(
-                    f"{verb_zh[n.kind]}于 {fmt(at)}" + (f"，期限 {fmt(due)}" if due else "")
-                )
-            else:
-                verb = {
-                    "obligation": "fulfilled",
-                    "prohibition": "violated",
-                    "permission": "exercised",
-                }
-                steps.append(f"{verb[n.kind]} at {fmt(at)}" + (f", due {fmt(due)}" if due else ""))
-        return tuple(steps)
 
     # ------------------------------------------------------------------ remedies
 
@@ -1318,6 +1220,123 @@ class Evaluator:
         )
 
 
+def _anchors(
+    c: CompiledRuleset, d: CompiledDeadline, trigger_at: datetime
+) -> tuple[datetime, datetime, str]:
+    """The instants a deadline counts from (for clock units, for day units) and their name."""
+    term = c.ruleset.contract.term
+    if d.spec.from_ == "trigger":
+        return trigger_at, trigger_at, "the trigger"
+    if d.spec.from_ == "term.start":
+        return (
+            c.term_start,
+            datetime.combine(term.start, time(12), c.tz),
+            f"term start {term.start}",
+        )
+    return c.term_end, datetime.combine(term.end, time(12), c.tz), f"term end {term.end}"
+
+
+def _due_text(
+    c: CompiledRuleset, d: CompiledDeadline, trigger_at: datetime, due: datetime, lang: str = "en"
+) -> str:
+    """How the due instant was computed, in words (``zh`` or ``en``)."""
+    zh = lang == "zh"
+    if d.unit == "at":
+        anchor = ("期限届满时" if d.spec.at == "term.end" else "期限开始时") if zh else d.spec.at
+        return (
+            f"期限: {anchor} {fmt(due, day_end=True)}"
+            if zh
+            else f"due at {anchor}: {fmt(due, day_end=True)}"
+        )
+    _, _, label = _anchors(c, d, trigger_at)
+    if zh:
+        label = {"the trigger": "触发"}.get(
+            label,
+            label.replace("term end", "服务期限届满").replace("term start", "服务期限开始"),
+        )
+        amount = f"{abs(d.amount).normalize():f} {_UNITS_ZH[d.unit]}"
+        if d.unit in ("minutes", "hours", "working_hours"):
+            return f"期限: {label}后 {amount} → {fmt(due)}"
+        rule = (
+            "民法典第二百零一至二百零三条"
+            if d.unit in ("days", "months", "years")
+            else "按工作日计"
+        )
+        rel = "前" if d.amount < 0 else "后"
+        return f"期限: {label}{rel} {amount} ({rule}) → {fmt(due, day_end=True)}"
+    if d.unit in ("minutes", "hours", "working_hours"):
+        return f"due {d.text} after {label} → {fmt(due)}"
+    rule = "Civil Code Art. 201–203" if d.unit in ("days", "months", "years") else "working days"
+    rel = "before" if d.amount < 0 else "after"
+    return f"{d.text} {rel} {label} ({rule}) → {fmt(due, day_end=True)}"
+
+
+def _explain(
+    c: CompiledRuleset,
+    cn: CompiledNorm,
+    trigger_at: datetime,
+    trigger_id: str | None,
+    tier: CompiledTier | None,
+    cls: str | None,
+    base_due: datetime | None,
+    not_before: datetime | None,
+    paused: _Paused | None,
+    due: datetime | None,
+    at: datetime | None,
+    status: str,
+    lang: str = "en",
+) -> tuple[str, ...]:
+    """The steps behind an instance in ``lang`` (zh or en), built only when asked for."""
+    n = cn.norm
+    zh = lang == "zh"
+    what = f"{n.trigger.event} {trigger_id}" if trigger_id else f"{n.trigger.at}"
+    steps = [
+        f"触发: {what} 于 {fmt(trigger_at)}" if zh else f"trigger: {what} at {fmt(trigger_at)}"
+    ]
+    deadline = tier.deadline if tier is not None else cn.deadline
+    if tier is not None and cls is not None:
+        if zh:
+            length = f"{tier.deadline.amount.normalize():f} {_UNITS_ZH[tier.deadline.unit]}"
+            words = _CLASS_WORDS_ZH[cls]
+            steps.append(f"{fmt(trigger_at)} 属于{words} → 档位 {tier.tier.name}: {length}")
+        else:
+            steps.append(
+                f"{fmt(trigger_at)} is {_CLASS_WORDS[cls]} → tier {tier.tier.name}: "
+                f"{tier.deadline.spec.describe()}"
+            )
+    if deadline is not None and base_due is not None:
+        steps.append(_due_text(c, deadline, trigger_at, base_due, lang))
+    else:
+        steps.append(
+            "未约定期限: 履行前一直进行中" if zh else "no deadline: pending until fulfilled"
+        )
+    if not_before is not None and cn.not_before is not None:
+        steps.append(
+            f"自 {fmt(not_before)} 起的履行方计入"
+            if zh
+            else f"fulfilment counts from {fmt(not_before)} ({cn.not_before.spec.describe()})"
+        )
+    if paused is not None:
+        paused_for, ids, moved = paused
+        steps.append(
+            f"计时暂停 {_dur(paused_for)} ({', '.join(ids)}) → 期限 {fmt(moved)}"
+            if zh
+            else f"clock paused {_dur(paused_for)} ({', '.join(ids)}) → due {fmt(moved)}"
+        )
+    if at is not None:
+        if zh:
+            verb_zh = {"obligation": "履行", "prohibition": "违反", "permission": "行使"}
+            steps.append(f"{verb_zh[n.kind]}于 {fmt(at)}" + (f"，期限 {fmt(due)}" if due else ""))
+        else:
+            verb = {
+                "obligation": "fulfilled",
+                "prohibition": "violated",
+                "permission": "exercised",
+            }
+            steps.append(f"{verb[n.kind]} at {fmt(at)}" + (f", due {fmt(due)}" if due else ""))
+    return tuple(steps)
+
+
 def _add_years(d: date, n: int) -> date:
     try:
         return d.replace(year=d.year + n)
@@ -1453,7 +1472,7 @@ def _evaluate(
 ) -> Report:
     ev = fresh()
     if _stream_in_order(ev, source(), t, strict, on_progress):
-        return ev.report(t)
+        return ev._final_report(t)
     # Out of order: validate everything, order stably, then apply.
     ev = fresh()
     valid: list[Event] = []
@@ -1475,7 +1494,7 @@ def _evaluate(
             ev.ignore(e, f"after the evaluation time {iso(t)}")
         else:
             ev.apply(e)
-    return ev.report(t)
+    return ev._final_report(t)
 
 
 def _stream_in_order(

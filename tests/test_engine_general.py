@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,3 +162,9 @@ def test_service_credits_per_month_with_a_cap(ruleset: cr.Ruleset) -> None:
     )
     assert may.payable == Decimal("500.00")
     assert may.period == 5
+
+
+def test_a_ruleset_with_no_instance_reports_nothing() -> None:
+    minimal = cr.load_ruleset(Path(__file__).parent / "rulefiles" / "valid" / "minimal.yaml")
+    rep = evaluate(minimal, [], "2025-06-01T00:00:00+08:00")
+    assert rep.obligations == () and rep.counts()["pending"] == 0
