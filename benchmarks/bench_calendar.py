@@ -26,11 +26,10 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
-import time as clock
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from benchmarks._timing import best_of
 from contract_rules.calendar import BusinessCalendar
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -39,16 +38,6 @@ HOUR_US = 3_600_000_000
 NAN = float("nan")
 FIRST = date(2024, 1, 1)
 LAST_START = date(2026, 10, 31)  # + 24 working days stays inside 2026
-
-
-def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    """The fastest of ``repeat`` runs (seconds) and the result of the last one."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t0 = clock.perf_counter()
-        result = fn()
-        best = min(best, clock.perf_counter() - t0)
-    return best, result
 
 
 def interval_table(cal: BusinessCalendar, years: range) -> tuple[Any, Any, Any, Any]:

@@ -30,11 +30,11 @@ import platform
 import resource
 import subprocess
 import sys
-import time as clock
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from benchmarks._timing import best_of
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "servicenow"
@@ -92,16 +92,6 @@ def full_report(path: Path) -> tuple[int, Any]:
     mp = load_mapping(EXAMPLE / "servicenow.mapping.yaml")
     report = evaluate_export(ruleset, path, mp, AS_OF, stats=stats)
     return stats.rows, report
-
-
-def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    """The fastest of ``repeat`` runs (seconds) and the result of the last one."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t0 = clock.perf_counter()
-        result = fn()
-        best = min(best, clock.perf_counter() - t0)
-    return best, result
 
 
 def child(stage: str, path: Path) -> None:
