@@ -7,7 +7,6 @@ when PyYAML is built without libyaml), through the ``parser`` fixture.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,18 +25,6 @@ from contract_rules.loader import (
     load_yaml,
     load_yaml_file,
 )
-
-PARSERS = ["pure"] + (["libyaml"] if getattr(yaml, "__with_libyaml__", False) else [])
-
-
-@pytest.fixture(params=PARSERS)
-def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Run the test with each available YAML parser."""
-    if request.param == "pure":
-        monkeypatch.setattr(loader, "_PARSER", yaml.SafeLoader)
-    else:
-        monkeypatch.setattr(loader, "_PARSER", yaml.CSafeLoader)
-    yield request.param
 
 
 def codes(doc: LoadedDocument) -> list[tuple[str, int, int]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import time
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,7 @@ from hypothesis import strategies as st
 from contract_rules import loader
 from contract_rules.loader import LoadedDocument, LoaderLimits, load_yaml, load_yaml_file
 
-PARSERS = ["pure"] + (["libyaml"] if getattr(yaml, "__with_libyaml__", False) else [])
-
-
-@pytest.fixture(params=PARSERS)
-def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Run the test with each available YAML parser."""
-    if request.param == "pure":
-        monkeypatch.setattr(loader, "_PARSER", yaml.SafeLoader)
-    else:
-        monkeypatch.setattr(loader, "_PARSER", yaml.CSafeLoader)
-    yield request.param
+LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 
 
 def codes(doc: LoadedDocument) -> list[tuple[str, int, int]]:
@@ -202,7 +191,7 @@ def test_too_many_nodes(parser: str) -> None:
     assert codes(doc) == [("CR008", 1_000, 3)]  # the sequence is node 1
 
 
-@pytest.mark.skipif("libyaml" not in PARSERS, reason="the pure-Python parser is slower")
+@pytest.mark.skipif(not LIBYAML, reason="the pure-Python parser is slower")
 def test_too_many_nodes_at_the_default_limit() -> None:
     start = time.perf_counter()
     doc = load_yaml("- a\n" * 400_000)  # 1.6 MB
@@ -325,7 +314,7 @@ def test_fuzz_yaml_like_text(text: str) -> None:
     well_formed(load_yaml(text.encode("utf-8", "surrogatepass")))
 
 
-@pytest.mark.skipif("libyaml" not in PARSERS, reason="needs PyYAML built with libyaml")
+@pytest.mark.skipif(not LIBYAML, reason="needs PyYAML built with libyaml")
 @_SETTINGS
 @given(_YAMLISH)
 def test_fuzz_both_parsers_agree(text: str) -> None:
