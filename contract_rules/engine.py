@@ -636,6 +636,9 @@ class Evaluator:
             self._years.add(base_due.year)
             if self.settle_after is not None:
                 heapq.heappush(self._heap, (base_due + self.settle_after, inst.seq))
+        elif self.settle_after is not None and n.kind == "prohibition" and n.violated_by is None:
+            # a prohibited act is violated the moment it happens: settled like a closed instance
+            heapq.heappush(self._heap, (at + self.settle_after, inst.seq))
         return inst
 
     def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
@@ -797,8 +800,9 @@ class Evaluator:
             if closed_at is None and due is not None and due + self.settle_after >= now:
                 heapq.heappush(self._heap, (due + self.settle_after, seq))  # a pause moved it
                 continue
-            if closed_at is None and due is None:
-                continue
+            final = inst.cn.norm.kind == "prohibition" and inst.cn.norm.violated_by is None
+            if closed_at is None and due is None and not final:
+                continue  # no deadline and not fulfilled: open until it is
             ob = self._finish(inst, now)
             del self._instances[seq]
             lst = self._open.get((inst.cn.index, inst.match))
@@ -1430,7 +1434,9 @@ def evaluate(
 
     Input already in time order streams through in one pass, holding no events; input out of
     order is read again (a path or a sequence) or kept (any other iterable) and sorted first.
-    ``settle_after``/``on_settled`` select the streaming mode of :class:`Evaluator`.
+    ``settle_after``/``on_settled`` select the streaming mode of :class:`Evaluator`, which needs
+    events in time order: an earlier event than one already applied is an EventError (strict)
+    or rejected (collecting), since settled instances have already been handed on.
     """
     compiled = ruleset if isinstance(ruleset, CompiledRuleset) else compile_ruleset(ruleset)
     t = parse_as_of(as_of, compiled.tz) if as_of is not None else datetime.now(compiled.tz)
@@ -1524,7 +1530,20 @@ def _stream_in_order(
             ev.ignore(e, f"after the evaluation time {iso(t)}")
             continue
         if last is not None and e.at < last:
-            return False
+            if ev.settle_after is None:
+                return False
+            # Streaming mode has handed instances to on_settled already: it cannot start again,
+            # so an event out of order is refused, as Evaluator.feed refuses it.
+            late = EventError(
+                e.where,
+                f"out of time order: {iso(e.at)} is before {iso(last)}, already seen "
+                "(streaming evaluation needs events in time order)",
+                event_id=e.id,
+            )
+            if strict:
+                raise late
+            ev.reject(RawEvent(e.index, e.where, {"id": e.id, "type": e.type}), late)
+            continue
         last = e.at
         ev.apply(e)
     return True

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 import contract_rules as cr
 from contract_rules.engine import Evaluator, compile_ruleset, evaluate
+from contract_rules.errors import EventError
 from contract_rules.report import Obligation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,3 +62,37 @@ def test_streaming_memory_follows_open_instances() -> None:
     # ~1.4 incidents a day, 3 retained instances each for a few days: far fewer than 4,500.
     assert most < 100
     assert sum(ev.report(AS_OF).counts().values()) == 1500 * 3 + 2
+
+
+def test_streaming_refuses_input_out_of_order_instead_of_settling_twice() -> None:
+    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    events = _events(30)
+    events.insert(20, events.pop(5))  # one early event arrives late
+    settled: list[Obligation] = []
+    rep = evaluate(
+        compiled,
+        events,
+        AS_OF,
+        strict=False,
+        settle_after=timedelta(days=1),
+        on_settled=settled.append,
+    )
+    assert [e.reason.startswith("out of time order") for e in rep.accounting.rejected] == [True]
+    assert len(settled) == len({(o.rule, o.key, o.nth) for o in settled})  # none twice
+    with pytest.raises(EventError, match="out of time order"):
+        evaluate(compiled, events, AS_OF, settle_after=timedelta(days=1), on_settled=settled.append)
+
+
+def test_prohibited_acts_settle_in_streaming_mode() -> None:
+    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    t0 = datetime(2025, 1, 6, 10, tzinfo=TZ)
+    acts = [
+        {"type": "data_change", "at": (t0 + timedelta(days=i)).isoformat(), "party": "B",
+         "authorized": False}
+        for i in range(50)
+    ]  # fmt: skip
+    settled: list[Obligation] = []
+    rep = evaluate(compiled, acts, AS_OF, settle_after=timedelta(days=2), on_settled=settled.append)
+    assert len(settled) >= 45 and all(o.status == "violated" for o in settled)
+    listed = [o for o in rep.obligations if o.rule == "data.no_unauthorized_change"]
+    assert len(settled) + len(listed) == 50
