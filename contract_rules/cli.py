@@ -328,13 +328,13 @@ def _configure_check(p: argparse.ArgumentParser) -> None:
     for name, default, what in (
         ("max-bytes", DEFAULT_LIMIT_VALUES["max_bytes"], "file size in bytes"),
         ("max-depth", DEFAULT_LIMIT_VALUES["max_depth"], "nesting depth"),
-        ("max-aliases", DEFAULT_LIMIT_VALUES["max_alias_expansions"], "nodes made by aliases"),
+        ("max-aliases", DEFAULT_LIMIT_VALUES["max_alias_expansions"], "alias nodes; 0: none"),
         ("max-scalar", DEFAULT_LIMIT_VALUES["max_scalar_chars"], "characters in one scalar"),
         ("max-nodes", DEFAULT_LIMIT_VALUES["max_nodes"], "nodes in the document"),
     ):
         limits.add_argument(
             f"--{name}",
-            type=_positive_int,
+            type=_count if name == "max-aliases" else _positive_int,
             default=default,
             metavar="N",
             help=f"{what} ({default})",
@@ -351,13 +351,18 @@ DEFAULT_LIMIT_VALUES = {
 }
 
 
-def _positive_int(text: str) -> int:
+def _count(text: str) -> int:
+    """A whole number, 0 or more (argparse type)."""
+    return _positive_int(text, least=0)
+
+
+def _positive_int(text: str, least: int = 1) -> int:
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    if n < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {n}")
     return n
 
 

@@ -800,9 +800,12 @@ class Evaluator:
             if closed_at is None and due is not None and due + self.settle_after >= now:
                 heapq.heappush(self._heap, (due + self.settle_after, seq))  # a pause moved it
                 continue
-            final = inst.cn.norm.kind == "prohibition" and inst.cn.norm.violated_by is None
+            kind = inst.cn.norm.kind
+            final = kind == "prohibition" and inst.cn.norm.violated_by is None
             if closed_at is None and due is None and not final:
                 continue  # no deadline and not fulfilled: open until it is
+            if closed_at is None and kind == "permission":
+                continue  # a right not yet exercised stays open; exercising it settles it
             ob = self._finish(inst, now)
             del self._instances[seq]
             lst = self._open.get((inst.cn.index, inst.match))

@@ -325,3 +325,9 @@ def test_reader_limits_are_flags_with_the_loader_defaults(
     assert "CR008" in capsys.readouterr().out
     assert main(["check", "--max-depth", "0", str(rules)]) == EXIT_ERROR
     assert "--max-depth" in capsys.readouterr().err
+
+
+def test_max_aliases_zero_forbids_aliases(capsys: pytest.CaptureFixture[str]) -> None:
+    rules = Path(__file__).resolve().parents[1] / "rules" / "tacheng_2024.yaml"
+    assert main(["check", "--format", "parsable", "--max-aliases", "0", str(rules)]) == 1
+    assert "CR006" in capsys.readouterr().out

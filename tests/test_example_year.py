@@ -62,3 +62,18 @@ def test_out_of_term_request_and_assumption_are_reported(report: cr.Report) -> N
     )
     assert len(report.notes) == 1 and "outside the term" in report.notes[0]
     assert report.assumptions == ("2024: layer cn-xinjiang has no data; national schedule only",)
+
+
+def test_streaming_mode_gives_the_same_counts(report: cr.Report) -> None:
+    from datetime import timedelta
+
+    ruleset = cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml")
+    stream = cr.evaluate(
+        ruleset,
+        ROOT / "examples" / "tacheng_events_2025.jsonl",
+        "2025-12-31T00:00:00+08:00",
+        settle_after=timedelta(days=7),
+        on_settled=lambda _: None,
+    )
+    assert stream.counts() == report.counts()
+    assert stream.liability == report.liability

@@ -96,3 +96,21 @@ def test_prohibited_acts_settle_in_streaming_mode() -> None:
     assert len(settled) >= 45 and all(o.status == "violated" for o in settled)
     listed = [o for o in rep.obligations if o.rule == "data.no_unauthorized_change"]
     assert len(settled) + len(listed) == 50
+
+
+def test_streaming_keeps_a_permission_open_until_it_is_exercised() -> None:
+    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    events = [
+        {"type": "negotiation_requested", "at": "2025-03-03T10:00:00+08:00", "party": "A",
+         "ref": "D"},
+        {"type": "onsite_request", "at": "2025-06-02T10:00:00+08:00", "incident": "X"},
+        {"type": "arbitration_filed", "at": "2025-07-01T10:00:00+08:00", "party": "A", "ref": "D"},
+    ]  # fmt: skip
+    batch = evaluate(compiled, events, AS_OF)
+    settled: list[Obligation] = []
+    stream = evaluate(
+        compiled, events, AS_OF, settle_after=timedelta(days=7), on_settled=settled.append
+    )
+    assert stream.counts() == batch.counts()
+    (dispute,) = [o for o in [*settled, *stream.obligations] if o.rule.startswith("dispute")]
+    assert dispute.status == "fulfilled"
