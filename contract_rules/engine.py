@@ -470,7 +470,7 @@ class Evaluator:
         self.on_settled = on_settled
         self._heap: list[tuple[datetime, int]] = []
         self._settled: dict[str, int] = {}
-        self._settled_breaches: list[Obligation] = []
+        self._settled_for_remedies: list[Obligation] = []
         self._remedy_norms = {n for r in self.c.ruleset.remedies for n in r.norms}
         for cn in self.c.norms:
             if cn.norm.trigger.at is not None:
@@ -814,8 +814,9 @@ class Evaluator:
                 if not lst:
                     del self._open[(inst.cn.index, inst.match)]
             self._settled[ob.status] = self._settled.get(ob.status, 0) + 1
-            if ob.is_breach and ob.rule in self._remedy_norms:
-                self._settled_breaches.append(ob)
+            if ob.rule in self._remedy_norms and (ob.is_breach or ob.status == "excused"):
+                # remedies need a breach to tie a claim to, or the excuse that releases it
+                self._settled_for_remedies.append(ob)
             if self.on_settled is not None:
                 self.on_settled(ob)
 
@@ -855,8 +856,8 @@ class Evaluator:
         obs = sorted_obligations(obligations, dict(self.c.norm_order))
         rs = self.c.ruleset
         for_remedies: Sequence[Obligation] = obs
-        if self._settled_breaches:
-            for_remedies = [*self._settled_breaches, *obs]
+        if self._settled_for_remedies:
+            for_remedies = [*self._settled_for_remedies, *obs]
         return Report(
             contract_id=rs.contract.id,
             contract_title_zh=rs.contract.title.zh or "",
