@@ -20,3 +20,9 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     else:
         monkeypatch.setattr(loader, "_PARSER", yaml.CSafeLoader)
     yield request.param
+
+
+@pytest.fixture(autouse=True)
+def _not_in_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI picks the github output format inside GitHub Actions; tests pin their own."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)

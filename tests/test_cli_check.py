@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _cli import run
 
 from contract_rules import cli
 from contract_rules.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, main
@@ -20,17 +21,6 @@ VALID = RULEFILES / "valid" / "minimal.yaml"
 BAD = RULEFILES / "invalid" / "cr101_unknown_key.yaml"  # CR101 at 31:5 and 32:37
 WARN = RULEFILES / "invalid" / "cr304_ambiguous_deadline_unit.yaml"  # CR304 at 31:22, 40:30
 TACHENG = ROOT / "rules" / "tacheng_2024.yaml"
-
-
-@pytest.fixture(autouse=True)
-def _not_in_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # --------------------------------------------------------------------------- formats

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from _cli import run
 
 import contract_rules as cr
 from contract_rules import cli
@@ -31,12 +32,6 @@ BREACHES = [  # the binding breaches of the year of events (examples/*.expected.
     ("onsite.response", "INC-038"),
     ("onsite.response", "INC-043"),
 ]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def demo(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:

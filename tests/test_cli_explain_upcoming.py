@@ -7,9 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from _cli import run
 
 from contract_rules import cli
-from contract_rules.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, main
+from contract_rules.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from contract_rules.render import duration_words
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,12 +18,6 @@ TACHENG = ROOT / "rules" / "tacheng_2024.yaml"
 SLA = ROOT / "examples" / "it_support_sla.yaml"
 EVENTS = ROOT / "examples" / "tacheng_events_2025.jsonl"
 AS_OF = "2025-12-31T00:00:00+08:00"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def explain(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

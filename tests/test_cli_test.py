@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from _cli import run
 
 from contract_rules import cli
-from contract_rules.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, main
+from contract_rules.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from contract_rules.findings import Location
 from contract_rules.scenarios import ScenarioResult
 
@@ -23,17 +24,6 @@ BAD = ROOT / "tests" / "rulefiles" / "invalid" / "cr101_unknown_key.yaml"  # CR1
 SCENARIO = "a late payment is violated"
 EXPECTATION = '{rule: payment.annual_fee, status: violated, due: "2025-11-25T00:00:00+08:00"}'
 CHANGED = EXPECTATION.replace("violated", "fulfilled")
-
-
-@pytest.fixture(autouse=True)
-def _not_in_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def position(path: Path, text: str, after: int = 0) -> tuple[int, int]:
