@@ -479,12 +479,14 @@ def test_incremental_evaluator_answers_what_is_open(compiled: Any) -> None:
     e.feed(req("A", "2025-03-03 10:00:00"))
     e.feed(req("B", "2025-03-03 19:00:00"))
     open_now = e.open_at(at("2025-03-03 19:30:00"))
-    assert [(o.rule, o.key) for o in open_now][:2] == [
-        ("onsite.response", "B"),
-        ("onsite.arrival", "B"),
-    ] or (
-        open_now[0].due is not None and open_now[0].due <= open_now[-1].due  # type: ignore[operator]
-    )
+    # A (10:00, working hours) is past every target by 19:30; B (19:00, off hours) is due
+    # 01:00, 07:00 and two days later; the annual fee and the renewal inquiry come last.
+    assert [(o.rule, o.key, o.due) for o in open_now[:3]] == [
+        ("onsite.response", "B", dt("2025-03-04 01:00:00")),
+        ("onsite.arrival", "B", dt("2025-03-04 07:00:00")),
+        ("onsite.fix", "B", dt("2025-03-05 19:00:00")),
+    ]
+    assert [o.rule for o in open_now[3:]] == ["renewal.inquiry", "payment.annual_fee"]
     assert ("onsite.response", "A") not in {(o.rule, o.key) for o in open_now}  # 12:00 passed
     with pytest.raises(EventError, match="out of time order"):
         e.feed(req("C", "2025-03-03 09:00:00"))
