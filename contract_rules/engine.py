@@ -20,10 +20,10 @@ import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
-from functools import cached_property, partial
+from functools import cached_property
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -46,16 +46,20 @@ from .report import (
     Accounting,
     EventEntry,
     Liability,
+    NormInfo,
     Obligation,
     RemedyItem,
     RemedyLine,
     Report,
     iso,
     money,
-    sorted_obligations,
 )
 
 Predicate = Callable[[Mapping[str, Any]], bool]
+#: A bound event handler: (index in its table, event) -> None (not for it), or (used, reason).
+_Handler = Callable[[int, "Event"], "tuple[bool, str] | None"]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: A clock pause applied to an instance: how long, which span starts, and the moved due.
 _Paused = tuple[timedelta, tuple[str, ...], datetime]
@@ -215,6 +219,8 @@ class CompiledNorm:
     #: the reason words of the accounting, made once
     said_trigger: str
     said_response: str
+    #: the norm's words as every instance reports them, made once
+    info: NormInfo
 
 
 @dataclass(frozen=True)
@@ -320,6 +326,9 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 else None,
                 said_trigger=f"triggers {n.id}",
                 said_response=f"{verb[n.kind]} {n.id}",
+                info=NormInfo(
+                    n.id, n.kind, n.clause, n.title.zh or "", n.title.en or "", n.strength
+                ),
             )
         )
         if n.trigger.event:
@@ -367,11 +376,16 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
 
 
 def fmt(t: datetime, *, day_end: bool = False) -> str:
-    """``2025-03-03 10:00``; with day_end, a midnight shows as 24:00 of the day before."""
+    """``2025-03-03 10:00``; with day_end, a midnight shows as 24:00 of the day before.
+
+    Seconds are shown when present. (Formatted field by field: ``strftime`` costs several
+    times more, and reasons are formatted for every missed duty.)
+    """
     if day_end and t.hour == 0 and t.minute == 0 and t.second == 0 and t.microsecond == 0:
         prev = t - timedelta(days=1)
-        return f"{prev:%Y-%m-%d} 24:00"
-    return f"{t:%Y-%m-%d %H:%M}" + (f":{t:%S}" if t.second or t.microsecond else "")
+        return f"{prev.year:04d}-{prev.month:02d}-{prev.day:02d} 24:00"
+    text = f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
+    return text + f":{t.second:02d}" if t.second or t.microsecond else text
 
 
 @dataclass(slots=True)
@@ -385,26 +399,61 @@ class _SpanRec:
     end_id: str | None = None
 
 
+#: The correlation value of an instance: the one matching field's text, or a tuple of several.
+_Match = str | tuple[str, ...]
+
+
 @dataclass(slots=True)
+class _More:
+    """The facts few instances have: a window opening, money paid in parts, notes."""
+
+    not_before: datetime | None = None
+    paid: Decimal | None = None
+    parts: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
 class _Instance:
+    """One open or closed instance of a norm while an evaluation runs (identity-hashed).
+
+    Kept small: a large evaluation holds hundreds of thousands of them.
+    """
+
     cn: CompiledNorm
     key: str | None
-    match: tuple[str, ...]
+    match: _Match
     nth: int
     trigger_at: datetime
     trigger_id: str | None
     party: str
     tier: CompiledTier | None
     cls: str | None
-    deadline: CompiledDeadline | None
     base_due: datetime | None
-    not_before: datetime | None = None
     responded_at: datetime | None = None
-    response_ids: list[str] | None = None
-    paid: Decimal | None = None
-    parts: int = 0
-    notes: list[str] | None = None
+    #: the ids of the deciding events so far: the trigger's, then the fulfilling ones
+    events: tuple[str, ...] = ()
+    more: _More | None = None
+    #: the order of creation, for the settling heap (streaming mode only)
     seq: int = 0
+    #: the trigger instant in epoch µs (UTC): the report's order, exact in every zone
+    t_us: int = 0
+
+    @property
+    def deadline(self) -> CompiledDeadline | None:
+        """The deadline in force: the tier's, or the norm's."""
+        return self.tier.deadline if self.tier is not None else self.cn.deadline
+
+    @property
+    def not_before(self) -> datetime | None:
+        """When fulfilment starts to count, if the norm says so."""
+        return self.more.not_before if self.more is not None else None
+
+    def extra(self) -> _More:
+        """The rarely needed facts, created on first use."""
+        if self.more is None:
+            self.more = _More()
+        return self.more
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +464,7 @@ class _Cause:
 
 
 _NO_EXCUSE: tuple[str, str, tuple[str, ...]] | None = None
+_BEST_EFFORT_NOTE = "best effort: a missed target is reported, not a breach"
 
 
 class Evaluator:
@@ -448,10 +498,12 @@ class Evaluator:
         self.validator = EventValidator(
             self.c.ruleset, self.c.tz, naive_tz=ntz, money_fields=self.c.money_fields
         )
-        self._instances: dict[int, _Instance] = {}
+        #: every instance not yet settled, in creation order (a dict as an ordered set)
+        self._instances: dict[_Instance, None] = {}
         self._seq = 0
-        self._open: dict[tuple[int, tuple[str, ...]], list[_Instance]] = {}
-        self._count: dict[tuple[int, str | None], int] = {}
+        self._open: dict[tuple[int, _Match], list[_Instance]] = {}
+        #: per norm: instances so far per key (the ``nth`` of the next one)
+        self._count: list[dict[str | None, int]] = [{} for _ in self.c.norms]
         self._causes: dict[tuple[int, str], list[_Cause]] = {}
         self._spans: dict[str, list[_SpanRec]] = {}
         self._spans_by_key: dict[tuple[str, str | None], list[_SpanRec]] = {}
@@ -466,9 +518,17 @@ class Evaluator:
         self._next_index = 0
         self._years: set[int] = set()
         self._classified: tuple[datetime, str] | None = None
+        self._t_memo: tuple[datetime | None, int] = (None, 0)
+        self._explainers: dict[tuple[int, int, str | None], _Explainer] = {}
+        #: event type -> the bound handlers and their indexes, in the order of the dispatch table
+        self._handlers: dict[str, tuple[tuple[_Handler, int], ...]] = {
+            etype: tuple((getattr(self, _HANDLER_NAMES[what]), idx) for what, idx in entries)
+            for etype, entries in self.c.dispatch.items()
+        }
         self.settle_after = settle_after
         self.on_settled = on_settled
-        self._heap: list[tuple[datetime, int]] = []
+        #: (when it may settle, creation order, instance): the seq keeps instances uncompared
+        self._heap: list[tuple[datetime, int, _Instance]] = []
         self._settled: dict[str, int] = {}
         self._settled_for_remedies: list[Obligation] = []
         self._remedy_norms = {n for r in self.c.ruleset.remedies for n in r.norms}
@@ -549,8 +609,8 @@ class Evaluator:
             self._settle(ev.at)
         used = False
         ignored: list[str] = []
-        for what, idx in self.c.dispatch.get(ev.type, ()):
-            outcome = _HANDLERS[what](self, idx, ev)
+        for handler, idx in self._handlers.get(ev.type, ()):
+            outcome = handler(idx, ev)
             if outcome is None:
                 continue
             if outcome[0]:
@@ -571,12 +631,11 @@ class Evaluator:
     def _on_trigger(self, i: int, ev: Event) -> tuple[bool, str] | None:
         cn = self.c.norms[i]
         n = cn.norm
-        if not cn.trigger_pred(ev.fields):
+        if cn.trigger_pred is not _always and not cn.trigger_pred(ev.fields):
             return False, f"does not meet the trigger condition of {n.id}"
         if n.within_term:
             before = ev.at < self.c.term_start
-            after = ev.at >= self.c.term_end
-            if before or (after and not n.survives_term):
+            if before or (not n.survives_term and ev.at >= self.c.term_end):
                 term = self.c.ruleset.contract.term
                 head = (
                     f"{ev.type} {ev.id} at {fmt(ev.at)} is outside the term "
@@ -611,34 +670,62 @@ class Evaluator:
                 cls = self.c.calendar.classify(at)
                 self._classified = (at, cls)
             for t in cn.tiers:
-                if (t.classes is None or cls in t.classes) and t.pred(fields):
+                if (t.classes is None or cls in t.classes) and (
+                    t.pred is _always or t.pred(fields)
+                ):
                     tier = t
                     break
             if tier is None:
                 return None
             deadline = tier.deadline
-        party = n.party if not n.party.startswith("$") else self._party(n.party, fields)
-        match = tuple([str(fields.get(f)) for f in cn.match]) if cn.match else ()
-        nkey = (cn.index, key)
-        nth = self._count.get(nkey, 0) + 1
-        self._count[nkey] = nth
+        party = n.party if n.party[0] != "$" else self._party(n.party, fields)
+        match = _match_of(cn.match, fields) if cn.match else ()
+        counts = self._count[cn.index]
+        nth = counts.get(key, 0) + 1
+        counts[key] = nth
         base_due = self._due(deadline, at) if deadline is not None else None
-        self._seq += 1
-        inst = _Instance(cn, key, match, nth, at, ev_id, party, tier, cls, deadline, base_due)
-        inst.seq = self._seq
+        inst = _Instance(
+            cn,
+            key,
+            match,
+            nth,
+            at,
+            ev_id,
+            party,
+            tier,
+            cls,
+            base_due,
+            None,
+            (ev_id,) if ev_id else (),
+        )
+        if self.settle_after is not None:
+            self._seq += 1
+            inst.seq = self._seq
+        t_memo = self._t_memo
+        if t_memo[0] is at:  # the instances of one event share its instant
+            inst.t_us = t_memo[1]
+        else:
+            inst.t_us = (at - _EPOCH) // _US
+            self._t_memo = (at, inst.t_us)
         if cn.not_before is not None:
-            inst.not_before = self._due(cn.not_before, at)
-        self._instances[inst.seq] = inst
+            inst.extra().not_before = self._due(cn.not_before, at)
+        self._instances[inst] = None
         if cn.response_type is not None:
-            self._open.setdefault((cn.index, match), []).append(inst)
-        self._years.add(at.year)
+            slot = (cn.index, match)
+            waiting = self._open.get(slot)
+            if waiting is None:
+                self._open[slot] = [inst]
+            else:
+                waiting.append(inst)
+        years = self._years
+        years.add(at.year)
         if base_due is not None:
-            self._years.add(base_due.year)
+            years.add(base_due.year)
             if self.settle_after is not None:
-                heapq.heappush(self._heap, (base_due + self.settle_after, inst.seq))
+                heapq.heappush(self._heap, (base_due + self.settle_after, inst.seq, inst))
         elif self.settle_after is not None and n.kind == "prohibition" and n.violated_by is None:
             # a prohibited act is violated the moment it happens: settled like a closed instance
-            heapq.heappush(self._heap, (at + self.settle_after, inst.seq))
+            heapq.heappush(self._heap, (at + self.settle_after, inst.seq, inst))
         return inst
 
     def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
@@ -678,12 +765,13 @@ class Evaluator:
     def _on_response(self, i: int, ev: Event) -> tuple[bool, str] | None:
         cn = self.c.norms[i]
         n = cn.norm
-        if not cn.response_pred(ev.fields):
+        if cn.response_pred is not _always and not cn.response_pred(ev.fields):
             return False, f"does not meet the condition of {n.id}"
-        match = tuple([str(ev.fields.get(f)) for f in cn.match]) if cn.match else ()
+        match = _match_of(cn.match, ev.fields)
         open_list = self._open.get((cn.index, match))
         if not open_list:
-            return False, f"no open {n.id} instance for {'/'.join(match) or 'the contract'}"
+            said = match if isinstance(match, str) else "/".join(match)
+            return False, f"no open {n.id} instance for {said or 'the contract'}"
         acc = n.fulfilled_by.accumulate if n.fulfilled_by is not None else None
         took = False
         early = False
@@ -703,13 +791,13 @@ class Evaluator:
                 took |= self._accumulate(inst, ev, acc.field, acc.currency_field, acc.target)
             else:
                 inst.responded_at = ev.at
-                inst.response_ids = [ev.id]
+                inst.events = (inst.trigger_id, ev.id) if inst.trigger_id else (ev.id,)
                 took = True
             if inst.responded_at is not None:
                 done.append(inst)
                 if self.settle_after is not None:
                     at = inst.responded_at
-                    heapq.heappush(self._heap, (at + self.settle_after, inst.seq))
+                    heapq.heappush(self._heap, (at + self.settle_after, inst.seq, inst))
         for inst in done:
             open_list.remove(inst)
         if not open_list:
@@ -727,21 +815,20 @@ class Evaluator:
         self, inst: _Instance, ev: Event, fld: str, cur_fld: str | None, target_name: str
     ) -> bool:
         fee = self.c.ruleset.contract.fees[target_name]
-        if inst.notes is None:
-            inst.notes = []
+        more = inst.extra()
         if cur_fld is not None and ev.fields.get(cur_fld, fee.currency) != fee.currency:
-            inst.notes.append(f"{ev.id}: currency {ev.fields.get(cur_fld)} is not {fee.currency}")
+            more.notes.append(f"{ev.id}: currency {ev.fields.get(cur_fld)} is not {fee.currency}")
             return False
         amount = ev.fields.get(fld)
         if not isinstance(amount, Decimal):
             return False
-        inst.paid = (inst.paid or Decimal("0")) + amount
-        inst.parts += 1
-        inst.response_ids = [*(inst.response_ids or []), ev.id]
-        if inst.paid >= fee.amount and inst.responded_at is None:
+        more.paid = (more.paid or Decimal("0")) + amount
+        more.parts += 1
+        inst.events += (ev.id,)
+        if more.paid >= fee.amount and inst.responded_at is None:
             inst.responded_at = ev.at
-            if inst.paid > fee.amount:
-                inst.notes.append(f"paid {money(inst.paid)}, more than {money(fee.amount)}")
+            if more.paid > fee.amount:
+                more.notes.append(f"paid {money(more.paid)}, more than {money(fee.amount)}")
         return True
 
     def _on_cause(self, j: int, ev: Event) -> tuple[bool, str] | None:
@@ -791,14 +878,13 @@ class Evaluator:
         """Hand every instance settled before ``now`` to ``on_settled`` and forget it."""
         assert self.settle_after is not None
         while self._heap and self._heap[0][0] < now:
-            _, seq = heapq.heappop(self._heap)
-            inst = self._instances.get(seq)
-            if inst is None:
+            _, seq, inst = heapq.heappop(self._heap)
+            if inst not in self._instances:
                 continue
             due, _ = self._current_due(inst, now)
             closed_at = inst.responded_at
             if closed_at is None and due is not None and due + self.settle_after >= now:
-                heapq.heappush(self._heap, (due + self.settle_after, seq))  # a pause moved it
+                heapq.heappush(self._heap, (due + self.settle_after, seq, inst))  # a pause moved it
                 continue
             kind = inst.cn.norm.kind
             final = kind == "prohibition" and inst.cn.norm.violated_by is None
@@ -807,7 +893,7 @@ class Evaluator:
             if closed_at is None and kind == "permission":
                 continue  # a right not yet exercised stays open; exercising it settles it
             ob = self._finish(inst, now)
-            del self._instances[seq]
+            del self._instances[inst]
             lst = self._open.get((inst.cn.index, inst.match))
             if lst is not None and inst in lst:
                 lst.remove(inst)
@@ -841,19 +927,21 @@ class Evaluator:
             return self._report(t, consume=True)
 
     def _report(self, t: datetime, *, consume: bool = False) -> Report:
+        order = self._order_of()
         if consume:
-            instances, self._instances = self._instances, {}
+            # each instance is freed as it is reported: an obligation takes its memory
+            self._instances = {}
             self._open.clear()
             obligations = []
-            for seq in list(instances):
-                inst = instances.pop(seq)
+            order.reverse()
+            while order:
+                inst = order.pop()
                 if inst.trigger_at <= t:
                     obligations.append(self._finish(inst, t))
+                del inst
         else:
-            obligations = [
-                self._finish(inst, t) for inst in self._instances.values() if inst.trigger_at <= t
-            ]
-        obs = sorted_obligations(obligations, dict(self.c.norm_order))
+            obligations = [self._finish(inst, t) for inst in order if inst.trigger_at <= t]
+        obs = tuple(obligations)
         rs = self.c.ruleset
         for_remedies: Sequence[Obligation] = obs
         if self._settled_for_remedies:
@@ -883,6 +971,27 @@ class Evaluator:
             settled=dict(self._settled),
             ruleset=rs,
         )
+
+    def _order_of(self) -> list[_Instance]:
+        """The instances in the report's order: trigger instant, norm order, key, nth.
+
+        Sorted by one integer per instance (trigger µs and norm), then runs that tie on it by
+        key and nth: instances arise in time order, so the sort is nearly linear and the keys
+        cost little memory.
+        """
+        width = len(self.c.norms) + 1
+        found = sorted(self._instances, key=lambda x: x.t_us * width + x.cn.index)
+        i, n = 0, len(found)
+        while i < n:
+            a = found[i]
+            k = a.t_us * width + a.cn.index
+            j = i + 1
+            while j < n and (b := found[j]).t_us * width + b.cn.index == k:
+                j += 1
+            if j - i > 1:
+                found[i:j] = sorted(found[i:j], key=lambda x: (x.key or "", x.nth))
+            i = j
+        return found
 
     def open_at(self, now: datetime | str) -> list[Obligation]:
         """The instances still pending at ``now``, soonest due first (no due last)."""
@@ -989,17 +1098,18 @@ class Evaluator:
         return _NO_EXCUSE
 
     def _finish(self, inst: _Instance, as_of: datetime) -> Obligation:
-        n = inst.cn.norm
-        due, paused = self._current_due(inst, as_of) if inst.cn.pause else (inst.base_due, None)
-        events: tuple[str, ...] = (inst.trigger_id,) if inst.trigger_id else ()
-        if inst.response_ids:
-            events += tuple(inst.response_ids)
-        notes = list(inst.notes) if inst.notes else []
+        cn = inst.cn
+        n = cn.norm
+        due, paused = self._current_due(inst, as_of) if cn.pause else (inst.base_due, None)
+        events = inst.events
+        more = inst.more
+        notes = list(more.notes) if more is not None and more.notes else []
         reason: str | None = None
         reason_zh: str | None = None
         at = inst.responded_at
         status: Status
-        if n.kind == "obligation":
+        kind = n.kind
+        if kind == "obligation":
             if at is not None and (due is None or at <= due):
                 status = "fulfilled"
             else:
@@ -1010,19 +1120,22 @@ class Evaluator:
                 elif at is not None:
                     status = "violated"
                     if due is not None:
-                        reason = f"fulfilled late at {fmt(at)} ({_dur(at - due)} after due)"
-                        reason_zh = f"迟延履行于 {fmt(at)} (超过期限 {_dur(at - due)})"
+                        when, late = fmt(at), _dur(at - due)
+                        reason = f"fulfilled late at {when} ({late} after due)"
+                        reason_zh = f"迟延履行于 {when} (超过期限 {late})"
                 elif due is not None and as_of > due:
                     status = "violated"
-                    reason = f"not fulfilled by {fmt(due, day_end=True)}"
-                    reason_zh = f"至 {fmt(due, day_end=True)} 未履行"
+                    when = fmt(due, day_end=True)
+                    reason = f"not fulfilled by {when}"
+                    reason_zh = f"至 {when} 未履行"
                 else:
                     status = "pending"
-            if inst.parts > 1:
-                notes.append(f"paid in {inst.parts} parts; the clause asks for one payment")
-            if inst.parts and inst.responded_at is None and inst.paid is not None:
-                notes.append(f"paid {money(inst.paid)} so far")
-        elif n.kind == "prohibition":
+            if more is not None and more.parts:
+                if more.parts > 1:
+                    notes.append(f"paid in {more.parts} parts; the clause asks for one payment")
+                if inst.responded_at is None and more.paid is not None:
+                    notes.append(f"paid {money(more.paid)} so far")
+        elif kind == "prohibition":
             if n.violated_by is None or (at is not None and (due is None or at <= due)):
                 excuse = self._excuse(inst, due) if n.excuses else None
                 if excuse is not None:
@@ -1030,8 +1143,9 @@ class Evaluator:
                     events += excuse[2]
                 else:
                     status = "violated"
-                    reason = f"prohibited act at {fmt(at or inst.trigger_at)}"
-                    reason_zh = f"于 {fmt(at or inst.trigger_at)} 发生禁止行为"
+                    when = fmt(at or inst.trigger_at)
+                    reason = f"prohibited act at {when}"
+                    reason_zh = f"于 {when} 发生禁止行为"
                 at = None
             elif due is not None and as_of > due:
                 status, at = "fulfilled", None
@@ -1042,48 +1156,45 @@ class Evaluator:
                 status = "pending"
             elif due is not None and at < due:
                 status = "violated"
-                reason = f"exercised prematurely at {fmt(at)}, before {fmt(due, day_end=True)}"
-                reason_zh = f"于 {fmt(at)} 提前行使，早于 {fmt(due, day_end=True)}"
+                when, before = fmt(at), fmt(due, day_end=True)
+                reason = f"exercised prematurely at {when}, before {before}"
+                reason_zh = f"于 {when} 提前行使，早于 {before}"
             else:
                 status = "fulfilled"
         if status == "violated" and n.strength == "best_effort":
-            notes.append("best effort: a missed target is reported, not a breach")
+            notes.append(_BEST_EFFORT_NOTE)
         return Obligation(
-            rule=n.id,
-            kind=n.kind,
-            clause=n.clause,
-            title_zh=n.title.zh or "",
-            title_en=n.title.en or "",
-            party=inst.party,
-            key=inst.key,
-            nth=inst.nth,
-            trigger_at=inst.trigger_at,
-            trigger_event=inst.trigger_id,
-            tier=inst.tier.tier.name if inst.tier else None,
-            due=due,
-            status=status,
-            fulfilled_at=at,
-            strength=n.strength,
-            reason=reason,
-            reason_zh=reason_zh,
-            events=events,
-            notes=tuple(notes),
-            explainer=partial(
-                _explain,
-                self.c,
-                inst.cn,
-                inst.trigger_at,
-                inst.trigger_id,
-                inst.tier,
-                inst.cls,
-                inst.base_due,
-                inst.not_before,
-                paused,
-                due,
-                at,
-                status,
-            ),
+            cn.info,
+            inst.party,
+            inst.key,
+            inst.nth,
+            inst.trigger_at,
+            inst.trigger_id,
+            inst.tier.tier.name if inst.tier else None,
+            due,
+            status,
+            at,
+            reason,
+            reason_zh,
+            events,
+            tuple(notes) if notes else (),
+            self._explainer(inst, paused),
         )
+
+    def _explainer(self, inst: _Instance, paused: _Paused | None) -> _Explainer:
+        """The explainer of ``inst``: one shared per norm, tier and time class unless the
+        instance has its own facts (a clock pause, a window opening)."""
+        if paused is not None or inst.not_before is not None:
+            return _Explainer(
+                self.c, inst.cn, inst.tier, inst.cls, inst.base_due, inst.not_before, paused
+            )
+        slot = (inst.cn.index, -1 if inst.tier is None else id(inst.tier), inst.cls)
+        found = self._explainers.get(slot)
+        if found is None:
+            found = self._explainers[slot] = _Explainer(
+                self.c, inst.cn, inst.tier, inst.cls, None, None, None
+            )
+        return found
 
     # ------------------------------------------------------------------ remedies
 
@@ -1228,6 +1339,38 @@ class Evaluator:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Explainer:
+    """What an instance's explanation needs beyond the obligation itself; called with the
+    obligation and a language, it gives the steps (:func:`_explain`)."""
+
+    c: CompiledRuleset
+    cn: CompiledNorm
+    tier: CompiledTier | None
+    cls: str | None
+    #: the due before pauses, when a pause moved it (else it is the obligation's due)
+    base_due: datetime | None
+    not_before: datetime | None
+    paused: _Paused | None
+
+    def __call__(self, ob: Obligation, lang: str = "en") -> tuple[str, ...]:
+        return _explain(
+            self.c,
+            self.cn,
+            ob.trigger_at,
+            ob.trigger_event,
+            self.tier,
+            self.cls,
+            ob.due if self.paused is None else self.base_due,
+            self.not_before,
+            self.paused,
+            ob.due,
+            ob.fulfilled_at,
+            ob.status,
+            lang,
+        )
+
+
 def _anchors(
     c: CompiledRuleset, d: CompiledDeadline, trigger_at: datetime
 ) -> tuple[datetime, datetime, str]:
@@ -1356,24 +1499,34 @@ def _dur(td: timedelta) -> str:
     """``2h 30min``; below a second, the exact fraction (``0.000001s``) rather than ``0s``."""
     if timedelta(0) < abs(td) < timedelta(seconds=1):
         return f"{td.total_seconds():.6f}".rstrip("0") + "s"
-    secs = int(td.total_seconds())
+    secs = td.days * 86400 + td.seconds
+    if secs < 0 and td.microseconds:
+        secs += 1  # truncate toward zero, as int(total_seconds()) does
     sign = "-" if secs < 0 else ""
     secs = abs(secs)
     days, rem = divmod(secs, 86400)
     h, rem = divmod(rem, 3600)
     m = rem // 60
     parts = ([f"{days}d"] if days else []) + ([f"{h}h"] if h else []) + ([f"{m}min"] if m else [])
-    return sign + (" ".join(parts) or f"{int(td.total_seconds())}s")
+    return sign + (" ".join(parts) or f"{secs}s")
 
 
-_HANDLERS: dict[str, Callable[[Evaluator, int, Event], tuple[bool, str] | None]] = {
-    "trigger": Evaluator._on_trigger,
-    "response": Evaluator._on_response,
-    "cause": Evaluator._on_cause,
-    "span_start": Evaluator._on_span_start,
-    "span_end": Evaluator._on_span_end,
-    "claim": Evaluator._on_claim,
+#: What an event can do (the dispatch table's words) -> the Evaluator method that does it.
+_HANDLER_NAMES = {
+    "trigger": "_on_trigger",
+    "response": "_on_response",
+    "cause": "_on_cause",
+    "span_start": "_on_span_start",
+    "span_end": "_on_span_end",
+    "claim": "_on_claim",
 }
+
+
+def _match_of(names: tuple[str, ...], fields: Mapping[str, Any]) -> _Match:
+    """The correlation value of ``fields``: one field's text as is, several as a tuple."""
+    if len(names) == 1:
+        return str(fields.get(names[0]))
+    return tuple([str(fields.get(f)) for f in names])
 
 
 def parse_as_of(value: datetime | str, tz: tzinfo) -> datetime:

@@ -37,9 +37,13 @@ MAX_INT_DIGITS = 100
 MIN_YEAR, MAX_YEAR = 2, 9998
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
-    """A validated event. ``index`` is its 0-based position in the input."""
+    """A validated event. ``index`` is its 0-based position in the input.
+
+    Read-only by contract; not a frozen dataclass only because building a frozen one costs
+    several times more, once per input event (``docs/decisions.md``).
+    """
 
     index: int
     id: str
@@ -66,7 +70,7 @@ class Rejected:
     raw: Any = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RawEvent:
     """One input record before validation: its index, where it came from, and its content."""
 
@@ -114,32 +118,45 @@ class _BadLine:
 
 
 def _read_jsonl(path: Path) -> Iterator[RawEvent]:
-    # A byte order mark at the start (Windows tools write one) is skipped. Bytes that are not
-    # UTF-8 spoil only their own line: it is reported, and reading goes on with the next one.
+    # Lines are read as bytes and decoded one by one: a byte order mark at the start (Windows
+    # tools write one) is skipped, and bytes that are not UTF-8 spoil only their own line: it is
+    # reported, and reading goes on with the next one. Lines end at LF (CRLF is JSON whitespace).
     index = 0
-    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+    decode = _JSON.decode
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            if lineno == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]
             where = f"{path}:{lineno}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield RawEvent(index, where, _BadLine("not UTF-8 text"))
+                index += 1
+                continue
             data: Any
-            if _NOT_UTF8.search(line):
-                data = _BadLine("not UTF-8 text")
-            else:
-                try:
-                    data = json.loads(line, parse_float=Decimal, parse_constant=_no_constant)
-                except (ValueError, RecursionError) as exc:
-                    data = _BadLine(f"not valid JSON ({exc})")
+            try:
+                data = decode(line)
+            except (ValueError, RecursionError) as exc:
+                if not line.strip():
+                    continue
+                data = _BadLine(f"not valid JSON ({exc})")
             yield RawEvent(index, where, data)
             index += 1
 
 
-#: What ``errors="surrogateescape"`` makes of bytes that are not UTF-8.
+_BOM = b"\xef\xbb\xbf"
+#: What ``errors="surrogateescape"`` makes of bytes that are not UTF-8 (CSV is read that way).
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
+
+
+#: One decoder for every line (``json.loads`` with options builds a new one per call): floats
+#: become Decimal, NaN and Infinity are refused.
+_JSON = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
 
 
 def _read_json(path: Path) -> Iterator[RawEvent]:
@@ -246,66 +263,89 @@ class EventValidator:
     def validate(self, raw: RawEvent) -> Event:
         """Return the typed event, or raise EventError naming ``raw.where``."""
         data = raw.data
-        where = raw.where
-        if isinstance(data, _BadLine):
-            raise EventError(where, data.reason)
-        if not isinstance(data, Mapping):
-            raise EventError(where, f"an event is a mapping, not {type(data).__name__}")
+        if type(data) is not dict:
+            if isinstance(data, _BadLine):
+                raise EventError(raw.where, data.reason)
+            if not isinstance(data, Mapping):
+                raise EventError(raw.where, f"an event is a mapping, not {type(data).__name__}")
         ev_id = data.get("id")
-        if ev_id is not None:
-            if isinstance(ev_id, bool) or not isinstance(ev_id, str | int):
-                raise EventError(
-                    where, f"id must be a string or integer, not {type(ev_id).__name__}"
-                )
-            ev_id = _text(ev_id)
-            if not ev_id or len(ev_id) > MAX_ID_CHARS:
-                raise EventError(where, f"id must have 1 to {MAX_ID_CHARS} characters")
+        if ev_id is not None and (type(ev_id) is not str or not ev_id or len(ev_id) > MAX_ID_CHARS):
+            ev_id = self._check_id(ev_id, raw.where)
         etype = data.get("type")
-        if etype is None:
-            raise EventError(where, "missing event type ('type')", event_id=ev_id)
-        if not isinstance(etype, str):
-            raise EventError(
-                where,
-                f"the event type must be a string, not {type(etype).__name__}",
-                event_id=ev_id,
-            )
-        checks = self.types.get(etype)
+        checks = self.types.get(etype) if type(etype) is str else None
         if checks is None:
-            raise EventError(
-                where,
-                f"unknown event type {etype!r}; "
-                f"the ruleset declares: {', '.join(sorted(self.types))}",
-                event_id=ev_id,
-            )
-        at = self.parse_instant(data.get("at"), where, ev_id)
+            raise self._type_error(etype, raw.where, ev_id)
+        value = data.get("at")
+        if (
+            type(value) is str
+            and len(value) <= 64
+            and value.isascii()
+            and value.isprintable()
+            and (at := _iso_aware(value)) is not None
+        ):
+            try:
+                at = at.astimezone(self.tz)
+            except OverflowError:
+                at = self.parse_instant(value, raw.where, ev_id)  # raises, saying why
+            if not MIN_YEAR <= at.year <= MAX_YEAR:
+                at = self.parse_instant(value, raw.where, ev_id)
+        else:
+            at = self.parse_instant(value, raw.where, ev_id)
         fields: dict[str, Any] = {}
         for check, plain in zip(checks, self._plain[etype], strict=True):
             value = data.get(check.name)
             if value is None:
                 if check.spec.required:
                     raise EventError(
-                        where, f"{etype}: missing field {check.name!r}", event_id=ev_id
+                        raw.where, f"{etype}: missing field {check.name!r}", event_id=ev_id
                     )
                 continue
             if plain and type(value) is str and len(value) <= MAX_STRING_CHARS:
                 fields[check.name] = value  # the common case, without the general conversion
             else:
-                fields[check.name] = self._convert(check, value, where, etype, ev_id)
+                fields[check.name] = self._convert(check, value, raw.where, etype, ev_id)
         if not self._allowed[etype].issuperset(data):
             declared = {c.name for c in checks}
             extra = [k for k in data if k not in declared and k not in RESERVED_EVENT_KEYS]
             raise EventError(
-                where,
+                raw.where,
                 f"{etype}: unknown field(s) {', '.join(map(repr, sorted(map(str, extra))))}; "
                 f"declared: {', '.join(sorted(declared)) or 'none'}",
                 event_id=ev_id,
             )
         if ev_id is None:
             ev_id = f"#{raw.index + 1}"
-        if ev_id in self.seen_ids:
-            raise EventError(where, f"duplicate event id {ev_id!r}", event_id=ev_id)
-        self.seen_ids.add(ev_id)
-        return Event(raw.index, ev_id, etype, at, fields, where)
+        seen = self.seen_ids
+        if ev_id in seen:
+            raise EventError(raw.where, f"duplicate event id {ev_id!r}", event_id=ev_id)
+        seen.add(ev_id)
+        return Event(raw.index, ev_id, etype, at, fields, raw.where)
+
+    @staticmethod
+    def _check_id(ev_id: Any, where: str) -> str:
+        """An id that is not a short string: an integer as text, or an EventError."""
+        if isinstance(ev_id, bool) or not isinstance(ev_id, str | int):
+            raise EventError(where, f"id must be a string or integer, not {type(ev_id).__name__}")
+        text = _text(ev_id)
+        if not text or len(text) > MAX_ID_CHARS:
+            raise EventError(where, f"id must have 1 to {MAX_ID_CHARS} characters")
+        return text
+
+    def _type_error(self, etype: Any, where: str, ev_id: str | None) -> EventError:
+        """Why ``etype`` is not an event type of the vocabulary."""
+        if etype is None:
+            return EventError(where, "missing event type ('type')", event_id=ev_id)
+        if not isinstance(etype, str):
+            return EventError(
+                where,
+                f"the event type must be a string, not {type(etype).__name__}",
+                event_id=ev_id,
+            )
+        return EventError(
+            where,
+            f"unknown event type {etype!r}; the ruleset declares: {', '.join(sorted(self.types))}",
+            event_id=ev_id,
+        )
 
     def parse_instant(self, value: Any, where: str, ev_id: str | None = None) -> datetime:
         """An aware instant in the ruleset zone from an ISO 8601 string or a datetime."""
@@ -442,6 +482,16 @@ class EventValidator:
             if d and d.adjusted() >= MONEY_INT_DIGITS:
                 raise fail(f"{d} is too large (at most {MONEY_INT_DIGITS} digits before the point)")
         return d
+
+
+def _iso_aware(value: str) -> datetime | None:
+    """``value`` read as ISO 8601 when it carries an offset; None when it does not parse or is
+    naive (the caller then takes the general path, which explains the problem)."""
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return t if t.tzinfo is not None else None
 
 
 def _text(value: str | int) -> str | None:

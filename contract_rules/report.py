@@ -42,19 +42,34 @@ def money(d: Decimal) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Obligation:
-    """One instance of a norm: when it arose, when it falls due, and what became of it.
-
-    ``rule`` is the norm id, ``key`` the correlating value (incident, ref) or None. ``events``
-    lists the ids of the events that decided the status, in time order. ``explanation`` gives the
-    steps that computed ``due`` and the status (built on demand), for :meth:`Report.explain`.
-    """
+class NormInfo:
+    """What every instance of one norm shares: its id, kind, clause, titles and strength."""
 
     rule: str
     kind: str
     clause: str
     title_zh: str
     title_en: str
+    strength: Strength
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Obligation:
+    """One instance of a norm: when it arose, when it falls due, and what became of it.
+
+    ``rule`` is the norm id, ``key`` the correlating value (incident, ref) or None. ``events``
+    lists the ids of the events that decided the status, in time order. ``explanation`` gives the
+    steps that computed ``due`` and the status (built on demand), for :meth:`Report.explain`.
+
+    The norm's own words (``rule``, ``kind``, ``clause``, ``title_zh``, ``title_en``,
+    ``strength``) are read through :attr:`norm`, shared by all its instances.
+
+    A value: equal and hashing alike when its fields are equal. It is read-only by contract; it
+    is not a frozen dataclass because a report builds one per instance and a frozen dataclass of
+    this size costs ten times more to build (``docs/decisions.md``).
+    """
+
+    norm: NormInfo
     party: str
     key: str | None
     nth: int
@@ -64,14 +79,44 @@ class Obligation:
     due: datetime | None
     status: Status
     fulfilled_at: datetime | None
-    strength: Strength
     reason: str | None = None
     reason_zh: str | None = None
     events: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    explainer: Callable[[str], tuple[str, ...]] | None = field(
+    #: builds the steps on demand from this instance and the compiled rules, in a language
+    explainer: Callable[[Obligation, str], tuple[str, ...]] | None = field(
         default=None, compare=False, repr=False
     )
+
+    @property
+    def rule(self) -> str:
+        """The norm's id."""
+        return self.norm.rule
+
+    @property
+    def kind(self) -> str:
+        """``obligation``, ``prohibition`` or ``permission``."""
+        return self.norm.kind
+
+    @property
+    def clause(self) -> str:
+        """The clause of the contract the norm encodes."""
+        return self.norm.clause
+
+    @property
+    def title_zh(self) -> str:
+        """The norm's title in Chinese (may be empty)."""
+        return self.norm.title_zh
+
+    @property
+    def title_en(self) -> str:
+        """The norm's title in English (may be empty)."""
+        return self.norm.title_en
+
+    @property
+    def strength(self) -> Strength:
+        """``binding`` or ``best_effort``."""
+        return self.norm.strength
 
     @property
     def explanation(self) -> tuple[str, ...]:
@@ -80,7 +125,7 @@ class Obligation:
 
     def steps(self, lang: str = "en") -> tuple[str, ...]:
         """The steps that computed ``due`` and the status, in ``lang`` (``zh`` or ``en``)."""
-        return self.explainer(lang) if self.explainer is not None else ()
+        return self.explainer(self, lang) if self.explainer is not None else ()
 
     @property
     def is_breach(self) -> bool:
