@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -327,7 +328,13 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 said_trigger=f"triggers {n.id}",
                 said_response=f"{verb[n.kind]} {n.id}",
                 info=NormInfo(
-                    n.id, n.kind, n.clause, n.title.zh or "", n.title.en or "", n.strength
+                    n.id,
+                    n.kind,
+                    n.clause,
+                    n.title.zh or "",
+                    n.title.en or "",
+                    n.strength,
+                    by_event=n.trigger.at is None,
                 ),
             )
         )
@@ -431,11 +438,10 @@ class _Instance:
     cls: str | None
     base_due: datetime | None
     responded_at: datetime | None = None
-    #: the ids of the deciding events so far: the trigger's, then the fulfilling ones
+    #: the ids of the deciding events once one fulfils it: the trigger's, then the fulfilling
+    #: ones (empty before: the report then names the trigger alone)
     events: tuple[str, ...] = ()
     more: _More | None = None
-    #: the order of creation, for the settling heap (streaming mode only)
-    seq: int = 0
     #: the trigger instant in epoch µs (UTC): the report's order, exact in every zone
     t_us: int = 0
 
@@ -498,12 +504,19 @@ class Evaluator:
         self.validator = EventValidator(
             self.c.ruleset, self.c.tz, naive_tz=ntz, money_fields=self.c.money_fields
         )
-        #: every instance not yet settled, in creation order (a dict as an ordered set)
-        self._instances: dict[_Instance, None] = {}
+        #: every instance, in creation order (batch and incremental use) ...
+        self._instances: list[_Instance] = []
+        #: ... or, in streaming mode, the instances not yet settled (a dict as an ordered set,
+        #: for removal; a list costs a sixth of the memory where nothing is removed)
+        self._live: dict[_Instance, None] = {}
         self._seq = 0
         self._open: dict[tuple[int, _Match], list[_Instance]] = {}
         #: per norm: instances so far per key (the ``nth`` of the next one)
-        self._count: list[dict[str | None, int]] = [{} for _ in self.c.norms]
+        #: key -> a bit per norm that has an instance with that key; and the rare repeats:
+        #: (norm, key) -> instances so far. Together they number instances (``nth``) at a
+        #: dict entry per key, not one per norm and key.
+        self._seen_keys: dict[str | None, int] = {}
+        self._repeats: dict[tuple[int, str | None], int] = {}
         self._causes: dict[tuple[int, str], list[_Cause]] = {}
         self._spans: dict[str, list[_SpanRec]] = {}
         self._spans_by_key: dict[tuple[str, str | None], list[_SpanRec]] = {}
@@ -512,6 +525,7 @@ class Evaluator:
         self._ignored: list[EventEntry] = []
         self._rejected: list[EventEntry] = []
         self._used = array("q")
+        self._used_sorted = True  # in input order so far (always, for input in time order)
         self._used_count = 0
         self._out_of_term: dict[str, list[str]] = {}
         self._last: datetime | None = None
@@ -620,6 +634,8 @@ class Evaluator:
         if used:
             self._used_count += 1
             if self.settle_after is None:
+                if self._used and ev.index < self._used[-1]:
+                    self._used_sorted = False
                 self._used.append(ev.index)
             return None
         reason = "; ".join(dict.fromkeys(ignored)) or f"no rule uses events of type {ev.type!r}"
@@ -680,9 +696,7 @@ class Evaluator:
             deadline = tier.deadline
         party = n.party if n.party[0] != "$" else self._party(n.party, fields)
         match = _match_of(cn.match, fields) if cn.match else ()
-        counts = self._count[cn.index]
-        nth = counts.get(key, 0) + 1
-        counts[key] = nth
+        nth = self._nth(cn.index, key)
         base_due = self._due(deadline, at) if deadline is not None else None
         inst = _Instance(
             cn,
@@ -695,12 +709,7 @@ class Evaluator:
             tier,
             cls,
             base_due,
-            None,
-            (ev_id,) if ev_id else (),
         )
-        if self.settle_after is not None:
-            self._seq += 1
-            inst.seq = self._seq
         t_memo = self._t_memo
         if t_memo[0] is at:  # the instances of one event share its instant
             inst.t_us = t_memo[1]
@@ -709,7 +718,10 @@ class Evaluator:
             self._t_memo = (at, inst.t_us)
         if cn.not_before is not None:
             inst.extra().not_before = self._due(cn.not_before, at)
-        self._instances[inst] = None
+        if self.settle_after is None:
+            self._instances.append(inst)
+        else:
+            self._live[inst] = None
         if cn.response_type is not None:
             slot = (cn.index, match)
             waiting = self._open.get(slot)
@@ -722,11 +734,28 @@ class Evaluator:
         if base_due is not None:
             years.add(base_due.year)
             if self.settle_after is not None:
-                heapq.heappush(self._heap, (base_due + self.settle_after, inst.seq, inst))
+                heapq.heappush(self._heap, (base_due + self.settle_after, self._tick(), inst))
         elif self.settle_after is not None and n.kind == "prohibition" and n.violated_by is None:
             # a prohibited act is violated the moment it happens: settled like a closed instance
-            heapq.heappush(self._heap, (at + self.settle_after, inst.seq, inst))
+            heapq.heappush(self._heap, (at + self.settle_after, self._tick(), inst))
         return inst
+
+    def _tick(self) -> int:
+        """A new number for a heap entry, so that entries due together never compare their
+        instances."""
+        self._seq += 1
+        return self._seq
+
+    def _nth(self, i: int, key: str | None) -> int:
+        """Count one more instance of norm ``i`` with ``key``; return its number (1, 2, ...)."""
+        seen = self._seen_keys.get(key, 0)
+        bit = 1 << i
+        if not seen & bit:
+            self._seen_keys[key] = seen | bit
+            return 1
+        nth = self._repeats.get((i, key), 1) + 1
+        self._repeats[(i, key)] = nth
+        return nth
 
     def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
         if ref.startswith("$trigger."):
@@ -797,7 +826,7 @@ class Evaluator:
                 done.append(inst)
                 if self.settle_after is not None:
                     at = inst.responded_at
-                    heapq.heappush(self._heap, (at + self.settle_after, inst.seq, inst))
+                    heapq.heappush(self._heap, (at + self.settle_after, self._tick(), inst))
         for inst in done:
             open_list.remove(inst)
         if not open_list:
@@ -824,7 +853,7 @@ class Evaluator:
             return False
         more.paid = (more.paid or Decimal("0")) + amount
         more.parts += 1
-        inst.events += (ev.id,)
+        inst.events = (inst.events or _own(inst.trigger_id)) + (ev.id,)
         if more.paid >= fee.amount and inst.responded_at is None:
             inst.responded_at = ev.at
             if more.paid > fee.amount:
@@ -879,7 +908,7 @@ class Evaluator:
         assert self.settle_after is not None
         while self._heap and self._heap[0][0] < now:
             _, seq, inst = heapq.heappop(self._heap)
-            if inst not in self._instances:
+            if inst not in self._live:
                 continue
             due, _ = self._current_due(inst, now)
             closed_at = inst.responded_at
@@ -893,7 +922,7 @@ class Evaluator:
             if closed_at is None and kind == "permission":
                 continue  # a right not yet exercised stays open; exercising it settles it
             ob = self._finish(inst, now)
-            del self._instances[inst]
+            del self._live[inst]
             lst = self._open.get((inst.cn.index, inst.match))
             if lst is not None and inst in lst:
                 lst.remove(inst)
@@ -929,19 +958,19 @@ class Evaluator:
     def _report(self, t: datetime, *, consume: bool = False) -> Report:
         order = self._order_of()
         if consume:
-            # each instance is freed as it is reported: an obligation takes its memory
-            self._instances = {}
+            # The evaluator is spent: what only later events needed goes first (the ids seen,
+            # the counts per key), then each instance is freed as it is reported, so that an
+            # obligation takes the memory of the instance it reports.
+            self._instances = []
+            self._live = {}
             self._open.clear()
-            obligations = []
+            self._seen_keys = {}
+            self._repeats = {}
+            self.validator.seen_ids = set()
             order.reverse()
-            while order:
-                inst = order.pop()
-                if inst.trigger_at <= t:
-                    obligations.append(self._finish(inst, t))
-                del inst
+            obs = tuple(self._finish(inst, t) for inst in _popping(order) if inst.trigger_at <= t)
         else:
-            obligations = [self._finish(inst, t) for inst in order if inst.trigger_at <= t]
-        obs = tuple(obligations)
+            obs = tuple(self._finish(inst, t) for inst in order if inst.trigger_at <= t)
         rs = self.c.ruleset
         for_remedies: Sequence[Obligation] = obs
         if self._settled_for_remedies:
@@ -961,6 +990,8 @@ class Evaluator:
                 rejected=tuple(sorted(self._rejected, key=lambda e: e.index)),
                 used_indexes=None
                 if self.settle_after is not None
+                else self._used
+                if self._used_sorted and consume
                 else array("q", sorted(self._used)),
             ),
             assumptions=tuple(self.c.calendar.assumptions_for(self._years)),
@@ -975,21 +1006,21 @@ class Evaluator:
     def _order_of(self) -> list[_Instance]:
         """The instances in the report's order: trigger instant, norm order, key, nth.
 
-        Sorted by one integer per instance (trigger µs and norm), then runs that tie on it by
-        key and nth: instances arise in time order, so the sort is nearly linear and the keys
-        cost little memory.
+        Sorted by the trigger µs that each instance holds (no key objects are made), then runs
+        that tie on it by norm, key and nth: instances arise in time order, so the sort is nearly
+        linear.
         """
-        width = len(self.c.norms) + 1
-        found = sorted(self._instances, key=lambda x: x.t_us * width + x.cn.index)
+        # in batch use sorted in place: a report of a million instances makes no second list
+        found = list(self._live) if self.settle_after is not None else self._instances
+        found.sort(key=_T_US)
         i, n = 0, len(found)
         while i < n:
-            a = found[i]
-            k = a.t_us * width + a.cn.index
+            k = found[i].t_us
             j = i + 1
-            while j < n and (b := found[j]).t_us * width + b.cn.index == k:
+            while j < n and found[j].t_us == k:
                 j += 1
             if j - i > 1:
-                found[i:j] = sorted(found[i:j], key=lambda x: (x.key or "", x.nth))
+                found[i:j] = sorted(found[i:j], key=lambda x: (x.cn.index, x.key or "", x.nth))
             i = j
         return found
 
@@ -1101,7 +1132,7 @@ class Evaluator:
         cn = inst.cn
         n = cn.norm
         due, paused = self._current_due(inst, as_of) if cn.pause else (inst.base_due, None)
-        events = inst.events
+        events = inst.events or _own(inst.trigger_id)
         more = inst.more
         notes = list(more.notes) if more is not None and more.notes else []
         reason: str | None = None
@@ -1169,7 +1200,6 @@ class Evaluator:
             inst.key,
             inst.nth,
             inst.trigger_at,
-            inst.trigger_id,
             inst.tier.tier.name if inst.tier else None,
             due,
             status,
@@ -1512,6 +1542,7 @@ def _dur(td: timedelta) -> str:
 
 
 #: What an event can do (the dispatch table's words) -> the Evaluator method that does it.
+_T_US = attrgetter("t_us")
 _HANDLER_NAMES = {
     "trigger": "_on_trigger",
     "response": "_on_response",
@@ -1520,6 +1551,17 @@ _HANDLER_NAMES = {
     "span_end": "_on_span_end",
     "claim": "_on_claim",
 }
+
+
+def _popping(stack: list[_Instance]) -> Iterator[_Instance]:
+    """Take the items off the end of ``stack`` one by one, so that each is freed once used."""
+    while stack:
+        yield stack.pop()
+
+
+def _own(trigger_id: str | None) -> tuple[str, ...]:
+    """The deciding events of an instance nothing has fulfilled yet: its trigger, if any."""
+    return (trigger_id,) if trigger_id else ()
 
 
 def _match_of(names: tuple[str, ...], fields: Mapping[str, Any]) -> _Match:

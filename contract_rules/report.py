@@ -51,6 +51,8 @@ class NormInfo:
     title_zh: str
     title_en: str
     strength: Strength
+    #: instances arise from an event (whose id then comes first in ``events``), not a date
+    by_event: bool = True
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -62,7 +64,8 @@ class Obligation:
     steps that computed ``due`` and the status (built on demand), for :meth:`Report.explain`.
 
     The norm's own words (``rule``, ``kind``, ``clause``, ``title_zh``, ``title_en``,
-    ``strength``) are read through :attr:`norm`, shared by all its instances.
+    ``strength``) are read through :attr:`norm`, shared by all its instances; the triggering
+    event (``trigger_event``) is the first of ``events``.
 
     A value: equal and hashing alike when its fields are equal. It is read-only by contract; it
     is not a frozen dataclass because a report builds one per instance and a frozen dataclass of
@@ -74,7 +77,6 @@ class Obligation:
     key: str | None
     nth: int
     trigger_at: datetime
-    trigger_event: str | None
     tier: str | None
     due: datetime | None
     status: Status
@@ -87,6 +89,11 @@ class Obligation:
     explainer: Callable[[Obligation, str], tuple[str, ...]] | None = field(
         default=None, compare=False, repr=False
     )
+
+    @property
+    def trigger_event(self) -> str | None:
+        """The id of the event that created the instance; None for a date-triggered norm."""
+        return self.events[0] if self.norm.by_event and self.events else None
 
     @property
     def rule(self) -> str:
@@ -261,7 +268,7 @@ class Liability:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EventEntry:
     """What became of one input event: used, ignored or rejected, and why."""
 
