@@ -455,3 +455,47 @@ def test_streaming_mode_counts_every_event_too(events: list[Any]) -> None:
 def test_an_as_of_beyond_the_supported_dates_is_a_clear_error() -> None:
     with pytest.raises(ContractRulesError, match="outside the supported dates"):
         evaluate(tacheng(), [], "9999-12-31T23:59:59-12:00")
+
+
+def test_crlf_line_ends_and_blank_lines_read_like_lf(tmp_path: Path) -> None:
+    """Lines end at LF; a CR before it (Windows tools) is JSON whitespace, and a line of only
+    whitespace is skipped, but still counted for the line numbers that errors name."""
+    body = (
+        json.dumps(FIRST).encode()
+        + b"\r\n   \r\n"
+        + json.dumps(request(id="crlf")).encode()
+        + b"\r\n"
+        + json.dumps(request(id="naive", at="2025-03-03T10:00:00")).encode()
+        + b"\r\n"
+    )
+    path = tmp_path / "crlf.jsonl"
+    path.write_bytes(body)
+    rep = evaluate(tacheng(), path, AS_OF, strict=False)
+    assert rep.accounting.counts()["input"] == 3
+    assert rep.find("onsite.response", "INC-1").trigger_event == "crlf"
+    assert [e.where for e in rep.accounting.rejected] == [f"{path}:4"]
+
+
+def test_report_order_breaks_ties_by_norm_then_key_not_input_order() -> None:
+    """Instances are listed by trigger instant, then norm order, then key and nth: two
+    requests at the same instant are interleaved norm by norm, keys in order."""
+    at = "2025-03-03T10:00:00+08:00"
+    events = [
+        request(id="b", incident="INC-B", at=at),
+        request(id="a", incident="INC-A", at=at),
+        request(id="a2", incident="INC-A", at=at),
+    ]
+    rep = evaluate(tacheng(), events, AS_OF)
+    onsite = [
+        (o.rule, o.key, o.nth) for o in rep.obligations if o.trigger_event in {"a", "a2", "b"}
+    ]
+    assert onsite[:3] == [
+        ("onsite.response", "INC-A", 1),
+        ("onsite.response", "INC-A", 2),
+        ("onsite.response", "INC-B", 1),
+    ]
+    assert [r for r, _, _ in onsite] == sorted(
+        (r for r, _, _ in onsite), key=["onsite.response", "onsite.arrival", "onsite.fix"].index
+    )
+    dated = [o for o in rep.obligations if not o.norm.by_event]
+    assert dated and all(o.trigger_event is None for o in dated)
