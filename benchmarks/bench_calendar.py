@@ -13,6 +13,8 @@ and 1–24 working hours (or working days), it times:
 - ``BusinessCalendar.add_working_hours`` called in a Python loop (aware datetimes in and out);
 - ``BusinessCalendar.add_working_hours_batch`` (arrays in, arrays out);
 - ``BusinessCalendar.add_working_days`` in a loop, against its own numpy floor;
+- ``BusinessCalendar.classify`` and ``add_clock`` in a loop (the engine calls them per request),
+  for information, against the working-hours floor;
 - pandas ``CustomBusinessHour`` (7-day weekmask, every non-working day a holiday, 09:00–18:00);
 - a loop over ``chinese_calendar.is_workday`` (the ``chinesecalendar`` package);
 
@@ -83,6 +85,21 @@ def floor_days(workdays: Any, starts: Any, n: Any, offset_us: int) -> Any:
     return (workdays[k] + 1 - epoch_ordinal) * 86_400_000_000 - offset_us
 
 
+def ref_classes(st: Any, en: Any, workdays: Any, starts: Any, offset_us: int) -> Any:
+    """Vectorised ``classify`` (fixed offset): the class of each start, as strings."""
+    import numpy as np
+
+    epoch_ordinal = date(1970, 1, 1).toordinal()
+    local_day = (starts + offset_us) // 86_400_000_000 + epoch_ordinal
+    i = np.searchsorted(st, starts, side="right") - 1
+    inside = (i >= 0) & (starts < en[np.maximum(i, 0)])
+    return np.where(
+        ~np.isin(local_day, workdays),
+        "non_working_day",
+        np.where(inside, "working_hours", "outside_working_hours"),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--n", type=int, default=100_000, help="instants (default 100000)")
@@ -132,11 +149,22 @@ def main(argv: list[str] | None = None) -> int:
         add = cal.add_working_days
         return [add(t, k) for t, k in zip(start_dts, counts, strict=True)]
 
+    def scalar_classify() -> list[str]:
+        classify = cal.classify
+        return [classify(t) for t in start_dts]
+
+    def scalar_clock() -> list[datetime]:
+        add = cal.add_clock
+        return [add(t, d) for t, d in zip(start_dts, deltas, strict=True)]
+
     t_scalar, ours_dt = best_of(args.repeat, scalar_hours)
     ours = np.asarray([(x - EPOCH) // US for x in ours_dt], dtype=np.int64)
     t_days, days_dt = best_of(args.repeat, scalar_days)
     days_us = np.asarray([(x - EPOCH) // US for x in days_dt], dtype=np.int64)
     t_batch, batch = best_of(5 * args.repeat, lambda: cal.add_working_hours_batch(starts, work))
+    t_classify, classes = best_of(args.repeat, scalar_classify)
+    t_clock, clock_dt = best_of(args.repeat, scalar_clock)
+    clock_us = np.asarray([(x - EPOCH) // US for x in clock_dt], dtype=np.int64)
 
     rows.append(("numpy searchsorted floor (hours)", t_floor, 1.0, "—", "= 1.0"))
     rows.append(
@@ -165,6 +193,25 @@ def main(argv: list[str] | None = None) -> int:
             t_days / t_floor_days,
             str(int((days_us != ref_days).sum())),
             f"≤ 10× (vs the hours floor: {t_days / t_floor:.1f}×)",
+        )
+    )
+
+    rows.append(
+        (
+            "classify (scalar loop)",
+            t_classify,
+            t_classify / t_floor,
+            str(int((np.asarray(classes) != ref_classes(st, en, workdays, starts, offset)).sum())),
+            "— (vs the hours floor)",
+        )
+    )
+    rows.append(
+        (
+            "add_clock (scalar loop)",
+            t_clock,
+            t_clock / t_floor,
+            str(int((clock_us != starts + work).sum())),
+            "— (vs the hours floor)",
         )
     )
 
@@ -289,7 +336,10 @@ def main(argv: list[str] | None = None) -> int:
         per = "—" if secs != secs else f"{secs / n * 1e9:.0f}"
         print(f"| {name:<52} | {total:>9} | {per:>7} | {r:>7} | {disagree:>8} | {target} |")
     print()
-    print("disagree: results that differ from add_working_hours (add_working_days for its row).")
+    print(
+        "disagree: results that differ from add_working_hours (for add_working_days, classify"
+        " and add_clock: from their own numpy references)."
+    )
     return 0
 
 

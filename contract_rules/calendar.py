@@ -16,7 +16,10 @@ naming the day, year and layer, unless the caller opted into a fallback (``"week
 
 Implementation: per calendar a table of working intervals (epoch microseconds, UTC) and a prefix
 sum of working time is built lazily over the covered years; scalar operations are a couple of
-``bisect`` calls, the batch API uses ``numpy.searchsorted`` (numpy is imported only there).
+``bisect`` calls, the batch API uses ``numpy.searchsorted`` (numpy is imported only there). The
+scalar hot paths search a mirror of that table in datetimes and timedeltas (``_Fast``), so that an
+answer needs no int <-> datetime conversion; it gives exactly what the int path gives, which
+still answers every case the mirror does not cover.
 
 Example::
 
@@ -32,9 +35,9 @@ import bisect
 import json
 import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -72,6 +75,11 @@ _NATIONAL = "cn-national"  # the layer a "national_only" fallback still requires
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _ONE_DAY = timedelta(days=1)
+_ZERO = timedelta(0)
+_TWO_DAYS_US = 2 * 86_400_000_000
+# A fixed UTC instant, paired per calendar with the same wall fields labelled with its zone: their
+# difference turns any UTC-form datetime into the calendar's U form (see _Fast) without a table.
+_REF_UTC = datetime(2000, 1, 1, tzinfo=UTC)
 _MIDNIGHT = time(0)
 _US_PER_DAY = 86_400_000_000
 # Below this many epoch microseconds (year ~2096) float seconds still round-trip exactly to µs,
@@ -81,6 +89,9 @@ _FLOAT_SAFE_US = 4_000_000_000_000_000
 # local midnight never overflow.
 _MIN_YEAR = 2
 _MAX_YEAR = 9998
+# The hot paths' datetime mirror of a table costs about 2 ms and 130 kB per year to build and
+# keep; tables longer than this (only a rule layer such as "weekdays" grows that far) get none.
+_FAST_MAX_YEARS = 64
 
 
 # --------------------------------------------------------------------------------------------
@@ -439,6 +450,185 @@ class _Table:
         return self.cum[i] + (x if x < end else end) - self.starts[i]
 
 
+class _Fast:
+    """The scalar hot paths' mirror of one :class:`_Table`: the same numbers as datetimes.
+
+    Converting between ints and aware datetimes costs several times a ``bisect``, so the scalar
+    methods search and add directly in datetimes and timedeltas, which are exact integer
+    arithmetic too. Two forms of datetime are used; each is ordered exactly like the instants it
+    stands for, because datetimes that share one tzinfo compare and subtract field by field:
+
+    - *UTC form*: UTC wall fields, ``tzinfo=UTC`` (an input in UTC already is one);
+    - *U form*: UTC wall fields labelled with the calendar's zone. ``tz.fromutc`` turns it into the
+      local result; that is the very call ``datetime.fromtimestamp(x, tz)`` makes after splitting
+      ``x`` into UTC fields, so results are identical for every zone, DST zones included, and no
+      zone needs to be proven free of offset changes.
+
+    ``starts``/``ends``/``day_lo``: UTC form of the table's lists; ``cum``: its prefix sums as
+    timedeltas (``n_cum`` of them). ``origin[i]`` is ``starts[i] - cum[i]`` (UTC form) and
+    ``origin_u[i]`` the same in U form: inside interval ``i`` the working time before ``x`` is
+    ``x - origin[i]``, and the instant at working time ``w`` is ``origin_u[i] + w``: one
+    operation each. ``wd_end``: each working day's 24:00 already as the local datetime the general
+    path returns (datetimes are immutable, so one object can be handed out many times).
+    ``day_flag[j]``: 1 if day ``j`` is a working day, 0 if not, 2 if its year is covered only by
+    the fallback (``is_working_day`` must record that, so the general path answers).
+
+    ``by_day[j]``: how many ``starts`` are <= 00:00 UTC of the ``j``-th UTC date from ``lo``'s
+    (``first_utc_ordinal``). An instant on that UTC date is then searched only between entries
+    ``j`` and ``j + 1``: a day holds a window or two, not hundreds. ``mid``, ``wd_before`` and
+    ``wd_after`` do the same for the local midnights, see ``__init__``.
+
+    ``noisy``: the calendar has a fallback and this table reaches years outside coverage, so an
+    answer may have to record an assumption. Outside ``[note_lo, note_hi]`` (``note_lo`` in UTC
+    form, ``note_hi_u`` in U form, ``_us``: as ints) an answer might touch such a year, and the
+    caller records it as the general path does. Inside, it cannot: the bounds are two days
+    inside the covered years' local midnights, and a UTC offset is always less than a day, so no
+    instant there has a local date in another year.
+    """
+
+    __slots__ = (
+        "by_day",
+        "cob",
+        "cum",
+        "day_flag",
+        "day_lo",
+        "ends",
+        "first_ordinal",
+        "first_utc_ordinal",
+        "fromutc",
+        "hi",
+        "lo",
+        "lo_u",
+        "mid",
+        "n_cum",
+        "n_utc_days",
+        "n_workdays",
+        "noisy",
+        "note_hi_u",
+        "note_hi_us",
+        "note_lo",
+        "note_lo_us",
+        "origin",
+        "origin_u",
+        "starts",
+        "tab",
+        "tz",
+        "wd_after",
+        "wd_before",
+        "wd_end",
+    )
+
+    def __init__(
+        self,
+        tab: _Table,
+        tz: ZoneInfo,
+        cov: tuple[int, int],
+        has_fallback: bool,
+        from_us: Callable[[int], datetime],
+    ) -> None:
+        epoch_u = datetime(1970, 1, 1, tzinfo=tz)
+        self.tab = tab
+        self.tz = tz
+        self.fromutc = tz.fromutc
+        self.starts = [_EPOCH + timedelta(microseconds=x) for x in tab.starts]
+        self.ends = [_EPOCH + timedelta(microseconds=x) for x in tab.ends]
+        self.cum = [timedelta(microseconds=x) for x in tab.cum]
+        self.n_cum = len(tab.cum)
+        origin = [timedelta(microseconds=s - c) for s, c in zip(tab.starts, tab.cum, strict=False)]
+        self.origin = [_EPOCH + x for x in origin]
+        self.origin_u = [epoch_u + x for x in origin]
+        self.day_lo = [_EPOCH + timedelta(microseconds=x) for x in tab.day_lo]
+        self.lo, self.hi = self.day_lo[0], self.day_lo[-1]
+        self.lo_u = epoch_u + timedelta(microseconds=tab.lo_us)
+        self.n_workdays = len(tab.workdays)
+        self.wd_end = [from_us(x) for x in tab.wd_end]
+        self.cob: dict[int, datetime] = {}  # k -> close of business of working day k, on demand
+        self.first_ordinal = tab.first_ordinal
+
+        # UTC-date buckets, up to the day after hi's UTC date (an instant <= hi uses j + 1)
+        self.first_utc_ordinal = self.lo.toordinal()
+        epoch_day = self.first_utc_ordinal - _EPOCH.toordinal()
+        midnights = [
+            (epoch_day + j) * _US_PER_DAY
+            for j in range(self.hi.toordinal() - self.first_utc_ordinal + 2)
+        ]
+        self.by_day = [bisect.bisect_right(tab.starts, m) for m in midnights]
+        # add_working_days: the local day of an instant on UTC date j is found by one comparison
+        # when that UTC date holds at most one local midnight (always, unless a DST change makes
+        # a local day shorter than 24 h). wd_before/wd_after[j]: working days up to the local day
+        # before/after mid[j]; n_workdays where no answer is possible (before lo, from hi on,
+        # two midnights in one UTC date): the caller then takes the general path.
+        self.n_utc_days = len(midnights) - 1
+        self.mid: list[datetime] = []
+        self.wd_before: list[int] = []
+        self.wd_after: list[int] = []
+        n_days, none = len(tab.wd_upto), len(tab.workdays)
+        for j in range(self.n_utc_days):
+            c0 = bisect.bisect_right(tab.day_lo, midnights[j])
+            c1 = bisect.bisect_right(tab.day_lo, midnights[j + 1])
+            before = tab.wd_upto[c0 - 1] if 1 <= c0 <= n_days else none
+            if c1 == c0:  # no local midnight on this UTC date
+                self.mid.append(_EPOCH + timedelta(microseconds=midnights[j + 1]))
+                self.wd_before.append(before)
+                self.wd_after.append(before)
+            elif c1 == c0 + 1:
+                self.mid.append(self.day_lo[c0])
+                self.wd_before.append(before)
+                self.wd_after.append(tab.wd_upto[c0] if c0 < n_days else none)
+            else:
+                self.mid.append(self.lo)
+                self.wd_before.append(none)
+                self.wd_after.append(none)
+
+        cov_lo, cov_hi = cov
+        flags: list[int] = []
+        prev = 0
+        for j, upto in enumerate(tab.wd_upto):
+            year = date.fromordinal(tab.first_ordinal + j).year
+            flags.append(upto - prev if cov_lo <= year <= cov_hi else 2)
+            prev = upto
+        self.day_flag = flags
+
+        def local_new_year(year: int) -> int:  # first_year <= year <= last_year + 1
+            return tab.day_lo[date(year, 1, 1).toordinal() - tab.first_ordinal]
+
+        lo_us, hi_us = tab.lo_us, tab.hi_us
+        note_lo, note_hi = lo_us, hi_us
+        if has_fallback:
+            if cov_lo > tab.last_year + 1:
+                note_lo = hi_us + 1  # nothing is safe
+            elif cov_lo >= tab.first_year:
+                note_lo = min(local_new_year(cov_lo) + _TWO_DAYS_US, hi_us + 1)
+            if cov_hi + 1 < tab.first_year:
+                note_hi = lo_us - 1
+            elif cov_hi <= tab.last_year:
+                note_hi = max(local_new_year(cov_hi + 1) - _TWO_DAYS_US, lo_us - 1)
+        self.noisy = note_lo != lo_us or note_hi != hi_us
+        self.note_lo_us, self.note_hi_us = note_lo, note_hi
+        self.note_lo = _EPOCH + timedelta(microseconds=note_lo)
+        self.note_hi_u = epoch_u + timedelta(microseconds=note_hi)
+
+    def utc_form(self, t: datetime) -> datetime | None:
+        """``t`` (an exact ``datetime``, not in UTC) in UTC form, or None: use the general path.
+
+        Exact: the instant is fixed by ``t.utcoffset()`` as in ``t - epoch``. Only tzinfos whose
+        ``utcoffset`` is never None are accepted (``ZoneInfo``, fixed offsets; ``astimezone``
+        would read None as local system time); a naive datetime, another tzinfo, or a value next
+        to ``datetime.min``/``max`` returns None.
+        """
+        tzi = t.tzinfo
+        try:
+            if tzi is self.tz:
+                off = t.utcoffset()
+                if off is not None:  # U form, then relabelled: cheaper than astimezone
+                    return self.lo + ((t - off) - self.lo_u)
+            elif type(tzi) is timezone or type(tzi) is ZoneInfo:
+                return t.astimezone(UTC)
+        except OverflowError:
+            pass
+        return None
+
+
 # --------------------------------------------------------------------------------------------
 # The calendar
 # --------------------------------------------------------------------------------------------
@@ -464,8 +654,9 @@ class BusinessCalendar:
     actually used that year.
 
     All instants must be timezone-aware (any offset); results are aware datetimes in :attr:`tz`.
-    Instances are safe to share between threads (tables are built under a lock, then immutable)
-    and can be pickled. Arithmetic is supported for the years 2–9998.
+    Instances are safe to share between threads (tables are built under a lock, then immutable;
+    two threads may both build a table's datetime mirror, and either copy is exact) and can be
+    pickled. Arithmetic is supported for the years 2–9998.
     """
 
     tz: ZoneInfo
@@ -541,11 +732,19 @@ class BusinessCalendar:
         self._assumed: set[str] = set()
         self._lock = threading.Lock()
         self._table: _Table | None = None
+        self._init_fast()
+
+    def _init_fast(self) -> None:
+        # _fast mirrors _table for the scalar hot paths; it is built after a call has taken the
+        # general path (see _refresh_fast), so a table that is only used once costs nothing more.
+        self._fast: _Fast | None = None
+        self._fromutc = self.tz.fromutc
+        self._ref_u = datetime(2000, 1, 1, tzinfo=self.tz)  # _REF_UTC's fields, in U form
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        for private in ("_lock", "_table", "_layers"):  # rebuilt on unpickling
-            del state[private]
+        for private in ("_lock", "_table", "_layers", "_fast", "_fromutc", "_ref_u"):
+            del state[private]  # rebuilt on unpickling
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -553,6 +752,23 @@ class BusinessCalendar:
         self._layers = tuple(_load_layer(n) for n in self.layers)
         self._lock = threading.Lock()
         self._table = None
+        self._init_fast()
+
+    def _refresh_fast(self) -> None:
+        """Build the hot paths' mirror of the current table if it has none yet.
+
+        Called after a general-path call, which may have built or grown the table. Another thread
+        may replace the table meanwhile; a mirror of an older table is still exact for its span.
+        """
+        tab = self._table
+        if tab is None or (self._fast is not None and self._fast.tab is tab):
+            return
+        if tab.last_year - tab.first_year >= _FAST_MAX_YEARS:
+            self._fast = None  # general path only: see _FAST_MAX_YEARS
+        else:
+            self._fast = _Fast(
+                tab, self.tz, (self._cov_lo, self._cov_hi), self.fallback is not None, self._from_us
+            )
 
     def __repr__(self) -> str:
         fb = f", fallback={self.fallback!r}" if self.fallback else ""
@@ -832,6 +1048,28 @@ class BusinessCalendar:
         ``"non_working_day"`` if its local date is not a working day, else ``"working_hours"``
         inside a window (``[start, end)``) and ``"outside_working_hours"`` otherwise.
         """
+        f = self._fast
+        if f is not None and type(t) is datetime:
+            tu = t if t.tzinfo is UTC else f.utc_form(t)
+            if tu is not None and f.lo <= tu <= f.hi:
+                # the local date exactly as _from_us gives it: fromutc of the U form
+                day = f.fromutc(f.lo_u + (tu - f.lo)).toordinal() - f.first_ordinal
+                if 0 <= day < len(f.day_flag):
+                    flag = f.day_flag[day]
+                    if flag == 0:
+                        return "non_working_day"
+                    if flag == 1:
+                        j = tu.toordinal() - f.first_utc_ordinal
+                        i = bisect.bisect_right(f.starts, tu, f.by_day[j], f.by_day[j + 1]) - 1
+                        if i >= 0 and tu < f.ends[i]:
+                            return "working_hours"
+                        return "outside_working_hours"
+        result = self._classify(t)
+        self._refresh_fast()
+        return result
+
+    def _classify(self, t: datetime) -> WorkingTimeClass:
+        """:meth:`classify` by the general path (any input; builds or grows the table)."""
         x = _to_us(t)
         if not self.is_working_day(self._from_us(x).date()):
             return "non_working_day"
@@ -863,6 +1101,25 @@ class BusinessCalendar:
         coverage error. (Adding a timedelta to a local datetime directly would do wall-clock
         arithmetic, wrong across DST changes.)
         """
+        if type(t) is datetime and type(d) is timedelta:
+            # U form of t + d, then the zone's fromutc: the same steps as the general path's
+            # astimezone calls, without building intermediate datetimes in UTC. Overflow happens
+            # at the same steps too (t + d out of range, or its local time out of range).
+            tzi = t.tzinfo
+            try:
+                if tzi is UTC:
+                    return self._fromutc(self._ref_u + ((t - _REF_UTC) + d))
+                if tzi is self.tz:
+                    off = t.utcoffset()
+                    if off is not None:
+                        return self._fromutc((t - off) + d)
+                elif (type(tzi) is timezone or type(tzi) is ZoneInfo) and 1 < t.year < 9999:
+                    # t - _REF_UTC applies t.utcoffset(), never None for these tzinfos; only in
+                    # years 1 and 9999 can t itself be out of range in UTC (the general path
+                    # raises there even if t + d is not)
+                    return self._fromutc(self._ref_u + ((t - _REF_UTC) + d))
+            except OverflowError:
+                raise CalendarError("result is outside the supported dates") from None
         _check_aware(t)
         if not isinstance(d, timedelta):
             raise CalendarError(f"expected a timedelta, got {type(d).__name__} {d!r}")
@@ -880,7 +1137,40 @@ class BusinessCalendar:
         ``d == 0`` returns ``t`` (in ``tz``) unchanged. ``d < 0`` raises :class:`CalendarError`.
         Raises :class:`CalendarCoverageError` if ``t`` or the result lies outside the coverage.
         """
-        # The hot path: two bisects on int lists; conversions inlined.
+        f = self._fast
+        if f is not None and type(t) is datetime and type(d) is timedelta and d > _ZERO:
+            # The hot path: the general path's arithmetic, done in datetimes and timedeltas
+            # (see _Fast), so nothing is converted to or from int microseconds.
+            tu = t if t.tzinfo is UTC else f.utc_form(t)
+            if tu is not None and f.lo <= tu <= f.hi:
+                j = tu.toordinal() - f.first_utc_ordinal
+                by_day, cum = f.by_day, f.cum
+                i = bisect.bisect_right(f.starts, tu, by_day[j], by_day[j + 1]) - 1
+                # working time before tu, plus d; outside a window that is cum[i + 1] (cum[0] = 0)
+                try:
+                    target = (tu - f.origin[i]) + d if i >= 0 and tu < f.ends[i] else cum[i + 1] + d
+                except OverflowError:  # d near timedelta.max: the general path says why
+                    target = cum[-1] + _US  # past the table
+                # cum[i] < target: the result is in interval i or later, mostly one of the next
+                # three; search those first
+                hi = i + 4
+                if hi < f.n_cum:
+                    k = bisect.bisect_left(cum, target, i + 1, hi)
+                    if k == hi:
+                        k = bisect.bisect_left(cum, target, hi)
+                else:
+                    k = bisect.bisect_left(cum, target, i + 1)
+                if k < f.n_cum:  # else the table must grow: general path
+                    ru = f.origin_u[k - 1] + target
+                    if f.noisy and not (f.note_lo <= tu and ru <= f.note_hi_u):
+                        self._note_span((tu - _EPOCH) // _US, (ru - f.lo_u) // _US + f.tab.lo_us)
+                    return f.fromutc(ru)
+        result = self._add_working_hours(t, d)
+        self._refresh_fast()
+        return result
+
+    def _add_working_hours(self, t: datetime, d: timedelta) -> datetime:
+        """:meth:`add_working_hours` by the general path (any input; builds or grows the table)."""
         if not isinstance(t, datetime) or not isinstance(d, timedelta):
             raise _aware_error(t) if not isinstance(t, datetime) else _timedelta_error(d)
         try:
@@ -995,6 +1285,38 @@ class BusinessCalendar:
         ``day_end="close_of_business"`` at the end of its last working-hour window. ``n >= 1``.
         Example: 5 working days after 2025-11-17 -> 2025-11-25T00:00+08:00 (11-24 24:00).
         """
+        f = self._fast
+        if (
+            f is not None
+            and type(t) is datetime
+            and type(n) is int
+            and n >= 1
+            and (day_end == "midnight" or day_end == "close_of_business")
+        ):
+            tu = t if t.tzinfo is UTC else f.utc_form(t)
+            if tu is not None:
+                # the local day of t among the local midnights, as the general path finds it
+                j = tu.toordinal() - f.first_utc_ordinal
+                if 0 <= j < f.n_utc_days:
+                    k = (f.wd_after[j] if tu >= f.mid[j] else f.wd_before[j]) + n - 1
+                else:
+                    k = f.n_workdays
+                if k < f.n_workdays:
+                    if f.noisy and not (f.note_lo <= tu and f.tab.wd_end[k] <= f.note_hi_us):
+                        self._note_span((tu - _EPOCH) // _US, f.tab.wd_end[k])
+                    if day_end == "midnight":
+                        return f.wd_end[k]
+                    result = f.cob.get(k)
+                    if result is None:
+                        result = self._day_end(date.fromordinal(f.tab.workdays[k]), day_end)
+                        f.cob[k] = result
+                    return result
+        result = self._add_working_days(t, n, day_end=day_end)
+        self._refresh_fast()
+        return result
+
+    def _add_working_days(self, t: datetime, n: int, *, day_end: DayEnd) -> datetime:
+        """:meth:`add_working_days` by the general path (any input; builds or grows the table)."""
         if type(n) is not int or n < 1:
             raise CalendarError(f"number of working days must be an int >= 1, got {n!r}")
         if day_end != "midnight" and day_end != "close_of_business":

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -682,6 +683,225 @@ def test_nonexistent_midnight_is_the_transition() -> None:
     due = c.add_period(at("2025-09-05T10:00-04:00"), 1, "days", extend_over_rest_days=False)
     assert due == at("2025-09-07T01:00-03:00")  # = 2025-09-07T04:00Z, the end of 09-06
     assert due.utcoffset() == timedelta(hours=-3)
+
+
+# ---- the scalar hot paths (see _Fast in calendar.py) -----------------------------------------
+#
+# Once a general-path call has built a calendar's table, classify, add_working_hours and
+# add_working_days answer from a datetime mirror of it, and add_clock works without a table.
+# tests/test_calendar_properties.py checks them against the general path on random inputs; these
+# are the edges, written out.
+
+SH = ZoneInfo("Asia/Shanghai")
+NY = ZoneInfo("America/New_York")
+H = timedelta(hours=1)
+
+
+def warm(c: BusinessCalendar) -> BusinessCalendar:
+    """``c`` after one general-path call, so that the next calls take the hot paths."""
+    c.classify(at("2025-06-03T12:00Z"))  # a working day: builds the table
+    assert c._fast is not None
+    return c
+
+
+def same(r: datetime, text: str, tz: ZoneInfo, fold: int = 0) -> bool:
+    """``r`` is exactly the local datetime ``text`` in ``tz``: wall time, offset, fold, tzinfo."""
+    return r.tzinfo is tz and r.isoformat() == text and r.fold == fold
+
+
+def test_hot_path_window_edges_in_any_offset() -> None:
+    c = warm(BusinessCalendar("Asia/Shanghai", ("cn-national",)))
+    # the same instant (Mon 2025-03-03 17:00 Beijing) in UTC, as a fixed offset, in the zone
+    for t in (
+        at("2025-03-03T09:00Z"),
+        at("2025-03-03T17:00+08:00"),
+        datetime(2025, 3, 3, 17, tzinfo=SH),
+    ):
+        assert same(c.add_working_hours(t, H), "2025-03-03T18:00:00+08:00", SH)  # a window end
+        assert c.classify(t) == "working_hours"
+    assert same(
+        c.add_working_hours(at("2025-03-03T15:00+06:00"), H), "2025-03-03T18:00:00+08:00", SH
+    )
+    start, end = at("2025-03-03T01:00Z"), at("2025-03-03T10:00Z")  # 09:00 and 18:00 Beijing
+    assert c.classify(start) == "working_hours" and c.classify(end) == "outside_working_hours"
+    assert c.classify(start - US) == "outside_working_hours"
+    assert c.classify(at("2025-03-08T03:00Z")) == "non_working_day"  # a Saturday
+    assert same(c.add_working_hours(start, 9 * H), "2025-03-03T18:00:00+08:00", SH)
+    assert same(c.add_working_hours(start - US, US), "2025-03-03T09:00:00.000001+08:00", SH)
+    assert same(c.add_working_hours(end, US), "2025-03-04T09:00:00.000001+08:00", SH)
+    assert same(c.add_working_hours(end - US, US), "2025-03-03T18:00:00+08:00", SH)
+    # local midnight, compared exactly: 23:59:59.999999 is still 11-17, 00:00 is 11-18
+    midnight = at("2025-11-17T16:00Z")
+    assert same(c.add_working_days(midnight - US, 5), "2025-11-25T00:00:00+08:00", SH)
+    assert same(c.add_working_days(midnight, 5), "2025-11-26T00:00:00+08:00", SH)
+    cob = c.add_working_days(midnight, 5, day_end="close_of_business")
+    assert same(cob, "2025-11-25T18:00:00+08:00", SH)
+    assert c.add_working_days(midnight, 5, day_end="close_of_business") is cob  # cached
+    # d == 0 gives t in the zone; the errors are the general path's
+    assert same(
+        c.add_working_hours(at("2025-03-08T03:00Z"), timedelta(0)), "2025-03-08T11:00:00+08:00", SH
+    )
+    with pytest.raises(CalendarError, match="negative"):
+        c.add_working_hours(start, -US)
+    with pytest.raises(CalendarCoverageError, match="2027"):
+        c.add_working_hours(start, timedelta.max)
+    assert c.assumptions == []
+
+
+def test_hot_path_table_ends() -> None:
+    c = warm(BusinessCalendar("Asia/Shanghai", ("cn-national",)))  # covers 2024-2026
+    lo, hi = at("2023-12-31T16:00Z"), at("2026-12-31T16:00Z")  # 2024-01-01 and 2027-01-01 00:00
+    assert same(c.add_working_hours(lo, H), "2024-01-02T10:00:00+08:00", SH)  # 01-01 is off
+    assert same(c.add_working_days(lo, 1), "2024-01-03T00:00:00+08:00", SH)
+    assert c.classify(lo) == "non_working_day"
+    # the day a working-day count starts from is never counted: 2023 data is not needed
+    assert same(c.add_working_days(lo - US, 1), "2024-01-03T00:00:00+08:00", SH)
+    for call in (lambda: c.add_working_hours(lo - US, H), lambda: c.classify(lo - US)):
+        with pytest.raises(CalendarCoverageError, match="2023"):
+            call()
+    # the table's last window ends exactly at the result
+    last = at("2026-12-31T09:00Z")  # Thursday 17:00
+    assert same(c.add_working_hours(last, H), "2026-12-31T18:00:00+08:00", SH)
+    assert same(
+        c.add_working_days(at("2026-12-30T10:00+08:00"), 1), "2027-01-01T00:00:00+08:00", SH
+    )
+    for call in (
+        lambda: c.add_working_hours(last, H + US),
+        lambda: c.add_working_hours(hi, H),
+        lambda: c.add_working_days(at("2026-12-30T10:00+08:00"), 2),
+        lambda: c.classify(hi),
+    ):
+        with pytest.raises(CalendarCoverageError, match="2027"):
+            call()
+
+
+def test_hot_path_rejects_what_the_general_path_rejects() -> None:
+    c = warm(BusinessCalendar())
+
+    class Aware(datetime):
+        pass
+
+    class NoOffset(tzinfo):
+        def utcoffset(self, dt: datetime | None) -> timedelta | None:
+            return None
+
+    for bad in (datetime(2025, 3, 3, 10), datetime(2025, 3, 3, 10, tzinfo=NoOffset())):
+        for call in (
+            lambda bad=bad: c.classify(bad),
+            lambda bad=bad: c.add_working_hours(bad, H),
+            lambda bad=bad: c.add_working_days(bad, 1),
+            lambda bad=bad: c.add_clock(bad, H),
+        ):
+            with pytest.raises(CalendarError, match="naive"):
+                call()
+    for other in (time(10, tzinfo=UTC), date(2025, 3, 3), "2025-03-03T10:00Z"):
+        with pytest.raises(CalendarError, match="expected a timezone-aware datetime"):
+            c.add_working_hours(other, H)  # type: ignore[arg-type]
+    with pytest.raises(CalendarError, match="expected a timedelta"):
+        c.add_working_hours(at("2025-03-03T10:00Z"), 3600)  # type: ignore[arg-type]
+    # a datetime subclass, or a fold=1 wall time in a zone without DST, still gives the answer
+    sub = Aware(2025, 3, 3, 9, tzinfo=UTC)
+    assert same(c.add_working_hours(sub, H), "2025-03-03T18:00:00+08:00", SH)
+    folded = datetime(2025, 3, 3, 17, tzinfo=SH, fold=1)
+    assert same(c.add_working_hours(folded, H), "2025-03-03T18:00:00+08:00", SH)
+    # add_clock overflows at the same steps as astimezone
+    with pytest.raises(CalendarError, match="outside the supported dates"):
+        c.add_clock(datetime(9999, 12, 31, 23, tzinfo=UTC), H)
+    with pytest.raises(CalendarError, match="outside the supported dates"):
+        c.add_clock(datetime(9999, 12, 31, 20, tzinfo=UTC), timedelta(0))  # 10000-01-01 local
+    with pytest.raises(CalendarError, match="outside the supported dates"):
+        c.add_clock(datetime(1, 1, 1, tzinfo=SH), timedelta(0))
+    # as on the general path, t itself must exist in UTC, even where t + d would
+    for tz in (timezone(timedelta(hours=8)), ZoneInfo("Asia/Tokyo")):
+        with pytest.raises(CalendarError, match="outside the supported dates"):
+            c.add_clock(datetime(1, 1, 1, tzinfo=tz), timedelta(days=2))
+    for t in (at("2025-03-03T09:00Z"), at("2025-03-03T15:00+06:00"), at("2025-03-03T04:00-05:00")):
+        assert same(c.add_clock(t, 2 * H), "2025-03-03T19:00:00+08:00", SH)
+    with pytest.raises(CalendarError, match="outside the supported dates"):
+        c.add_clock(at("2025-03-03T10:00Z"), timedelta.max)
+
+
+def test_hot_path_dst_fall_back_and_spring_forward() -> None:
+    # windows 00:00-03:00 on the two DST Sundays of 2025: 4 h on 11-02, 2 h on 03-09
+    c = warm(
+        BusinessCalendar(
+            "America/New_York",
+            ("weekdays",),
+            working_hours=WorkingHours(default=((time(0), time(3)),)),
+            extra_working_days=[date(2025, 3, 9), date(2025, 11, 2)],
+        )
+    )
+    c.classify(at("2025-11-02T06:30Z"))  # grows nothing: 2025 is in the table
+    fall = at("2025-11-02T04:00Z")  # 00:00 EDT
+    assert same(c.add_working_hours(fall, 1.5 * H), "2025-11-02T01:30:00-04:00", NY)
+    assert same(c.add_working_hours(fall, 2.5 * H), "2025-11-02T01:30:00-05:00", NY, fold=1)
+    assert same(c.add_working_hours(fall, 4 * H), "2025-11-02T03:00:00-05:00", NY)  # window end
+    second = datetime(2025, 11, 2, 1, 30, fold=1, tzinfo=NY)  # the second 01:30, 06:30Z
+    assert same(c.add_working_hours(second, H / 2), "2025-11-02T02:00:00-05:00", NY)
+    assert c.classify(second) == "working_hours"
+    assert c.classify(datetime(2025, 11, 2, 3, tzinfo=NY)) == "outside_working_hours"
+    assert same(c.add_working_days(second, 1), "2025-11-04T00:00:00-05:00", NY)
+    spring = at("2025-03-09T05:00Z")  # 00:00 EST
+    assert same(c.add_working_hours(spring, H), "2025-03-09T01:00:00-05:00", NY)
+    assert same(c.add_working_hours(spring, 2 * H), "2025-03-09T03:00:00-04:00", NY)
+    assert same(c.add_working_hours(spring, 2 * H + US), "2025-03-10T00:00:00.000001-04:00", NY)
+    # 02:30 does not exist that day; read with the offset before the gap it is 07:30Z, outside
+    gap = datetime(2025, 3, 9, 2, 30, tzinfo=NY)
+    assert c.classify(gap) == "outside_working_hours"
+    assert same(c.add_working_hours(gap, H), "2025-03-10T01:00:00-04:00", NY)
+    # add_clock: absolute time, in UTC or in the zone, either fold
+    assert same(c.add_clock(at("2025-03-09T06:30Z"), H), "2025-03-09T03:30:00-04:00", NY)
+    assert same(c.add_clock(second, H), "2025-11-02T02:30:00-05:00", NY)
+    assert same(c.add_clock(second.replace(fold=0), H), "2025-11-02T01:30:00-05:00", NY, fold=1)
+
+
+def test_hot_path_records_fallback_assumptions() -> None:
+    c = warm(BusinessCalendar("Asia/Shanghai", XJ, fallback="national_only"))  # table 2025-2026
+    assert c.add_working_hours(at("2025-01-02T09:00+08:00"), H) == at("2025-01-02T10:00+08:00")
+    assert c.assumptions == []
+    # a call that grows the table back to 2024 and then fails records nothing...
+    with pytest.raises(CalendarCoverageError, match="2027"):
+        c.add_working_days(at("2024-06-03T10:00+08:00"), 10**6)
+    assert c.assumptions == [] and c._table is not None and c._table.first_year == 2024
+    # ...so the hot path must record 2024 itself, only when an answer uses it
+    warm(c)
+    assert c.add_working_hours(at("2025-06-03T09:00+08:00"), H) == at("2025-06-03T10:00+08:00")
+    assert c.add_working_days(at("2025-01-01T10:00+08:00"), 1) == at("2025-01-03T00:00+08:00")
+    assert c.assumptions == []
+    assert c.add_working_hours(at("2024-12-31T17:00+08:00"), 2 * H) == at("2025-01-02T10:00+08:00")
+    assert c.assumptions == ["2024: layer cn-xinjiang has no data; national schedule only"]
+
+
+def test_hot_path_classify_records_fallback_days() -> None:
+    c = BusinessCalendar("Asia/Shanghai", XJ, fallback="national_only")
+    with pytest.raises(CalendarCoverageError, match="2027"):
+        c.add_working_days(at("2024-06-03T10:00+08:00"), 10**6)  # table 2024-2026, no note
+    warm(c)
+    assert c.assumptions == []
+    assert c.classify(at("2024-12-31T10:00+08:00")) == "working_hours"
+    assert c.assumptions == ["2024: layer cn-xinjiang has no data; national schedule only"]
+
+
+def test_hot_path_after_pickling_and_for_long_tables() -> None:
+    import pickle
+
+    c = warm(BusinessCalendar("Asia/Shanghai", XJ))
+    copy = pickle.loads(pickle.dumps(c))
+    assert copy._fast is None
+    t = at("2025-11-20T17:00Z")
+    assert copy.add_working_hours(t, 3 * H) == c.add_working_hours(t, 3 * H)
+    assert copy._fast is not None and copy.add_working_hours(t, 3 * H) == c.add_working_hours(
+        t, 3 * H
+    )
+    # a table of more than 64 years gets no mirror; answers are the same
+    berlin = BusinessCalendar("Europe/Berlin", ("weekdays",))
+    assert berlin.add_working_days(at("1950-01-02T10:00+01:00"), 1) == at("1950-01-04T00:00+01:00")
+    assert berlin._fast is not None
+    assert berlin.add_working_days(at("2030-01-02T10:00+01:00"), 1) == at("2030-01-04T00:00+01:00")
+    assert berlin._fast is None
+    assert berlin.add_working_hours(at("2030-01-02T17:00+01:00"), 2 * H) == at(
+        "2030-01-03T10:00+01:00"
+    )
 
 
 # ---- batch API and imports -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract_rules.calendar import BusinessCalendar, WorkingHours
+from contract_rules.errors import CalendarError
 
 FAST = settings(max_examples=200, deadline=None)
 
@@ -225,3 +227,145 @@ def test_batch_agrees_with_scalar(items: list[tuple[datetime, timedelta]]) -> No
     for cal in (TACHENG, LUNCH, NEW_YORK):
         got = cal.add_working_hours_batch(starts, work).tolist()
         assert got == [(cal.add_working_hours(t, d) - epoch) // us for t, d in items]
+
+
+# ---- the scalar hot paths give exactly what the general path gives -------------------------
+
+
+WARM_UP = datetime(2025, 6, 3, 12, tzinfo=UTC)  # a working day: classify builds the table
+
+
+def hot(*args: object, **kwargs: object) -> BusinessCalendar:
+    """A calendar whose mirror exists from the start, so every example can take the hot path."""
+    cal = BusinessCalendar(*args, **kwargs)  # type: ignore[arg-type]
+    cal.classify(WARM_UP)  # a general-path call: builds the table and its mirror
+    return cal
+
+
+def general_path_twin(cal: BusinessCalendar) -> BusinessCalendar:
+    """A copy of ``cal`` (warmed up the same way) whose scalar methods always take the general
+    path: the hot paths only run once ``_refresh_fast`` has built the table's mirror."""
+    twin: BusinessCalendar = pickle.loads(pickle.dumps(cal))
+    twin._refresh_fast = lambda: None  # type: ignore[method-assign]
+    twin.classify(WARM_UP)
+    return twin
+
+
+ACROSS_MIDNIGHT = WorkingHours(default=((time(0), time(3)), (time(22), time(0))))
+HOT = [
+    hot("Asia/Shanghai", XJ),
+    hot("Asia/Shanghai", XJ, working_hours=LUNCH.working_hours),
+    # 2024 has no Xinjiang data: answers there record an assumption, as on the general path
+    hot("Asia/Shanghai", XJ, fallback="national_only"),
+    hot("America/New_York", ("weekdays",)),
+    # windows over the 02:00 DST changes, merged across midnight, on weekends too
+    hot(
+        "America/New_York",
+        ("weekdays",),
+        working_hours=ACROSS_MIDNIGHT,
+        extra_working_days=[date(2025, 3, 9), date(2025, 11, 2), date(2026, 3, 8)],
+    ),
+    hot("Australia/Lord_Howe", ("weekdays",), working_hours=ACROSS_MIDNIGHT),  # 30-minute DST
+    hot("America/Santiago", ("weekdays",), working_hours=ACROSS_MIDNIGHT),  # changes at 24:00
+    hot("UTC", ("weekdays",)),
+]
+TWINS = {id(cal): general_path_twin(cal) for cal in HOT}
+HOT_ZONES = st.sampled_from(
+    [
+        UTC,
+        ZoneInfo("Asia/Shanghai"),
+        ZoneInfo("America/New_York"),
+        ZoneInfo("Australia/Lord_Howe"),
+        ZoneInfo("America/Santiago"),
+        timezone(timedelta(hours=6)),
+        timezone(timedelta(hours=-3, minutes=-30)),
+    ]
+)
+# 2024 is outside the Xinjiang data and 2027 outside everything: errors must match too
+HOT_INSTANTS = st.builds(
+    lambda t, fold: t.replace(fold=fold),
+    st.datetimes(
+        min_value=datetime(2023, 12, 25), max_value=datetime(2027, 1, 5), timezones=HOT_ZONES
+    ),
+    st.integers(0, 1),
+)
+HOT_DURATIONS = st.one_of(
+    DURATIONS,
+    st.sampled_from([timedelta(0), timedelta(microseconds=1), -timedelta(hours=1)]),
+    # beyond the table: it grows (weekdays) or the answer leaves the coverage (2027)
+    st.integers(min_value=0, max_value=800).map(lambda d: timedelta(days=d)),
+)
+
+
+def outcome(fn: object, *args: object, **kwargs: object) -> tuple[object, ...]:
+    """What a call gives, comparable field by field: wall time, offset, fold and tzinfo object,
+    or the error's type and message."""
+    try:
+        r = fn(*args, **kwargs)  # type: ignore[operator]
+    except Exception as e:  # the point is to compare whatever happens
+        return (type(e), str(e))
+    if isinstance(r, datetime):
+        return (r.isoformat(), r.fold, id(r.tzinfo))
+    return (r,)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(HOT),
+    HOT_INSTANTS,
+    HOT_DURATIONS,
+    st.integers(min_value=1, max_value=30),
+    st.sampled_from(["midnight", "close_of_business"]),
+)
+def test_hot_paths_equal_the_general_path(
+    cal: BusinessCalendar, t: datetime, d: timedelta, n: int, day_end: str
+) -> None:
+    twin = TWINS[id(cal)]
+    for name, args, kwargs in (
+        ("classify", (t,), {}),
+        ("add_working_hours", (t, d), {}),
+        ("add_working_days", (t, n), {"day_end": day_end}),
+    ):
+        assert outcome(getattr(cal, name), *args, **kwargs) == outcome(
+            getattr(twin, name), *args, **kwargs
+        ), name
+    assert cal.assumptions == twin.assumptions
+    # add_clock needs no table; its general path is the two astimezone calls
+    expected = outcome(lambda: (t.astimezone(UTC) + d).astimezone(cal.tz))
+    if expected[0] is OverflowError:
+        expected = (CalendarError, "result is outside the supported dates")
+    assert outcome(cal.add_clock, t, d) == expected
+
+
+def test_hot_paths_equal_the_general_path_around_zone_changes() -> None:
+    # Each calendar on a grid of instants (every 37 min 13 s, in UTC and in its zone) around
+    # changes of UTC offset: Apia skipped 2011-12-30 (two local midnights in one UTC date),
+    # Santiago changes at 24:00, Lord Howe by 30 minutes, New York inside a window.
+    cases = [
+        ("Pacific/Apia", ACROSS_MIDNIGHT, datetime(2011, 12, 27, tzinfo=UTC), 6),
+        ("Pacific/Apia", WorkingHours(), datetime(2011, 9, 22, tzinfo=UTC), 4),
+        ("America/Santiago", ACROSS_MIDNIGHT, datetime(2025, 9, 4, tzinfo=UTC), 5),
+        ("America/Santiago", ACROSS_MIDNIGHT, datetime(2025, 4, 3, tzinfo=UTC), 5),
+        ("Australia/Lord_Howe", ACROSS_MIDNIGHT, datetime(2025, 4, 4, tzinfo=UTC), 4),
+        ("America/New_York", ACROSS_MIDNIGHT, datetime(2025, 10, 31, tzinfo=UTC), 4),
+    ]
+    step = timedelta(minutes=37, seconds=13)
+    for key, hours, first, n_days in cases:
+        cal = BusinessCalendar(key, ("weekdays",), working_hours=hours)
+        cal.add_working_hours(first, timedelta(hours=1))  # builds the table and its mirror
+        twin = general_path_twin(cal)
+        twin.add_working_hours(first, timedelta(hours=1))
+        assert cal._fast is not None and twin._fast is None
+        t = first
+        while t < first + timedelta(days=n_days):
+            for u in (t, t.astimezone(cal.tz)):
+                for name, args in (
+                    ("classify", (u,)),
+                    ("add_working_hours", (u, timedelta(hours=1))),
+                    ("add_working_hours", (u, timedelta(hours=26, microseconds=1))),
+                    ("add_working_days", (u, 1)),
+                    ("add_working_days", (u, 3)),
+                ):
+                    got = outcome(getattr(cal, name), *args)
+                    assert got == outcome(getattr(twin, name), *args), (key, name, args)
+            t += step
