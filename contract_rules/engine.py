@@ -180,6 +180,8 @@ class CompiledDeadline:
     #: the length for clock units (minutes, hours, working_hours); zero otherwise
     delta: timedelta
     text: str
+    #: clock hours or minutes counted from the trigger: the common case, due = trigger + delta
+    clock_from_trigger: bool = False
 
     @classmethod
     def of(cls, d: Deadline) -> CompiledDeadline:
@@ -190,7 +192,8 @@ class CompiledDeadline:
         if unit in ("minutes", "hours", "working_hours"):
             per = 60 if unit == "minutes" else 3600
             delta = timedelta(microseconds=int(amount * per * 1_000_000))
-        return cls(d, unit, amount, delta, d.describe(anchor=False))
+        simple = unit in ("minutes", "hours") and d.from_ == "trigger"
+        return cls(d, unit, amount, delta, d.describe(anchor=False), simple)
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,28 @@ class CompiledNorm:
     said_response: str
     #: the norm's words as every instance reports them, made once
     info: NormInfo
+    #: what the hot path asks of every event, worked out once: the outcome of a use, the
+    #: party when it is fixed (None when it comes from the event), whether instances wait for
+    #: a response, and whether a trigger is itself the final act (a prohibition without a
+    #: violating event)
+    used_trigger: tuple[bool, str] = (True, "")
+    used_response: tuple[bool, str] = (True, "")
+    static_party: str | None = None
+    waits: bool = False
+    final_on_trigger: bool = False
+    #: the norm's settings the hot path reads, copied out of the (slower to read) model
+    key_field: str | None = None
+    within_term: bool = True
+    survives_term: bool = False
+    has_excuses: bool = False
+    best_effort: bool = False
+    #: a response simply fulfils the instance (no money to add up, no window, not a
+    #: prohibition's late act)
+    plain_response: bool = False
+    #: instances correlate on the one field that is also their key (the match is the key)
+    match_is_key: bool = False
+    #: the one field instances correlate on, if it is one
+    single_match: str | None = None
 
 
 @dataclass(frozen=True)
@@ -327,6 +352,21 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 else None,
                 said_trigger=f"triggers {n.id}",
                 said_response=f"{verb[n.kind]} {n.id}",
+                used_trigger=(True, f"triggers {n.id}"),
+                used_response=(True, f"{verb[n.kind]} {n.id}"),
+                static_party=None if n.party.startswith("$") else n.party,
+                waits=response is not None,
+                final_on_trigger=n.kind == "prohibition" and n.violated_by is None,
+                key_field=n.key,
+                within_term=n.within_term,
+                survives_term=n.survives_term,
+                has_excuses=bool(n.excuses),
+                best_effort=n.strength == "best_effort",
+                plain_response=n.kind != "prohibition"
+                and (fb is None or fb.accumulate is None)
+                and (fb is None or fb.not_before is None),
+                match_is_key=n.key is not None and match == (n.key,),
+                single_match=match[0] if len(match) == 1 else None,
                 info=NormInfo(
                     n.id,
                     n.kind,
@@ -622,13 +662,15 @@ class Evaluator:
         if self._heap and self._heap[0][0] < ev.at:
             self._settle(ev.at)
         used = False
-        ignored: list[str] = []
+        ignored: list[str] | None = None
         for handler, idx in self._handlers.get(ev.type, ()):
             outcome = handler(idx, ev)
             if outcome is None:
                 continue
             if outcome[0]:
                 used = True
+            elif ignored is None:
+                ignored = [outcome[1]]
             else:
                 ignored.append(outcome[1])
         if used:
@@ -638,7 +680,9 @@ class Evaluator:
                     self._used_sorted = False
                 self._used.append(ev.index)
             return None
-        reason = "; ".join(dict.fromkeys(ignored)) or f"no rule uses events of type {ev.type!r}"
+        reason = (
+            "; ".join(dict.fromkeys(ignored or ())) or f"no rule uses events of type {ev.type!r}"
+        )
         self.ignore(ev, reason)
         return reason
 
@@ -647,24 +691,24 @@ class Evaluator:
     def _on_trigger(self, i: int, ev: Event) -> tuple[bool, str] | None:
         cn = self.c.norms[i]
         n = cn.norm
-        if cn.trigger_pred is not _always and not cn.trigger_pred(ev.fields):
+        fields = ev.fields
+        if cn.trigger_pred is not _always and not cn.trigger_pred(fields):
             return False, f"does not meet the trigger condition of {n.id}"
-        if n.within_term:
-            before = ev.at < self.c.term_start
-            if before or (not n.survives_term and ev.at >= self.c.term_end):
-                term = self.c.ruleset.contract.term
-                head = (
-                    f"{ev.type} {ev.id} at {fmt(ev.at)} is outside the term "
-                    f"({term.start} – {term.end}, clause {term.clause or '1'})"
-                )
-                self._out_of_term.setdefault(head, []).append(n.id)
-                return False, f"out of term for {n.id} (clause {term.clause or '1'})"
-        key = None
-        if n.key is not None:
-            key = str(ev.fields.get(n.key))
-        if self._create(cn, ev.at, ev.id, ev.fields, key) is None:
+        at = ev.at
+        if cn.within_term and (
+            at < self.c.term_start or (not cn.survives_term and at >= self.c.term_end)
+        ):
+            term = self.c.ruleset.contract.term
+            head = (
+                f"{ev.type} {ev.id} at {fmt(at)} is outside the term "
+                f"({term.start} – {term.end}, clause {term.clause or '1'})"
+            )
+            self._out_of_term.setdefault(head, []).append(n.id)
+            return False, f"out of term for {n.id} (clause {term.clause or '1'})"
+        key = None if cn.key_field is None else str(fields.get(cn.key_field))
+        if self._create(cn, at, ev.id, fields, key) is None:
             return False, f"no tier of {n.id} applies"
-        return True, cn.said_trigger
+        return cn.used_trigger
 
     def _create(
         self,
@@ -674,7 +718,7 @@ class Evaluator:
         fields: Mapping[str, Any],
         key: str | None,
     ) -> _Instance | None:
-        n = cn.norm
+        """A new instance of ``cn`` triggered at ``at``; None when no tier of it applies."""
         tier: CompiledTier | None = None
         cls: str | None = None
         deadline = cn.deadline
@@ -694,22 +738,27 @@ class Evaluator:
             if tier is None:
                 return None
             deadline = tier.deadline
-        party = n.party if n.party[0] != "$" else self._party(n.party, fields)
-        match = _match_of(cn.match, fields) if cn.match else ()
-        nth = self._nth(cn.index, key)
-        base_due = self._due(deadline, at) if deadline is not None else None
-        inst = _Instance(
-            cn,
-            key,
-            match,
-            nth,
-            at,
-            ev_id,
-            party,
-            tier,
-            cls,
-            base_due,
-        )
+        party = cn.static_party or self._party(cn.norm.party, fields)
+        if cn.match_is_key:
+            match: _Match = key if key is not None else "None"
+        else:
+            match = _match_of(cn.match, fields) if cn.match else ()
+        # nth: the first instance of a norm per key is told by one bit (see __init__)
+        seen = self._seen_keys.get(key, 0)
+        bit = 1 << cn.index
+        if seen & bit:
+            nth = self._repeats.get((cn.index, key), 1) + 1
+            self._repeats[(cn.index, key)] = nth
+        else:
+            self._seen_keys[key] = seen | bit
+            nth = 1
+        if deadline is None:
+            base_due = None
+        elif deadline.clock_from_trigger:
+            base_due = self.c.calendar.add_clock(at, deadline.delta)
+        else:
+            base_due = self._due(deadline, at)
+        inst = _Instance(cn, key, match, nth, at, ev_id, party, tier, cls, base_due)
         t_memo = self._t_memo
         if t_memo[0] is at:  # the instances of one event share its instant
             inst.t_us = t_memo[1]
@@ -718,11 +767,13 @@ class Evaluator:
             self._t_memo = (at, inst.t_us)
         if cn.not_before is not None:
             inst.extra().not_before = self._due(cn.not_before, at)
-        if self.settle_after is None:
-            self._instances.append(inst)
-        else:
+        settle = self.settle_after
+        streaming = settle is not None
+        if streaming:
             self._live[inst] = None
-        if cn.response_type is not None:
+        else:
+            self._instances.append(inst)
+        if cn.waits:
             slot = (cn.index, match)
             waiting = self._open.get(slot)
             if waiting is None:
@@ -733,11 +784,11 @@ class Evaluator:
         years.add(at.year)
         if base_due is not None:
             years.add(base_due.year)
-            if self.settle_after is not None:
-                heapq.heappush(self._heap, (base_due + self.settle_after, self._tick(), inst))
-        elif self.settle_after is not None and n.kind == "prohibition" and n.violated_by is None:
+            if settle is not None:
+                heapq.heappush(self._heap, (base_due + settle, self._tick(), inst))
+        elif settle is not None and cn.final_on_trigger:
             # a prohibited act is violated the moment it happens: settled like a closed instance
-            heapq.heappush(self._heap, (at + self.settle_after, self._tick(), inst))
+            heapq.heappush(self._heap, (at + settle, self._tick(), inst))
         return inst
 
     def _tick(self) -> int:
@@ -745,17 +796,6 @@ class Evaluator:
         instances."""
         self._seq += 1
         return self._seq
-
-    def _nth(self, i: int, key: str | None) -> int:
-        """Count one more instance of norm ``i`` with ``key``; return its number (1, 2, ...)."""
-        seen = self._seen_keys.get(key, 0)
-        bit = 1 << i
-        if not seen & bit:
-            self._seen_keys[key] = seen | bit
-            return 1
-        nth = self._repeats.get((i, key), 1) + 1
-        self._repeats[(i, key)] = nth
-        return nth
 
     def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
         if ref.startswith("$trigger."):
@@ -796,11 +836,25 @@ class Evaluator:
         n = cn.norm
         if cn.response_pred is not _always and not cn.response_pred(ev.fields):
             return False, f"does not meet the condition of {n.id}"
-        match = _match_of(cn.match, ev.fields)
-        open_list = self._open.get((cn.index, match))
+        one = cn.single_match
+        match = str(ev.fields.get(one)) if one is not None else _match_of(cn.match, ev.fields)
+        slot = (i, match)
+        open_list = self._open.get(slot)
         if not open_list:
             said = match if isinstance(match, str) else "/".join(match)
             return False, f"no open {n.id} instance for {said or 'the contract'}"
+        if cn.plain_response and len(open_list) == 1:
+            # the common case: one instance waits for this event, which simply fulfils it
+            inst = open_list[0]
+            at = ev.at
+            if at < inst.trigger_at:
+                return False, f"does not count toward {n.id}"
+            inst.responded_at = at
+            inst.events = (inst.trigger_id, ev.id) if inst.trigger_id else (ev.id,)
+            del self._open[slot]
+            if self.settle_after is not None:
+                heapq.heappush(self._heap, (at + self.settle_after, self._tick(), inst))
+            return cn.used_response
         acc = n.fulfilled_by.accumulate if n.fulfilled_by is not None else None
         took = False
         early = False
@@ -832,7 +886,7 @@ class Evaluator:
         if not open_list:
             del self._open[(cn.index, match)]
         if took:
-            return True, cn.said_response
+            return cn.used_response
         if early:
             nb = min(x.not_before for x in open_list if x.not_before is not None)
             return False, f"before the window of {n.id} opens ({fmt(nb)})"
@@ -1139,12 +1193,12 @@ class Evaluator:
         reason_zh: str | None = None
         at = inst.responded_at
         status: Status
-        kind = n.kind
+        kind = cn.info.kind
         if kind == "obligation":
             if at is not None and (due is None or at <= due):
                 status = "fulfilled"
             else:
-                excuse = self._excuse(inst, due) if n.excuses else None
+                excuse = self._excuse(inst, due) if cn.has_excuses else None
                 if excuse is not None:
                     status, reason, reason_zh = "excused", excuse[0], excuse[1]
                     events += excuse[2]
@@ -1192,7 +1246,7 @@ class Evaluator:
                 reason_zh = f"于 {when} 提前行使，早于 {before}"
             else:
                 status = "fulfilled"
-        if status == "violated" and n.strength == "best_effort":
+        if status == "violated" and cn.best_effort:
             notes.append(_BEST_EFFORT_NOTE)
         return Obligation(
             cn.info,

@@ -251,8 +251,10 @@ class EventValidator:
             name: tuple(_FieldCheck(f, spec, (name, f) in money) for f, spec in et.fields.items())
             for name, et in ruleset.events.items()
         }
-        self._plain = {
-            name: tuple(c.plain_text for c in checks) for name, checks in self.types.items()
+        #: per type, what validating each field needs, unpacked once: (name, required, plain, check)
+        self._specs = {
+            name: tuple((c.name, c.spec.required, c.plain_text, c) for c in checks)
+            for name, checks in self.types.items()
         }
         self._allowed = {
             name: frozenset(c.name for c in checks) | frozenset(RESERVED_EVENT_KEYS)
@@ -292,18 +294,16 @@ class EventValidator:
         else:
             at = self.parse_instant(value, raw.where, ev_id)
         fields: dict[str, Any] = {}
-        for check, plain in zip(checks, self._plain[etype], strict=True):
-            value = data.get(check.name)
+        for name, required, plain, check in self._specs[etype]:
+            value = data.get(name)
             if value is None:
-                if check.spec.required:
-                    raise EventError(
-                        raw.where, f"{etype}: missing field {check.name!r}", event_id=ev_id
-                    )
+                if required:
+                    raise EventError(raw.where, f"{etype}: missing field {name!r}", event_id=ev_id)
                 continue
             if plain and type(value) is str and len(value) <= MAX_STRING_CHARS:
-                fields[check.name] = value  # the common case, without the general conversion
+                fields[name] = value  # the common case, without the general conversion
             else:
-                fields[check.name] = self._convert(check, value, raw.where, etype, ev_id)
+                fields[name] = self._convert(check, value, raw.where, etype, ev_id)
         if not self._allowed[etype].issuperset(data):
             declared = {c.name for c in checks}
             extra = [k for k in data if k not in declared and k not in RESERVED_EVENT_KEYS]
