@@ -374,7 +374,6 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                     n.title.zh or "",
                     n.title.en or "",
                     n.strength,
-                    by_event=n.trigger.at is None,
                 ),
             )
         )
@@ -478,10 +477,12 @@ class _Instance:
     cls: str | None
     base_due: datetime | None
     responded_at: datetime | None = None
-    #: the ids of the deciding events once one fulfils it: the trigger's, then the fulfilling
-    #: ones (empty before: the report then names the trigger alone)
-    events: tuple[str, ...] = ()
+    #: the id of the event that fulfilled it, or the ids of those that add up to it; kept
+    #: bare (no tuple with the trigger's id) until the report, to keep running state small
+    answered_by: str | tuple[str, ...] | None = None
     more: _More | None = None
+    #: the explainer shared by its norm, tier and time class, known once its tier is chosen
+    how: _Explainer | None = None
     #: the trigger instant in epoch µs (UTC): the report's order, exact in every zone
     t_us: int = 0
 
@@ -550,7 +551,8 @@ class Evaluator:
         #: for removal; a list costs a sixth of the memory where nothing is removed)
         self._live: dict[_Instance, None] = {}
         self._seq = 0
-        self._open: dict[tuple[int, _Match], list[_Instance]] = {}
+        #: per norm: correlation value -> the instances waiting for a response
+        self._open: list[dict[_Match, list[_Instance]]] = [{} for _ in self.c.norms]
         #: per norm: instances so far per key (the ``nth`` of the next one)
         #: key -> a bit per norm that has an instance with that key; and the rare repeats:
         #: (norm, key) -> instances so far. Together they number instances (``nth``) at a
@@ -759,6 +761,7 @@ class Evaluator:
         else:
             base_due = self._due(deadline, at)
         inst = _Instance(cn, key, match, nth, at, ev_id, party, tier, cls, base_due)
+        inst.how = self._shared_explainer(cn, tier, cls)
         t_memo = self._t_memo
         if t_memo[0] is at:  # the instances of one event share its instant
             inst.t_us = t_memo[1]
@@ -774,10 +777,10 @@ class Evaluator:
         else:
             self._instances.append(inst)
         if cn.waits:
-            slot = (cn.index, match)
-            waiting = self._open.get(slot)
+            open_ = self._open[cn.index]
+            waiting = open_.get(match)
             if waiting is None:
-                self._open[slot] = [inst]
+                open_[match] = [inst]
             else:
                 waiting.append(inst)
         years = self._years
@@ -838,8 +841,8 @@ class Evaluator:
             return False, f"does not meet the condition of {n.id}"
         one = cn.single_match
         match = str(ev.fields.get(one)) if one is not None else _match_of(cn.match, ev.fields)
-        slot = (i, match)
-        open_list = self._open.get(slot)
+        open_ = self._open[i]
+        open_list = open_.get(match)
         if not open_list:
             said = match if isinstance(match, str) else "/".join(match)
             return False, f"no open {n.id} instance for {said or 'the contract'}"
@@ -850,8 +853,8 @@ class Evaluator:
             if at < inst.trigger_at:
                 return False, f"does not count toward {n.id}"
             inst.responded_at = at
-            inst.events = (inst.trigger_id, ev.id) if inst.trigger_id else (ev.id,)
-            del self._open[slot]
+            inst.answered_by = ev.id
+            del open_[match]
             if self.settle_after is not None:
                 heapq.heappush(self._heap, (at + self.settle_after, self._tick(), inst))
             return cn.used_response
@@ -874,7 +877,7 @@ class Evaluator:
                 took |= self._accumulate(inst, ev, acc.field, acc.currency_field, acc.target)
             else:
                 inst.responded_at = ev.at
-                inst.events = (inst.trigger_id, ev.id) if inst.trigger_id else (ev.id,)
+                inst.answered_by = ev.id
                 took = True
             if inst.responded_at is not None:
                 done.append(inst)
@@ -884,7 +887,7 @@ class Evaluator:
         for inst in done:
             open_list.remove(inst)
         if not open_list:
-            del self._open[(cn.index, match)]
+            del open_[match]
         if took:
             return cn.used_response
         if early:
@@ -907,7 +910,13 @@ class Evaluator:
             return False
         more.paid = (more.paid or Decimal("0")) + amount
         more.parts += 1
-        inst.events = (inst.events or _own(inst.trigger_id)) + (ev.id,)
+        before = inst.answered_by
+        if before is None:
+            inst.answered_by = (ev.id,)
+        elif isinstance(before, str):
+            inst.answered_by = (before, ev.id)
+        else:
+            inst.answered_by = (*before, ev.id)
         if more.paid >= fee.amount and inst.responded_at is None:
             inst.responded_at = ev.at
             if more.paid > fee.amount:
@@ -977,11 +986,12 @@ class Evaluator:
                 continue  # a right not yet exercised stays open; exercising it settles it
             ob = self._finish(inst, now)
             del self._live[inst]
-            lst = self._open.get((inst.cn.index, inst.match))
+            open_ = self._open[inst.cn.index]
+            lst = open_.get(inst.match)
             if lst is not None and inst in lst:
                 lst.remove(inst)
                 if not lst:
-                    del self._open[(inst.cn.index, inst.match)]
+                    del open_[inst.match]
             self._settled[ob.status] = self._settled.get(ob.status, 0) + 1
             if ob.rule in self._remedy_norms and (ob.is_breach or ob.status == "excused"):
                 # remedies need a breach to tie a claim to, or the excuse that releases it
@@ -1017,7 +1027,7 @@ class Evaluator:
             # obligation takes the memory of the instance it reports.
             self._instances = []
             self._live = {}
-            self._open.clear()
+            self._open = []
             self._seen_keys = {}
             self._repeats = {}
             self.validator.seen_ids = set()
@@ -1186,7 +1196,7 @@ class Evaluator:
         cn = inst.cn
         n = cn.norm
         due, paused = self._current_due(inst, as_of) if cn.pause else (inst.base_due, None)
-        events = inst.events or _own(inst.trigger_id)
+        deciding = inst.answered_by
         more = inst.more
         notes = list(more.notes) if more is not None and more.notes else []
         reason: str | None = None
@@ -1201,7 +1211,7 @@ class Evaluator:
                 excuse = self._excuse(inst, due) if cn.has_excuses else None
                 if excuse is not None:
                     status, reason, reason_zh = "excused", excuse[0], excuse[1]
-                    events += excuse[2]
+                    deciding = _joined(deciding, excuse[2])
                 elif at is not None:
                     status = "violated"
                     if due is not None:
@@ -1225,7 +1235,7 @@ class Evaluator:
                 excuse = self._excuse(inst, due) if n.excuses else None
                 if excuse is not None:
                     status, reason, reason_zh = "excused", excuse[0], excuse[1]
-                    events += excuse[2]
+                    deciding = _joined(deciding, excuse[2])
                 else:
                     status = "violated"
                     when = fmt(at or inst.trigger_at)
@@ -1254,30 +1264,35 @@ class Evaluator:
             inst.key,
             inst.nth,
             inst.trigger_at,
+            inst.trigger_id,
             inst.tier.tier.name if inst.tier else None,
             due,
             status,
             at,
             reason,
             reason_zh,
-            events,
+            deciding,
             tuple(notes) if notes else (),
             self._explainer(inst, paused),
         )
 
     def _explainer(self, inst: _Instance, paused: _Paused | None) -> _Explainer:
-        """The explainer of ``inst``: one shared per norm, tier and time class unless the
-        instance has its own facts (a clock pause, a window opening)."""
+        """The explainer of ``inst``: the one shared by its norm, tier and time class, unless
+        the instance has facts of its own (a clock pause, a window opening)."""
         if paused is not None or inst.not_before is not None:
             return _Explainer(
                 self.c, inst.cn, inst.tier, inst.cls, inst.base_due, inst.not_before, paused
             )
-        slot = (inst.cn.index, -1 if inst.tier is None else id(inst.tier), inst.cls)
+        return inst.how or self._shared_explainer(inst.cn, inst.tier, inst.cls)
+
+    def _shared_explainer(
+        self, cn: CompiledNorm, tier: CompiledTier | None, cls: str | None
+    ) -> _Explainer:
+        """The explainer of every plain instance of ``cn`` in ``tier`` triggered in ``cls``."""
+        slot = (cn.index, -1 if tier is None else id(tier), cls)
         found = self._explainers.get(slot)
         if found is None:
-            found = self._explainers[slot] = _Explainer(
-                self.c, inst.cn, inst.tier, inst.cls, None, None, None
-            )
+            found = self._explainers[slot] = _Explainer(self.c, cn, tier, cls, None, None, None)
         return found
 
     # ------------------------------------------------------------------ remedies
@@ -1613,9 +1628,15 @@ def _popping(stack: list[_Instance]) -> Iterator[_Instance]:
         yield stack.pop()
 
 
-def _own(trigger_id: str | None) -> tuple[str, ...]:
-    """The deciding events of an instance nothing has fulfilled yet: its trigger, if any."""
-    return (trigger_id,) if trigger_id else ()
+def _joined(
+    ids: str | tuple[str, ...] | None, more: tuple[str, ...]
+) -> str | tuple[str, ...] | None:
+    """Event ids ``ids`` (one, several or none) followed by ``more``."""
+    if not more:
+        return ids
+    if ids is None:
+        return more
+    return (ids, *more) if isinstance(ids, str) else (*ids, *more)
 
 
 def _match_of(names: tuple[str, ...], fields: Mapping[str, Any]) -> _Match:

@@ -51,8 +51,6 @@ class NormInfo:
     title_zh: str
     title_en: str
     strength: Strength
-    #: instances arise from an event (whose id then comes first in ``events``), not a date
-    by_event: bool = True
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -64,8 +62,9 @@ class Obligation:
     steps that computed ``due`` and the status (built on demand), for :meth:`Report.explain`.
 
     The norm's own words (``rule``, ``kind``, ``clause``, ``title_zh``, ``title_en``,
-    ``strength``) are read through :attr:`norm`, shared by all its instances; the triggering
-    event (``trigger_event``) is the first of ``events``.
+    ``strength``) are read through :attr:`norm`, shared by all its instances. ``events`` is
+    ``trigger_event`` followed by ``deciding``: the id (or ids) of the events after the trigger
+    that decided the status, kept without a tuple of their own where one id is enough.
 
     A value: equal and hashing alike when its fields are equal. It is read-only by contract; it
     is not a frozen dataclass because a report builds one per instance and a frozen dataclass of
@@ -77,13 +76,14 @@ class Obligation:
     key: str | None
     nth: int
     trigger_at: datetime
+    trigger_event: str | None
     tier: str | None
     due: datetime | None
     status: Status
     fulfilled_at: datetime | None
     reason: str | None = None
     reason_zh: str | None = None
-    events: tuple[str, ...] = ()
+    deciding: str | tuple[str, ...] | None = None
     notes: tuple[str, ...] = ()
     #: builds the steps on demand from this instance and the compiled rules, in a language
     explainer: Callable[[Obligation, str], tuple[str, ...]] | None = field(
@@ -91,9 +91,15 @@ class Obligation:
     )
 
     @property
-    def trigger_event(self) -> str | None:
-        """The id of the event that created the instance; None for a date-triggered norm."""
-        return self.events[0] if self.norm.by_event and self.events else None
+    def events(self) -> tuple[str, ...]:
+        """The ids of the events that decided the status, in time order: the trigger first."""
+        head = (self.trigger_event,) if self.trigger_event else ()
+        more = self.deciding
+        if more is None:
+            return head
+        if isinstance(more, str):
+            return (*head, more)
+        return (*head, *more)
 
     @property
     def rule(self) -> str:
