@@ -43,7 +43,11 @@ pytest: install-dev
 
 test: lint typecheck check-rules pytest
 
-bench: install-dev
+$(VENV)/.installed-bench: $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.bench_calendar
 	$(BIN)/python -m benchmarks.bench_engine
 

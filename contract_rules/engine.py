@@ -57,8 +57,9 @@ from .report import (
 )
 
 Predicate = Callable[[Mapping[str, Any]], bool]
-#: A bound event handler: (index in its table, event) -> None (not for it), or (used, reason).
-_Handler = Callable[[int, "Event"], "tuple[bool, str] | None"]
+#: An event handler: (evaluator, index in its table, event) -> None (not for it), or (used,
+#: reason).
+_Handler = Callable[["Evaluator", int, "Event"], "tuple[bool, str] | None"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -576,9 +577,10 @@ class Evaluator:
         self._classified: tuple[datetime, str] | None = None
         self._t_memo: tuple[datetime | None, int] = (None, 0)
         self._explainers: dict[tuple[int, int, str | None], _Explainer] = {}
-        #: event type -> the bound handlers and their indexes, in the order of the dispatch table
+        #: event type -> the handlers and their indexes, in the order of the dispatch table
+        #: (plain functions, not bound methods: an evaluator makes no reference cycle)
         self._handlers: dict[str, tuple[tuple[_Handler, int], ...]] = {
-            etype: tuple((getattr(self, _HANDLER_NAMES[what]), idx) for what, idx in entries)
+            etype: tuple((_HANDLERS[what], idx) for what, idx in entries)
             for etype, entries in self.c.dispatch.items()
         }
         self.settle_after = settle_after
@@ -666,7 +668,7 @@ class Evaluator:
         used = False
         ignored: list[str] | None = None
         for handler, idx in self._handlers.get(ev.type, ()):
-            outcome = handler(idx, ev)
+            outcome = handler(self, idx, ev)
             if outcome is None:
                 continue
             if outcome[0]:
@@ -1610,15 +1612,15 @@ def _dur(td: timedelta) -> str:
     return sign + (" ".join(parts) or f"{secs}s")
 
 
-#: What an event can do (the dispatch table's words) -> the Evaluator method that does it.
 _T_US = attrgetter("t_us")
-_HANDLER_NAMES = {
-    "trigger": "_on_trigger",
-    "response": "_on_response",
-    "cause": "_on_cause",
-    "span_start": "_on_span_start",
-    "span_end": "_on_span_end",
-    "claim": "_on_claim",
+#: What an event can do (the dispatch table's words) -> the Evaluator method that does it.
+_HANDLERS: dict[str, _Handler] = {
+    "trigger": Evaluator._on_trigger,
+    "response": Evaluator._on_response,
+    "cause": Evaluator._on_cause,
+    "span_start": Evaluator._on_span_start,
+    "span_end": Evaluator._on_span_end,
+    "claim": Evaluator._on_claim,
 }
 
 

@@ -114,3 +114,28 @@ def test_streaming_keeps_a_permission_open_until_it_is_exercised() -> None:
     assert stream.counts() == batch.counts()
     (dispute,) = [o for o in [*settled, *stream.obligations] if o.rule.startswith("dispute")]
     assert dispute.status == "fulfilled"
+
+
+@pytest.mark.parametrize("settle_after", [None, timedelta(days=7)])
+def test_an_evaluator_is_freed_without_the_cyclic_collector(settle_after: timedelta | None) -> None:
+    """Bulk evaluation pauses the collector (docs/decisions.md), which is only safe while the
+    engine makes no reference cycles: an evaluator and its instances go with their last
+    reference."""
+    import gc
+    import weakref
+
+    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        ev = Evaluator(compiled, settle_after=settle_after)
+        for e in _events(200):
+            ev.feed(e)
+        ev.report(AS_OF)
+        gone = weakref.ref(ev)
+        del ev
+        assert gone() is None
+    finally:
+        if was:
+            gc.enable()
