@@ -513,6 +513,7 @@ class _Cause:
 
 _NO_EXCUSE: tuple[str, str, tuple[str, ...]] | None = None
 _BEST_EFFORT_NOTE = "best effort: a missed target is reported, not a breach"
+_BEST_EFFORT_NOTES = (_BEST_EFFORT_NOTE,)
 
 
 class Evaluator:
@@ -1200,7 +1201,7 @@ class Evaluator:
         due, paused = self._current_due(inst, as_of) if cn.pause else (inst.base_due, None)
         deciding = inst.answered_by
         more = inst.more
-        notes = list(more.notes) if more is not None and more.notes else []
+        notes: list[str] | None = list(more.notes) if more is not None and more.notes else None
         reason: str | None = None
         reason_zh: str | None = None
         at = inst.responded_at
@@ -1228,6 +1229,7 @@ class Evaluator:
                 else:
                     status = "pending"
             if more is not None and more.parts:
+                notes = notes or []
                 if more.parts > 1:
                     notes.append(f"paid in {more.parts} parts; the clause asks for one payment")
                 if inst.responded_at is None and more.paid is not None:
@@ -1259,7 +1261,10 @@ class Evaluator:
             else:
                 status = "fulfilled"
         if status == "violated" and cn.best_effort:
-            notes.append(_BEST_EFFORT_NOTE)
+            # one shared tuple for the common case: a missed best-effort target, nothing else
+            said = (*notes, _BEST_EFFORT_NOTE) if notes else _BEST_EFFORT_NOTES
+        else:
+            said = tuple(notes) if notes else ()
         return Obligation(
             cn.info,
             inst.party,
@@ -1274,14 +1279,14 @@ class Evaluator:
             reason,
             reason_zh,
             deciding,
-            tuple(notes) if notes else (),
+            said,
             self._explainer(inst, paused),
         )
 
     def _explainer(self, inst: _Instance, paused: _Paused | None) -> _Explainer:
         """The explainer of ``inst``: the one shared by its norm, tier and time class, unless
         the instance has facts of its own (a clock pause, a window opening)."""
-        if paused is not None or inst.not_before is not None:
+        if paused is not None or (inst.more is not None and inst.more.not_before is not None):
             return _Explainer(
                 self.c, inst.cn, inst.tier, inst.cls, inst.base_due, inst.not_before, paused
             )
