@@ -205,6 +205,8 @@ class CompiledTier:
     classes: frozenset[str] | None
     pred: Predicate
     deadline: CompiledDeadline
+    #: the tier's name, as every instance in it reports it
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,8 @@ class CompiledNorm:
     match_is_key: bool = False
     #: the one field instances correlate on, if it is one
     single_match: str | None = None
+    #: an obligation whose clock never pauses: met on time, an instance is simply fulfilled
+    plain_finish: bool = False
 
 
 @dataclass(frozen=True)
@@ -332,6 +336,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 frozenset(t.at) if t.at is not None else None,
                 compile_condition(t.when),
                 CompiledDeadline.of(t.deadline),
+                t.name,
             )
             for t in (n.tiers or [])
         )
@@ -368,6 +373,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 and (fb is None or fb.not_before is None),
                 match_is_key=n.key is not None and match == (n.key,),
                 single_match=match[0] if len(match) == 1 else None,
+                plain_finish=n.kind == "obligation" and not n.pause,
                 info=NormInfo(
                     n.id,
                     n.kind,
@@ -1086,7 +1092,9 @@ class Evaluator:
             j = i + 1
             while j < n and found[j].t_us == k:
                 j += 1
-            if j - i > 1:
+            if j - i > 1 and not all(
+                found[m - 1].cn.index < found[m].cn.index for m in range(i + 1, j)
+            ):  # the instances of one event come in norm order already: only others are sorted
                 found[i:j] = sorted(found[i:j], key=lambda x: (x.cn.index, x.key or "", x.nth))
             i = j
         return found
@@ -1197,6 +1205,33 @@ class Evaluator:
 
     def _finish(self, inst: _Instance, as_of: datetime) -> Obligation:
         cn = inst.cn
+        at = inst.responded_at
+        due = inst.base_due
+        if (
+            cn.plain_finish
+            and at is not None
+            and (due is None or at <= due)
+            and inst.more is None
+            and inst.how is not None
+        ):
+            # the common case: an obligation without clock pauses, met on time
+            return Obligation(
+                cn.info,
+                inst.party,
+                inst.key,
+                inst.nth,
+                inst.trigger_at,
+                inst.trigger_id,
+                inst.tier.name if inst.tier else None,
+                due,
+                "fulfilled",
+                at,
+                None,
+                None,
+                inst.answered_by,
+                (),
+                inst.how,
+            )
         n = cn.norm
         due, paused = self._current_due(inst, as_of) if cn.pause else (inst.base_due, None)
         deciding = inst.answered_by
@@ -1272,7 +1307,7 @@ class Evaluator:
             inst.nth,
             inst.trigger_at,
             inst.trigger_id,
-            inst.tier.tier.name if inst.tier else None,
+            inst.tier.name if inst.tier else None,
             due,
             status,
             at,
