@@ -223,15 +223,12 @@ class CompiledNorm:
     pause: tuple[str, ...]
     deadline: CompiledDeadline | None
     not_before: CompiledDeadline | None
-    #: the reason words of the accounting, made once
-    said_trigger: str
-    said_response: str
     #: the norm's words as every instance reports them, made once
     info: NormInfo
-    #: what the hot path asks of every event, worked out once: the outcome of a use, the
-    #: party when it is fixed (None when it comes from the event), whether instances wait for
-    #: a response, and whether a trigger is itself the final act (a prohibition without a
-    #: violating event)
+    #: what the hot path asks of every event, worked out once: the outcome of a use (with the
+    #: accounting's words for it), the party when it is fixed (None when it comes from the
+    #: event), whether instances wait for a response, and whether a trigger is itself the
+    #: final act (a prohibition without a violating event)
     used_trigger: tuple[bool, str] = (True, "")
     used_response: tuple[bool, str] = (True, "")
     static_party: str | None = None
@@ -356,8 +353,6 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 not_before=CompiledDeadline.of(fb.not_before)
                 if fb is not None and fb.not_before is not None
                 else None,
-                said_trigger=f"triggers {n.id}",
-                said_response=f"{verb[n.kind]} {n.id}",
                 used_trigger=(True, f"triggers {n.id}"),
                 used_response=(True, f"{verb[n.kind]} {n.id}"),
                 static_party=None if n.party.startswith("$") else n.party,
