@@ -550,9 +550,10 @@ class Evaluator:
         )
         #: every instance, in creation order (batch and incremental use) ...
         self._instances: list[_Instance] = []
-        #: ... or, in streaming mode, the instances not yet settled (a dict as an ordered set,
-        #: for removal; a list costs a sixth of the memory where nothing is removed)
-        self._live: dict[_Instance, None] = {}
+        #: ... or, in streaming mode, the instances not yet settled, each with its number in
+        #: creation order, which orders instances that settle at one instant (a dict, for
+        #: removal; a list costs a sixth of the memory where nothing is removed)
+        self._live: dict[_Instance, int] = {}
         self._seq = 0
         #: per norm: correlation value -> the instances waiting for a response
         self._open: list[dict[_Match, list[_Instance]]] = [{} for _ in self.c.norms]
@@ -587,7 +588,8 @@ class Evaluator:
         }
         self.settle_after = settle_after
         self.on_settled = on_settled
-        #: (when it may settle, creation order, instance): the seq keeps instances uncompared
+        #: (when it may settle, creation number, instance): instances that settle at one instant
+        #: do so in creation order, and are never compared themselves
         self._heap: list[tuple[datetime, int, _Instance]] = []
         self._settled: dict[str, int] = {}
         self._settled_for_remedies: list[Obligation] = []
@@ -777,7 +779,8 @@ class Evaluator:
         settle = self.settle_after
         streaming = settle is not None
         if streaming:
-            self._live[inst] = None
+            self._seq += 1
+            self._live[inst] = self._seq
         else:
             self._instances.append(inst)
         if cn.waits:
@@ -792,17 +795,11 @@ class Evaluator:
         if base_due is not None:
             years.add(base_due.year)
             if settle is not None:
-                heapq.heappush(self._heap, (base_due + settle, self._tick(), inst))
+                heapq.heappush(self._heap, (base_due + settle, self._seq, inst))
         elif settle is not None and cn.final_on_trigger:
             # a prohibited act is violated the moment it happens: settled like a closed instance
-            heapq.heappush(self._heap, (at + settle, self._tick(), inst))
+            heapq.heappush(self._heap, (at + settle, self._seq, inst))
         return inst
-
-    def _tick(self) -> int:
-        """A new number for a heap entry, so that entries due together never compare their
-        instances."""
-        self._seq += 1
-        return self._seq
 
     def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
         if ref.startswith("$trigger."):
@@ -860,7 +857,7 @@ class Evaluator:
             inst.answered_by = ev.id
             del open_[match]
             if self.settle_after is not None:
-                heapq.heappush(self._heap, (at + self.settle_after, self._tick(), inst))
+                heapq.heappush(self._heap, (at + self.settle_after, self._live[inst], inst))
             return cn.used_response
         acc = n.fulfilled_by.accumulate if n.fulfilled_by is not None else None
         took = False
@@ -887,7 +884,7 @@ class Evaluator:
                 done.append(inst)
                 if self.settle_after is not None:
                     at = inst.responded_at
-                    heapq.heappush(self._heap, (at + self.settle_after, self._tick(), inst))
+                    heapq.heappush(self._heap, (at + self.settle_after, self._live[inst], inst))
         for inst in done:
             open_list.remove(inst)
         if not open_list:

@@ -139,3 +139,20 @@ def test_an_evaluator_is_freed_without_the_cyclic_collector(settle_after: timede
     finally:
         if was:
             gc.enable()
+
+
+def test_instances_settling_at_one_instant_are_handed_on_in_creation_order() -> None:
+    """B is requested first, off hours (6 h to respond), and answered on time at 11:30; A is
+    requested later, in working hours (2 h), and falls due unanswered at 11:30. Both settle at
+    11:30 plus settle_after: B first, as they were created, whichever entry was queued last."""
+    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    settled: list[Obligation] = []
+    events = [
+        {"type": "onsite_request", "at": "2025-03-03T08:30:00+08:00", "incident": "B"},
+        {"type": "onsite_request", "at": "2025-03-03T09:30:00+08:00", "incident": "A"},
+        {"type": "response", "at": "2025-03-03T11:30:00+08:00", "incident": "B"},
+        {"type": "onsite_request", "at": "2025-03-20T10:00:00+08:00", "incident": "LATER"},
+    ]
+    evaluate(compiled, events, AS_OF, settle_after=timedelta(hours=1), on_settled=settled.append)
+    responses = [(o.key, o.status) for o in settled if o.rule == "onsite.response"]
+    assert responses[:2] == [("B", "fulfilled"), ("A", "violated")]
