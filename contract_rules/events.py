@@ -140,7 +140,12 @@ def _read_jsonl(path: Path) -> Iterator[RawEvent]:
             except (ValueError, RecursionError) as exc:
                 if not line.strip():
                     continue
-                data = _BadLine(f"not valid JSON ({exc})")
+                problem: Exception = exc
+                if line.startswith("\ufeff"):  # say what json.loads says of a stray BOM
+                    problem = json.JSONDecodeError(
+                        "Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0
+                    )
+                data = _BadLine(f"not valid JSON ({problem})")
             yield RawEvent(index, where, data)
             index += 1
 
@@ -274,7 +279,7 @@ class EventValidator:
         if ev_id is not None and (type(ev_id) is not str or not ev_id or len(ev_id) > MAX_ID_CHARS):
             ev_id = self._check_id(ev_id, raw.where)
         etype = data.get("type")
-        checks = self.types.get(etype) if type(etype) is str else None
+        checks = self.types.get(etype) if isinstance(etype, str) else None
         if checks is None:
             raise self._type_error(etype, raw.where, ev_id)
         value = data.get("at")

@@ -499,3 +499,22 @@ def test_report_order_breaks_ties_by_norm_then_key_not_input_order() -> None:
     )
     dated = [o for o in rep.obligations if o.rule in {"payment.annual_fee", "renewal.inquiry"}]
     assert dated and all(o.trigger_event is None for o in dated)
+
+
+def test_a_stray_bom_after_the_first_line_is_named(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "bom2.jsonl", [json.dumps(FIRST), "\ufeff" + json.dumps(LAST)])
+    rep = evaluate(tacheng(), path, AS_OF, strict=False)
+    [bad] = rep.accounting.rejected
+    assert bad.where == f"{path}:2"
+    assert bad.reason.startswith("not valid JSON (Unexpected UTF-8 BOM")
+
+
+def test_an_event_type_may_be_a_str_subclass() -> None:
+    """Mappings built by other tools may carry str subclasses (StrEnum members, numpy strings)."""
+    import enum
+
+    class Kind(enum.StrEnum):
+        REQUEST = "onsite_request"
+
+    rep = evaluate(tacheng(), [request(type=Kind.REQUEST)], AS_OF)
+    assert rep.find("onsite.response", "INC-1").trigger_event == "#1"
