@@ -1196,34 +1196,60 @@ class Evaluator:
         return _NO_EXCUSE
 
     def _finish(self, inst: _Instance, as_of: datetime) -> Obligation:
+        """The obligation that ``inst`` is at ``as_of``."""
         cn = inst.cn
         at = inst.responded_at
         due = inst.base_due
+        how = inst.how
         if (
             cn.plain_finish
             and at is not None
             and (due is None or at <= due)
             and inst.more is None
-            and inst.how is not None
+            and how is not None
         ):
-            # the common case: an obligation without clock pauses, met on time
-            return Obligation(
-                cn.info,
-                inst.party,
-                inst.key,
-                inst.nth,
-                inst.trigger_at,
-                inst.trigger_id,
-                inst.tier.name if inst.tier else None,
-                due,
-                "fulfilled",
-                at,
-                None,
-                None,
-                inst.answered_by,
-                (),
-                inst.how,
-            )
+            # the common case, decided without the general rules: an obligation without clock
+            # pauses, met on time
+            status: Status = "fulfilled"
+            reason = reason_zh = None
+            deciding = inst.answered_by
+            said: tuple[str, ...] = ()
+        else:
+            due, at, status, reason, reason_zh, deciding, said, how = self._judge(inst, as_of)
+        return Obligation(
+            cn.info,
+            inst.party,
+            inst.key,
+            inst.nth,
+            inst.trigger_at,
+            inst.trigger_id,
+            inst.tier.name if inst.tier else None,
+            due,
+            status,
+            at,
+            reason,
+            reason_zh,
+            deciding,
+            said,
+            how,
+        )
+
+    def _judge(
+        self, inst: _Instance, as_of: datetime
+    ) -> tuple[
+        datetime | None,
+        datetime | None,
+        Status,
+        str | None,
+        str | None,
+        str | tuple[str, ...] | None,
+        tuple[str, ...],
+        _Explainer,
+    ]:
+        """The general rules of :meth:`_finish`: due (pauses applied), the time of fulfilment as
+        reported, status, reasons (en, zh), the deciding events after the trigger, notes, and
+        the explainer."""
+        cn = inst.cn
         n = cn.norm
         due, paused = self._current_due(inst, as_of) if cn.pause else (inst.base_due, None)
         deciding = inst.answered_by
@@ -1292,23 +1318,7 @@ class Evaluator:
             said = (*notes, _BEST_EFFORT_NOTE) if notes else _BEST_EFFORT_NOTES
         else:
             said = tuple(notes) if notes else ()
-        return Obligation(
-            cn.info,
-            inst.party,
-            inst.key,
-            inst.nth,
-            inst.trigger_at,
-            inst.trigger_id,
-            inst.tier.name if inst.tier else None,
-            due,
-            status,
-            at,
-            reason,
-            reason_zh,
-            deciding,
-            said,
-            self._explainer(inst, paused),
-        )
+        return due, at, status, reason, reason_zh, deciding, said, self._explainer(inst, paused)
 
     def _explainer(self, inst: _Instance, paused: _Paused | None) -> _Explainer:
         """The explainer of ``inst``: the one shared by its norm, tier and time class, unless
