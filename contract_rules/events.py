@@ -14,7 +14,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -121,13 +121,18 @@ def _read_jsonl(path: Path) -> Iterator[RawEvent]:
     # Lines are read as bytes and decoded one by one: a byte order mark at the start (Windows
     # tools write one) is skipped, and bytes that are not UTF-8 spoil only their own line: it is
     # reported, and reading goes on with the next one. Lines end at LF (CRLF is JSON whitespace).
+    # A line is first scanned as one JSON value followed by its line end (what a JSONL writer
+    # makes); anything else (leading space, trailing text, an error) is decoded again by the
+    # full decoder, which accepts and refuses exactly what json.loads does, with its messages.
     index = 0
     decode = _JSON.decode
+    scan: Callable[[str, int], tuple[Any, int]] = _JSON.scan_once  # type: ignore[attr-defined]
+    prefix = f"{path}:"
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, 1):
             if lineno == 1 and raw.startswith(_BOM):
                 raw = raw[len(_BOM) :]
-            where = f"{path}:{lineno}"
+            where = prefix + str(lineno)
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -136,21 +141,32 @@ def _read_jsonl(path: Path) -> Iterator[RawEvent]:
                 continue
             data: Any
             try:
-                data = decode(line)
-            except (ValueError, RecursionError) as exc:
-                if not line.strip():
-                    continue
-                problem: Exception = exc
-                if line.startswith("\ufeff"):  # say what json.loads says of a stray BOM
-                    problem = json.JSONDecodeError(
-                        "Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0
-                    )
-                data = _BadLine(f"not valid JSON ({problem})")
+                data, end = scan(line, 0)
+                if end != len(line) and line[end:] != "\n" and line[end:].strip(_JSON_SPACE):
+                    raise ValueError  # extra data: the full decoder names it
+            except (StopIteration, ValueError, RecursionError):
+                data = _UNSCANNED
+            if data is _UNSCANNED:
+                try:
+                    data = decode(line)
+                except (ValueError, RecursionError) as exc:
+                    if not line.strip():
+                        continue
+                    problem: Exception = exc
+                    if line.startswith("\ufeff"):  # say what json.loads says of a stray BOM
+                        problem = json.JSONDecodeError(
+                            "Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0
+                        )
+                    data = _BadLine(f"not valid JSON ({problem})")
             yield RawEvent(index, where, data)
             index += 1
 
 
 _BOM = b"\xef\xbb\xbf"
+#: JSON's whitespace (json.loads skips exactly these around a value)
+_JSON_SPACE = " \t\n\r"
+#: no value scanned yet
+_UNSCANNED: Any = object()
 #: What ``errors="surrogateescape"`` makes of bytes that are not UTF-8 (CSV is read that way).
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 

@@ -518,3 +518,63 @@ def test_an_event_type_may_be_a_str_subclass() -> None:
 
     rep = evaluate(tacheng(), [request(type=Kind.REQUEST)], AS_OF)
     assert rep.find("onsite.response", "INC-1").trigger_event == "#1"
+
+
+def _json_loads_reading(line: str) -> Any:
+    """What a JSONL line must read as: json.loads' value (floats as Decimal, no NaN), or the
+    reason that names json.loads' own error; None for a blank line, which is skipped."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(f"{name} is not allowed")
+
+    try:
+        return ("value", json.loads(line, parse_float=Decimal, parse_constant=refuse))
+    except (ValueError, RecursionError) as exc:
+        return None if not line.strip() else ("reason", f"not valid JSON ({exc})")
+
+
+_JSON_BITS = st.sampled_from(
+    [" ", "\t", "\r", "\x0b", "\x0c", "\u3000", "\ufeff", "x", ",", "}", "]", "1", "NaN", "[]"]
+)
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda kids: (
+        st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=3), kids, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(_JSON_BITS, max_size=2), _VALUES, st.lists(_JSON_BITS, max_size=2))
+        | st.text(st.characters(exclude_categories=["Cs"]), max_size=12).map(
+            lambda t: ([], None, [t])
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_every_jsonl_line_reads_as_json_loads_reads_it(tmp_path_factory: Any, parts: Any) -> None:
+    """Each line of a JSONL file reads as json.loads reads it, value or error message alike,
+    whatever whitespace (JSON's or other) or extra text surrounds the value."""
+    from contract_rules.events import read_events
+
+    lines = [json.dumps(FIRST)]
+    for before, value, after in parts:
+        body = "" if value is None and not before else json.dumps(value)
+        lines.append(("".join(before) + body + "".join(after)).replace("\n", " "))
+    path = tmp_path_factory.mktemp("lines") / "e.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    expected = []
+    for n, line in enumerate(lines, 1):
+        want = _json_loads_reading(line + ("\n" if n < len(lines) else ""))
+        if want is not None:
+            expected.append((f"{path}:{n}", want))
+    got = []
+    for raw in read_events(path):
+        data = raw.data
+        kind = ("reason", data.reason) if hasattr(data, "reason") else ("value", data)
+        got.append((raw.where, kind))
+    assert got == expected
