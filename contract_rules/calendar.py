@@ -470,8 +470,9 @@ class _Fast:
     ``x - origin[i]``, and the instant at working time ``w`` is ``origin_u[i] + w``: one
     operation each. ``wd_end``: each working day's 24:00 already as the local datetime the general
     path returns (datetimes are immutable, so one object can be handed out many times).
-    ``day_flag[j]``: 1 if day ``j`` is a working day, 0 if not, 2 if its year is covered only by
-    the fallback (``is_working_day`` must record that, so the general path answers).
+    ``day_flag[j]``: 1 if day ``j`` is a working day, 0 if not; 3 or 2 for the same when its
+    year is covered only by the fallback: that answer stands once the year's assumption is
+    recorded (``BusinessCalendar._noted``); until then the general path answers, recording it.
 
     ``by_day[j]``: how many ``starts`` are <= 00:00 UTC of the ``j``-th UTC date from ``lo``'s
     (``first_utc_ordinal``). An instant on that UTC date is then searched only between entries
@@ -585,7 +586,7 @@ class _Fast:
         prev = 0
         for j, upto in enumerate(tab.wd_upto):
             year = date.fromordinal(tab.first_ordinal + j).year
-            flags.append(upto - prev if cov_lo <= year <= cov_hi else 2)
+            flags.append(upto - prev if cov_lo <= year <= cov_hi else 2 + upto - prev)
             prev = upto
         self.day_flag = flags
 
@@ -730,6 +731,8 @@ class BusinessCalendar:
 
         self.assumptions = []
         self._assumed: set[str] = set()
+        #: the years whose fallback assumptions are all recorded (in ``assumptions``)
+        self._noted: set[int] = set()
         self._lock = threading.Lock()
         self._table: _Table | None = None
         self._init_fast()
@@ -822,6 +825,7 @@ class BusinessCalendar:
                     if msg not in self._assumed:
                         self._assumed.add(msg)
                         self.assumptions.append(msg)
+                self._noted.add(year)
 
     def assumptions_for(self, years: Iterable[int]) -> list[str]:
         """The fallback assumptions that answers about ``years`` rest on, in year order.
@@ -1053,9 +1057,12 @@ class BusinessCalendar:
             tu = t if t.tzinfo is UTC else f.utc_form(t)
             if tu is not None and f.lo <= tu <= f.hi:
                 # the local date exactly as _from_us gives it: fromutc of the U form
-                day = f.fromutc(f.lo_u + (tu - f.lo)).toordinal() - f.first_ordinal
+                local = f.fromutc(f.lo_u + (tu - f.lo))
+                day = local.toordinal() - f.first_ordinal
                 if 0 <= day < len(f.day_flag):
                     flag = f.day_flag[day]
+                    if flag >= 2 and local.year in self._noted:
+                        flag -= 2  # a fallback year whose assumption is recorded already
                     if flag == 0:
                         return "non_working_day"
                     if flag == 1:

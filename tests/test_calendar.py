@@ -882,6 +882,27 @@ def test_hot_path_classify_records_fallback_days() -> None:
     assert c.assumptions == ["2024: layer cn-xinjiang has no data; national schedule only"]
 
 
+def test_hot_path_classify_answers_a_fallback_year_once_its_assumption_is_recorded() -> None:
+    """After the first answer about a fallback year has recorded its assumption, the hot path
+    answers that year itself, as the general path does, for every day and time class."""
+    c = BusinessCalendar("Asia/Shanghai", XJ, fallback="national_only")
+    with pytest.raises(CalendarCoverageError, match="2027"):
+        c.add_working_days(at("2024-06-03T10:00+08:00"), 10**6)  # table 2024-2026, no note
+    warm(c)
+    assert c.classify(at("2024-10-01T10:00+08:00")) == "non_working_day"  # National Day
+    assert c._noted == {2024}
+    general = []
+    fast = []
+    day = at("2024-01-01T00:00+08:00")
+    for k in range(366 * 3):
+        t = day + timedelta(hours=8 * k + 1)
+        general.append(c._classify(t))
+        fast.append(c.classify(t))
+    assert fast == general
+    assert {"working_hours", "outside_working_hours", "non_working_day"} == set(fast)
+    assert c.assumptions == ["2024: layer cn-xinjiang has no data; national schedule only"]
+
+
 def test_hot_path_after_pickling_and_for_long_tables() -> None:
     import pickle
 
