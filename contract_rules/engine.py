@@ -58,8 +58,8 @@ from .report import (
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 #: An event handler: (evaluator, index in its table, event) -> None (not for it), or (used,
-#: reason).
-_Handler = Callable[["Evaluator", int, "Event"], "tuple[bool, str] | None"]
+#: reason). The trigger handler takes a tuple of norm indexes: the norms one event triggers.
+_Handler = Callable[["Evaluator", Any, "Event"], "tuple[bool, str] | None"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -547,6 +547,8 @@ class _Cause:
 
 
 _NO_EXCUSE: tuple[str, str, tuple[str, ...]] | None = None
+#: what a handler returns when a rule used the event (the reason is for the ignored only)
+_USED = (True, "")
 _BEST_EFFORT_NOTE = "best effort: a missed target is reported, not a breach"
 _BEST_EFFORT_NOTES = (_BEST_EFFORT_NOTE,)
 
@@ -611,14 +613,11 @@ class Evaluator:
         self._last: datetime | None = None
         self._next_index = 0
         self._years: set[int] = set()
-        self._classified: tuple[datetime, str] | None = None
-        self._t_memo: tuple[datetime | None, int] = (None, 0)
         self._explainers: dict[tuple[int, int, str | None], _Explainer] = {}
         #: event type -> the handlers and their indexes, in the order of the dispatch table
         #: (plain functions, not bound methods: an evaluator makes no reference cycle)
-        self._handlers: dict[str, tuple[tuple[_Handler, int], ...]] = {
-            etype: tuple((_HANDLERS[what], idx) for what, idx in entries)
-            for etype, entries in self.c.dispatch.items()
+        self._handlers: dict[str, tuple[tuple[_Handler, Any], ...]] = {
+            etype: _handler_table(entries) for etype, entries in self.c.dispatch.items()
         }
         self.settle_after = settle_after
         self.on_settled = on_settled
@@ -631,7 +630,9 @@ class Evaluator:
         for cn in self.c.norms:
             if cn.norm.trigger.at is not None:
                 at = self.c.term_start if cn.norm.trigger.at == "term.start" else self.c.term_end
-                self._create(cn, at, None, {}, None)
+                cls = self.c.calendar.classify(at) if cn.tiers else None
+                self._years.add(at.year)
+                self._create(cn, at, None, {}, None, (at - _EPOCH) // _US, cls)
 
     # ------------------------------------------------------------------ feeding
 
@@ -730,27 +731,49 @@ class Evaluator:
 
     # ------------------------------------------------------------------ handlers
 
-    def _on_trigger(self, i: int, ev: Event) -> tuple[bool, str] | None:
-        cn = self.c.norms[i]
-        n = cn.norm
-        fields = ev.fields
-        if cn.trigger_pred is not _always and not cn.trigger_pred(fields):
-            return False, f"does not meet the trigger condition of {n.id}"
+    def _on_triggers(self, norms: tuple[int, ...], ev: Event) -> tuple[bool, str] | None:
+        """Create the instances of ``norms`` (in order) that ``ev`` triggers.
+
+        What the norms of one event share is worked out once: its instant in µs, its time
+        class (only when a norm has tiers), its year; each norm then checks its own condition
+        and term. Returns used when any norm took the event, else the reasons, one per norm.
+        """
+        c = self.c
         at = ev.at
-        if cn.within_term and (
-            at < self.c.term_start or (not cn.survives_term and at >= self.c.term_end)
-        ):
-            term = self.c.ruleset.contract.term
-            head = (
-                f"{ev.type} {ev.id} at {fmt(at)} is outside the term "
-                f"({term.start} – {term.end}, clause {term.clause or '1'})"
-            )
-            self._out_of_term.setdefault(head, []).append(n.id)
-            return False, f"out of term for {n.id} (clause {term.clause or '1'})"
-        key = None if cn.key_field is None else str(fields.get(cn.key_field))
-        if self._create(cn, at, ev.id, fields, key) is None:
-            return False, f"no tier of {n.id} applies"
-        return cn.used_trigger
+        fields = ev.fields
+        t_us = (at - _EPOCH) // _US
+        cls: str | None = None
+        classified = False
+        before_term = at < c.term_start
+        after_term = at >= c.term_end
+        used = False
+        why: list[str] = []
+        for i in norms:
+            cn = c.norms[i]
+            if cn.trigger_pred is not _always and not cn.trigger_pred(fields):
+                why.append(f"does not meet the trigger condition of {cn.info.rule}")
+                continue
+            if cn.within_term and (before_term or (after_term and not cn.survives_term)):
+                term = c.ruleset.contract.term
+                head = (
+                    f"{ev.type} {ev.id} at {fmt(at)} is outside the term "
+                    f"({term.start} – {term.end}, clause {term.clause or '1'})"
+                )
+                self._out_of_term.setdefault(head, []).append(cn.info.rule)
+                why.append(f"out of term for {cn.info.rule} (clause {term.clause or '1'})")
+                continue
+            if cn.tiers and not classified:
+                cls = c.calendar.classify(at)
+                classified = True
+            key = None if cn.key_field is None else str(fields.get(cn.key_field))
+            if self._create(cn, at, ev.id, fields, key, t_us, cls) is None:
+                why.append(f"no tier of {cn.info.rule} applies")
+                continue
+            used = True
+        if used:
+            self._years.add(at.year)
+            return _USED
+        return False, "; ".join(why)
 
     def _create(
         self,
@@ -759,18 +782,15 @@ class Evaluator:
         ev_id: str | None,
         fields: Mapping[str, Any],
         key: str | None,
+        t_us: int,
+        cls: str | None,
     ) -> _Instance | None:
-        """A new instance of ``cn`` triggered at ``at``; None when no tier of it applies."""
+        """A new instance of ``cn`` triggered at ``at`` (``t_us`` in epoch µs, of time class
+        ``cls`` when ``cn`` has tiers); None when no tier of it applies. The caller records the
+        year of ``at``."""
         tier: CompiledTier | None = None
-        cls: str | None = None
         deadline = cn.deadline
         if cn.tiers:
-            memo = self._classified
-            if memo is not None and memo[0] is at:  # the norms of one event share its instant
-                cls = memo[1]
-            else:
-                cls = self.c.calendar.classify(at)
-                self._classified = (at, cls)
             for t in cn.tiers:
                 if (t.classes is None or cls in t.classes) and (
                     t.pred is _always or t.pred(fields)
@@ -780,6 +800,8 @@ class Evaluator:
             if tier is None:
                 return None
             deadline = tier.deadline
+        else:
+            cls = None
         party = cn.static_party or self._party(cn.norm.party, fields)
         if cn.match_is_key:
             match: _Match = key if key is not None else "None"
@@ -800,14 +822,20 @@ class Evaluator:
             base_due = self.c.calendar.add_clock(at, deadline.delta)
         else:
             base_due = self._due(deadline, at)
-        inst = _Instance(cn, key, match, nth, at, ev_id, party, tier, cls, base_due)
-        inst.how = self._shared_explainer(cn, tier, cls)
-        t_memo = self._t_memo
-        if t_memo[0] is at:  # the instances of one event share its instant
-            inst.t_us = t_memo[1]
-        else:
-            inst.t_us = (at - _EPOCH) // _US
-            self._t_memo = (at, inst.t_us)
+        inst = _Instance(
+            cn,
+            key,
+            match,
+            nth,
+            at,
+            ev_id,
+            party,
+            tier,
+            cls,
+            base_due,
+            how=self._shared_explainer(cn, tier, cls),
+            t_us=t_us,
+        )
         if cn.not_before is not None:
             inst.extra().not_before = self._due(cn.not_before, at)
         settle = self.settle_after
@@ -824,10 +852,8 @@ class Evaluator:
                 open_[match] = [inst]
             else:
                 waiting.append(inst)
-        years = self._years
-        years.add(at.year)
         if base_due is not None:
-            years.add(base_due.year)
+            self._years.add(base_due.year)
             if settle is not None:
                 heapq.heappush(self._heap, (base_due + settle, self._seq, inst))
         elif settle is not None and cn.final_on_trigger:
@@ -1699,13 +1725,25 @@ def _dur(td: timedelta) -> str:
 _T_US = attrgetter("t_us")
 #: What an event can do (the dispatch table's words) -> the Evaluator method that does it.
 _HANDLERS: dict[str, _Handler] = {
-    "trigger": Evaluator._on_trigger,
+    "trigger": Evaluator._on_triggers,
     "response": Evaluator._on_response,
     "cause": Evaluator._on_cause,
     "span_start": Evaluator._on_span_start,
     "span_end": Evaluator._on_span_end,
     "claim": Evaluator._on_claim,
 }
+
+
+def _handler_table(entries: tuple[tuple[str, int], ...]) -> tuple[tuple[_Handler, Any], ...]:
+    """The handlers of one event type, in the dispatch table's order; a run of triggers
+    becomes one handler of their norms, which shares the work they have in common."""
+    table: list[tuple[_Handler, Any]] = []
+    for what, idx in entries:
+        if what == "trigger" and table and table[-1][0] is _HANDLERS["trigger"]:
+            table[-1] = (table[-1][0], (*table[-1][1], idx))
+        else:
+            table.append((_HANDLERS[what], (idx,) if what == "trigger" else idx))
+    return tuple(table)
 
 
 def _popping(stack: list[_Instance]) -> Iterator[_Instance]:
