@@ -30,7 +30,15 @@ from zoneinfo import ZoneInfo
 
 from .calendar import BusinessCalendar, PeriodUnit, WorkingHours
 from .errors import ContractRulesError, EventError
-from .events import MAX_ID_CHARS, Event, EventValidator, RawEvent, read_events
+from .events import (
+    MAX_ID_CHARS,
+    Event,
+    EventValidator,
+    RawEvent,
+    comparable,
+    elapsed,
+    read_events,
+)
 from .model import (
     Condition,
     Deadline,
@@ -60,8 +68,6 @@ Predicate = Callable[[Mapping[str, Any]], bool]
 #: An event handler: (evaluator, index in its table, event) -> None (not for it), or (used,
 #: reason). The trigger handler takes a tuple of norm indexes: the norms one event triggers.
 _Handler = Callable[["Evaluator", Any, "Event"], "tuple[bool, str] | None"]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: A clock pause applied to an instance: how long, which span starts, and the moved due.
 _Paused = tuple[timedelta, tuple[str, ...], datetime]
@@ -323,8 +329,14 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     cal = build_calendar(ruleset)
     tz = ZoneInfo(ruleset.contract.timezone)
     term = ruleset.contract.term
-    term_start = datetime.combine(term.start, time(0), tz)
-    term_end = datetime.combine(term.end + timedelta(days=1), time(0), tz)
+    # midnights of the zone, as instants (a midnight skipped by a change of offset becomes the
+    # day's first instant), in the form the engine compares
+    term_start = comparable(
+        datetime.combine(term.start, time(0), tz).astimezone(UTC).astimezone(tz)
+    )
+    term_end = comparable(
+        datetime.combine(term.end + timedelta(days=1), time(0), tz).astimezone(UTC).astimezone(tz)
+    )
     norms: list[CompiledNorm] = []
     dispatch: dict[str, list[tuple[str, int]]] = {}
     money: set[tuple[str, str]] = set()
@@ -519,8 +531,6 @@ class _Instance:
     more: _More | None = None
     #: the explainer shared by its norm, tier and time class, known once its tier is chosen
     how: _Explainer | None = None
-    #: the trigger instant in epoch µs (UTC): the report's order, exact in every zone
-    t_us: int = 0
 
     @property
     def deadline(self) -> CompiledDeadline | None:
@@ -632,7 +642,7 @@ class Evaluator:
                 at = self.c.term_start if cn.norm.trigger.at == "term.start" else self.c.term_end
                 cls = self.c.calendar.classify(at) if cn.tiers else None
                 self._years.add(at.year)
-                self._create(cn, at, None, {}, None, (at - _EPOCH) // _US, cls)
+                self._create(cn, at, None, {}, None, cls)
 
     # ------------------------------------------------------------------ feeding
 
@@ -664,7 +674,7 @@ class Evaluator:
             return self.reject(raw, exc)
         reason = self.apply(ev)
         if reason is None:
-            return EventEntry(ev.index, ev.where, ev.id, ev.type, ev.at, "used", "")
+            return EventEntry(ev.index, ev.where, ev.id, ev.type, self._zoned(ev.at), "used", "")
         return self._ignored[-1]
 
     def reject(self, raw: RawEvent, exc: EventError) -> EventEntry:
@@ -692,7 +702,9 @@ class Evaluator:
 
     def ignore(self, ev: Event, reason: str) -> EventEntry:
         """Record a valid event that is not evaluated (e.g. after as_of), with the reason."""
-        entry = EventEntry(ev.index, ev.where, ev.id, ev.type, ev.at, "ignored", reason)
+        entry = EventEntry(
+            ev.index, ev.where, ev.id, ev.type, self._zoned(ev.at), "ignored", reason
+        )
         self._ignored.append(entry)
         return entry
 
@@ -734,14 +746,13 @@ class Evaluator:
     def _on_triggers(self, norms: tuple[int, ...], ev: Event) -> tuple[bool, str] | None:
         """Create the instances of ``norms`` (in order) that ``ev`` triggers.
 
-        What the norms of one event share is worked out once: its instant in µs, its time
-        class (only when a norm has tiers), its year; each norm then checks its own condition
+        What the norms of one event share is worked out once: its time class (only when a
+        norm has tiers), its place in the term, its year; each norm then checks its own condition
         and term. Returns used when any norm took the event, else the reasons, one per norm.
         """
         c = self.c
         at = ev.at
         fields = ev.fields
-        t_us = (at - _EPOCH) // _US
         cls: str | None = None
         classified = False
         before_term = at < c.term_start
@@ -766,7 +777,7 @@ class Evaluator:
                 cls = c.calendar.classify(at)
                 classified = True
             key = None if cn.key_field is None else str(fields.get(cn.key_field))
-            if self._create(cn, at, ev.id, fields, key, t_us, cls) is None:
+            if self._create(cn, at, ev.id, fields, key, cls) is None:
                 why.append(f"no tier of {cn.info.rule} applies")
                 continue
             used = True
@@ -782,12 +793,10 @@ class Evaluator:
         ev_id: str | None,
         fields: Mapping[str, Any],
         key: str | None,
-        t_us: int,
         cls: str | None,
     ) -> _Instance | None:
-        """A new instance of ``cn`` triggered at ``at`` (``t_us`` in epoch µs, of time class
-        ``cls`` when ``cn`` has tiers); None when no tier of it applies. The caller records the
-        year of ``at``."""
+        """A new instance of ``cn`` triggered at ``at`` (of time class ``cls`` when ``cn`` has
+        tiers); None when no tier of it applies. The caller records the year of ``at``."""
         tier: CompiledTier | None = None
         deadline = cn.deadline
         if cn.tiers:
@@ -818,10 +827,13 @@ class Evaluator:
             nth = 1
         if deadline is None:
             base_due = None
-        elif deadline.clock_from_trigger:
-            base_due = self.c.calendar.add_clock(at, deadline.delta)
         else:
-            base_due = self._due(deadline, at)
+            if deadline.clock_from_trigger:
+                base_due = self.c.calendar.add_clock(at, deadline.delta)
+            else:
+                base_due = self._due(deadline, at)
+            if base_due.fold:
+                base_due = comparable(base_due)
         inst = _Instance(
             cn,
             key,
@@ -834,10 +846,9 @@ class Evaluator:
             cls,
             base_due,
             how=self._shared_explainer(cn, tier, cls),
-            t_us=t_us,
         )
         if cn.not_before is not None:
-            inst.extra().not_before = self._due(cn.not_before, at)
+            inst.extra().not_before = comparable(self._due(cn.not_before, at))
         settle = self.settle_after
         streaming = settle is not None
         if streaming:
@@ -855,10 +866,10 @@ class Evaluator:
         if base_due is not None:
             self._years.add(base_due.year)
             if settle is not None:
-                heapq.heappush(self._heap, (base_due + settle, self._seq, inst))
+                heapq.heappush(self._heap, (base_due.astimezone(UTC) + settle, self._seq, inst))
         elif settle is not None and cn.final_on_trigger:
             # a prohibited act is violated the moment it happens: settled like a closed instance
-            heapq.heappush(self._heap, (at + settle, self._seq, inst))
+            heapq.heappush(self._heap, (at.astimezone(UTC) + settle, self._seq, inst))
         return inst
 
     def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
@@ -917,7 +928,9 @@ class Evaluator:
             inst.answered_by = ev.id
             del open_[match]
             if self.settle_after is not None:
-                heapq.heappush(self._heap, (at + self.settle_after, self._live[inst], inst))
+                heapq.heappush(
+                    self._heap, (at.astimezone(UTC) + self.settle_after, self._live[inst], inst)
+                )
             return cn.used_response
         acc = n.fulfilled_by.accumulate if n.fulfilled_by is not None else None
         took = False
@@ -944,7 +957,10 @@ class Evaluator:
                 done.append(inst)
                 if self.settle_after is not None:
                     at = inst.responded_at
-                    heapq.heappush(self._heap, (at + self.settle_after, self._live[inst], inst))
+                    heapq.heappush(
+                        self._heap,
+                        (at.astimezone(UTC) + self.settle_after, self._live[inst], inst),
+                    )
         for inst in done:
             open_list.remove(inst)
         if not open_list:
@@ -1036,9 +1052,11 @@ class Evaluator:
                 continue
             due, _ = self._current_due(inst, now)
             closed_at = inst.responded_at
-            if closed_at is None and due is not None and due + self.settle_after >= now:
-                heapq.heappush(self._heap, (due + self.settle_after, seq, inst))  # a pause moved it
-                continue
+            if closed_at is None and due is not None:
+                when = due.astimezone(UTC) + self.settle_after
+                if when >= now:
+                    heapq.heappush(self._heap, (when, seq, inst))  # a pause moved it
+                    continue
             kind = inst.cn.norm.kind
             final = kind == "prohibition" and inst.cn.norm.violated_by is None
             if closed_at is None and due is None and not final:
@@ -1106,7 +1124,7 @@ class Evaluator:
             contract_title_en=rs.contract.title.en or "",
             language=rs.contract.language,
             timezone=rs.contract.timezone,
-            as_of=t,
+            as_of=self._zoned(t),
             obligations=obs,
             liability=Liability(tuple(self._remedies(for_remedies, t))),
             accounting=Accounting(
@@ -1131,18 +1149,18 @@ class Evaluator:
     def _order_of(self) -> list[_Instance]:
         """The instances in the report's order: trigger instant, norm order, key, nth.
 
-        Sorted by the trigger µs that each instance holds (no key objects are made), then runs
-        that tie on it by norm, key and nth: instances arise in time order, so the sort is nearly
-        linear.
+        Sorted by trigger instant (instants in :func:`events.comparable` form compare exactly),
+        then runs that tie on it by norm, key and nth: instances arise in time order, so the sort
+        is nearly linear.
         """
         # in batch use sorted in place: a report of a million instances makes no second list
         found = list(self._live) if self.settle_after is not None else self._instances
-        found.sort(key=_T_US)
+        found.sort(key=_TRIGGER_AT)
         i, n = 0, len(found)
         while i < n:
-            k = found[i].t_us
+            k = found[i].trigger_at
             j = i + 1
-            while j < n and found[j].t_us == k:
+            while j < n and found[j].trigger_at == k:
                 j += 1
             if j - i > 1 and not all(
                 found[m - 1].cn.index < found[m].cn.index for m in range(i + 1, j)
@@ -1155,12 +1173,22 @@ class Evaluator:
         """The instances still pending at ``now``, soonest due first (no due last)."""
         rep = self.report(now)
         pending = [o for o in rep.obligations if o.status == "pending"]
-        far = datetime.max.replace(tzinfo=self.c.tz)
-        return sorted(pending, key=lambda o: (o.due or far, o.trigger_at))
+        return sorted(
+            pending,
+            key=lambda o: (
+                (0, comparable(o.due), comparable(o.trigger_at))
+                if o.due is not None
+                else (1, comparable(o.trigger_at), comparable(o.trigger_at))
+            ),
+        )
+
+    def _zoned(self, t: datetime) -> datetime:
+        """``t`` as reported: in the ruleset's zone itself (see :func:`events.comparable`)."""
+        return t if t.tzinfo is self.c.tz else t.astimezone(self.c.tz)
 
     def _as_of(self, as_of: datetime | str | None) -> datetime:
         if as_of is None:
-            return datetime.now(self.c.tz)
+            return comparable(datetime.now(self.c.tz))
         return parse_as_of(as_of, self.c.tz)
 
     def _pauses(self, inst: _Instance, as_of: datetime) -> list[tuple[datetime, datetime, str]]:
@@ -1195,12 +1223,12 @@ class Evaluator:
             if end <= cursor:
                 continue
             if start > cursor:
-                gap = cal.working_time_between(cursor, start) if working else start - cursor
+                gap = cal.working_time_between(cursor, start) if working else elapsed(cursor, start)
                 if gap >= remaining:
                     break
                 remaining -= gap
                 cursor = start
-            paused += cal.working_time_between(cursor, end) if working else end - cursor
+            paused += cal.working_time_between(cursor, end) if working else elapsed(cursor, end)
             used.append(sid)
             cursor = end
         if not used:
@@ -1211,6 +1239,7 @@ class Evaluator:
             else cal.add_clock(cursor, remaining)
         )
         self._years.add(due.year)
+        due = comparable(due)
         return due, (paused, tuple(used), due)
 
     def _excuse(
@@ -1280,12 +1309,22 @@ class Evaluator:
             said: tuple[str, ...] = ()
         else:
             due, at, status, reason, reason_zh, deciding, said, how = self._judge(inst, as_of)
+        # reported in the zone itself (the engine keeps a repeated hour's second occurrence
+        # in its fixed offset, see events.comparable)
+        tz = self.c.tz
+        trigger_at = inst.trigger_at
+        if trigger_at.tzinfo is not tz:
+            trigger_at = trigger_at.astimezone(tz)
+        if due is not None and due.tzinfo is not tz:
+            due = due.astimezone(tz)
+        if at is not None and at.tzinfo is not tz:
+            at = at.astimezone(tz)
         return Obligation(
             cn.info,
             inst.party,
             inst.key,
             inst.nth,
-            inst.trigger_at,
+            trigger_at,
             inst.trigger_id,
             inst.tier.name if inst.tier else None,
             due,
@@ -1335,7 +1374,7 @@ class Evaluator:
                 elif at is not None:
                     status = "violated"
                     if due is not None:
-                        when, late = fmt(at), _dur(at - due)
+                        when, late = fmt(at), _dur(elapsed(due, at))
                         reason = f"fulfilled late at {when} ({late} after due)"
                         reason_zh = f"迟延履行于 {when} (超过期限 {late})"
                 elif due is not None and as_of > due:
@@ -1722,7 +1761,7 @@ def _dur(td: timedelta) -> str:
     return sign + (" ".join(parts) or f"{secs}s")
 
 
-_T_US = attrgetter("t_us")
+_TRIGGER_AT = attrgetter("trigger_at")
 #: What an event can do (the dispatch table's words) -> the Evaluator method that does it.
 _HANDLERS: dict[str, _Handler] = {
     "trigger": Evaluator._on_triggers,
@@ -1782,7 +1821,7 @@ def parse_as_of(value: datetime | str, tz: tzinfo) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ContractRulesError(f"as_of {value.isoformat()} has no offset; give one, e.g. +08:00")
     try:
-        return value.astimezone(tz)
+        return comparable(value.astimezone(tz))
     except OverflowError:
         raise ContractRulesError(
             f"as_of {value.isoformat()} is outside the supported dates"
@@ -1837,7 +1876,11 @@ def evaluate(
     or rejected (collecting), since settled instances have already been handed on.
     """
     compiled = ruleset if isinstance(ruleset, CompiledRuleset) else compile_ruleset(ruleset)
-    t = parse_as_of(as_of, compiled.tz) if as_of is not None else datetime.now(compiled.tz)
+    t = (
+        parse_as_of(as_of, compiled.tz)
+        if as_of is not None
+        else comparable(datetime.now(compiled.tz))
+    )
     if isinstance(events, str | os.PathLike):
         path = events
 

@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ class Event:
     index: int
     id: str
     type: str
+    #: the instant in the ruleset's zone, in its :func:`comparable` form
     at: datetime
     fields: Mapping[str, Any]
     where: str
@@ -56,6 +57,33 @@ class Event:
     def ts(self) -> float:
         """The instant as a POSIX timestamp (for ordering and arithmetic)."""
         return self.at.timestamp()
+
+
+def comparable(t: datetime) -> datetime:
+    """``t`` in a form that compares exactly with the engine's other instants.
+
+    Aware datetimes that share a tzinfo compare by their wall times and ignore ``fold``: in a
+    repeated hour (daylight saving time ending) the second 01:30 would come before the first
+    01:45. The second occurrence of a repeated wall time (``fold=1``) is therefore given its
+    fixed UTC offset (the same wall time, offset and ISO form, another tzinfo, so that Python
+    compares it by instant); every other instant of the zone is returned as it is. Instants in
+    this form compare exactly; differences across an offset change need :func:`elapsed`.
+    """
+    if not t.fold:
+        return t
+    off = t.utcoffset()
+    return t if off is None else t.astimezone(timezone(off))
+
+
+def elapsed(a: datetime, b: datetime) -> timedelta:
+    """The real time from ``a`` to ``b`` (``b - a`` of two datetimes with one tzinfo is the
+    difference of their wall times, an hour off across a change of offset)."""
+    d = b - a
+    if a.tzinfo is b.tzinfo:
+        oa, ob = a.utcoffset(), b.utcoffset()
+        if oa is not None and ob is not None and oa != ob:
+            d += oa - ob
+    return d
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +340,8 @@ class EventValidator:
                 at = self.parse_instant(value, raw.where, ev_id)  # raises, saying why
             if not MIN_YEAR <= at.year <= MAX_YEAR:
                 at = self.parse_instant(value, raw.where, ev_id)
+            elif at.fold:
+                at = comparable(at)
         else:
             at = self.parse_instant(value, raw.where, ev_id)
         fields: dict[str, Any] = {}
@@ -369,7 +399,8 @@ class EventValidator:
         )
 
     def parse_instant(self, value: Any, where: str, ev_id: str | None = None) -> datetime:
-        """An aware instant in the ruleset zone from an ISO 8601 string or a datetime."""
+        """An aware instant in the ruleset zone (:func:`comparable` form) from an ISO 8601
+        string or a datetime."""
         if value is None:
             raise EventError(where, "missing timestamp ('at')", event_id=ev_id)
         if isinstance(value, datetime):
@@ -411,7 +442,7 @@ class EventValidator:
                 f"timestamp {value!s} is out of range (years {MIN_YEAR} to {MAX_YEAR})",
                 event_id=ev_id,
             )
-        return local
+        return comparable(local)
 
     def _convert(
         self, check: _FieldCheck, value: Any, where: str, etype: str, ev_id: str | None
