@@ -1742,24 +1742,24 @@ def _add_years(d: date, n: int) -> date:
         return d.replace(year=d.year + n, day=28)
 
 
-_ZERO = timedelta(0)
-_SECOND = timedelta(seconds=1)
-
-
 def _dur(td: timedelta) -> str:
-    """``2h 30min``; below a second, the exact fraction (``0.000001s``) rather than ``0s``."""
-    if _ZERO < abs(td) < _SECOND:
-        return f"{td.total_seconds():.6f}".rstrip("0") + "s"
+    """``2h 30min``, truncated to whole minutes (whole seconds below a minute); below a second,
+    the exact fraction (``0.000001s``) rather than ``0s``."""
     secs = td.days * 86400 + td.seconds
-    if secs < 0 and td.microseconds:
-        secs += 1  # truncate toward zero, as int(total_seconds()) does
-    sign = "-" if secs < 0 else ""
-    secs = abs(secs)
+    if secs < 0:
+        if td.microseconds:
+            secs += 1  # truncate toward zero, as int(total_seconds()) does
+        if secs < 0:
+            return "-" + _dur(timedelta(seconds=-secs))
+    if secs == 0:
+        return f"{td.total_seconds():.6f}".rstrip("0") + "s" if td.microseconds else "0s"
     days, rem = divmod(secs, 86400)
     h, rem = divmod(rem, 3600)
     m = rem // 60
-    parts = ([f"{days}d"] if days else []) + ([f"{h}h"] if h else []) + ([f"{m}min"] if m else [])
-    return sign + (" ".join(parts) or f"{secs}s")
+    if not days and not h:
+        return f"{m}min" if m else f"{secs}s"
+    text = (f"{days}d {h}h" if h else f"{days}d") if days else f"{h}h"
+    return f"{text} {m}min" if m else text
 
 
 _TRIGGER_AT = attrgetter("trigger_at")

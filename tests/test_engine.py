@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import contract_rules as cr
 from contract_rules.engine import Evaluator, compile_ruleset, evaluate
@@ -501,3 +503,36 @@ def test_report_json_is_stable(compiled: Any) -> None:
     b = evaluate(compiled, list(reversed(events)), at("2025-12-31 00:00:00")).to_json()
     assert a == b
     assert '"status": "fulfilled"' in a
+
+
+def _late_words(td: timedelta) -> str:
+    """How a lateness reads (the oracle): whole days, hours and minutes of the time truncated
+    toward zero to whole seconds; seconds alone below a minute; the exact fraction below one."""
+    one = timedelta(seconds=1)
+    whole = abs(td) // one
+    sign = "-" if td < timedelta(0) and whole else ""
+    if whole == 0:
+        return f"{td.total_seconds():.6f}".rstrip("0") + "s" if td else "0s"
+    days, hours, minutes = whole // 86400, whole % 86400 // 3600, whole % 3600 // 60
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
+    return sign + (" ".join(parts) or f"{whole}s")
+
+
+@given(st.timedeltas(min_value=timedelta(days=-(10**6)), max_value=timedelta(days=10**6)))
+def test_durations_in_reasons_read_as_days_hours_minutes(td: timedelta) -> None:
+    from contract_rules.engine import _dur
+
+    assert _dur(td) == _late_words(td)
+
+
+def test_durations_in_reasons_examples() -> None:
+    from contract_rules.engine import _dur
+
+    assert [_dur(timedelta(**kw)) for kw in ({"hours": 2, "minutes": 30}, {"days": 2}, {})] == [
+        "2h 30min",
+        "2d",
+        "0s",
+    ]
+    assert _dur(timedelta(seconds=-5)) == "-5s"
+    assert _dur(timedelta(microseconds=1)) == "0.000001s"
+    assert _dur(timedelta(days=1, seconds=59)) == "1d"
