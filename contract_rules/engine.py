@@ -25,10 +25,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from functools import cached_property
 from operator import attrgetter
-from typing import Any, cast
+from typing import Any, cast, get_args
 from zoneinfo import ZoneInfo
 
-from .calendar import BusinessCalendar, PeriodUnit, WorkingHours
+from .calendar import BusinessCalendar, PeriodUnit, WorkingHours, WorkingTimeClass
 from .errors import ContractRulesError, EventError
 from .events import (
     MAX_ID_CHARS,
@@ -213,6 +213,8 @@ class CompiledTier:
     deadline: CompiledDeadline
     #: the tier's name, as every instance in it reports it
     name: str = ""
+    #: its place among the norm's tiers
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -261,6 +263,9 @@ class CompiledNorm:
     has_excuses: bool = False
     #: the excuses, in the rule file's order (the first that applies is reported)
     excuses: tuple[CompiledExcuse, ...] = ()
+    #: time class -> the tier that applies, when the tiers are chosen by time class alone (no
+    #: tier has a condition on the trigger's fields); None otherwise
+    tier_of_class: Mapping[str, CompiledTier] | None = None
     best_effort: bool = False
     #: a response simply fulfils the instance (no money to add up, no window, not a
     #: prohibition's late act)
@@ -324,6 +329,19 @@ class CompiledRuleset:
         return others[0] if len(others) == 1 else "any"
 
 
+def _tier_of_class(tiers: tuple[CompiledTier, ...]) -> dict[str, CompiledTier] | None:
+    """Per time class, the first tier that applies, when tiers depend on the class alone."""
+    if not tiers or any(t.pred is not _always for t in tiers):
+        return None
+    found: dict[str, CompiledTier] = {}
+    for cls in get_args(WorkingTimeClass):
+        for t in tiers:
+            if t.classes is None or cls in t.classes:
+                found[cls] = t
+                break
+    return found
+
+
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     """Compile once, evaluate many times. Raises CalendarError for a bad calendar spec."""
     cal = build_calendar(ruleset)
@@ -362,8 +380,9 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 compile_condition(t.when),
                 CompiledDeadline.of(t.deadline),
                 t.name,
+                k,
             )
-            for t in (n.tiers or [])
+            for k, t in enumerate(n.tiers or [])
         )
         verb = {"obligation": "fulfils", "prohibition": "violates", "permission": "exercises"}
         fb = n.fulfilled_by
@@ -404,6 +423,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 survives_term=n.survives_term,
                 has_excuses=bool(n.excuses),
                 excuses=tuple(excuses),
+                tier_of_class=_tier_of_class(tiers),
                 best_effort=n.strength == "best_effort",
                 plain_response=n.kind != "prohibition"
                 and (fb is None or fb.accumulate is None)
@@ -522,9 +542,8 @@ class _Instance:
     trigger_id: str | None
     party: str
     tier: CompiledTier | None
-    cls: str | None
     base_due: datetime | None
-    #: the explainer shared by its norm, tier and time class (given positionally, as every
+    #: the explainer shared by its norm and tier (given positionally, as every
     #: field is: keyword arguments cost a quarter of a µs more per instance)
     how: _Explainer | None
     responded_at: datetime | None = None
@@ -624,7 +643,12 @@ class Evaluator:
         self._last: datetime | None = None
         self._next_index = 0
         self._years: set[int] = set()
-        self._explainers: dict[tuple[int, int, str | None], _Explainer] = {}
+        #: per norm, the explainer shared by its plain instances, one per tier (or one)
+        self._how: list[tuple[_Explainer, ...]] = [
+            tuple(_Explainer(self.c, cn, t, None, None, None) for t in cn.tiers)
+            or (_Explainer(self.c, cn, None, None, None, None),)
+            for cn in self.c.norms
+        ]
         #: event type -> the handlers and their indexes, in the order of the dispatch table
         #: (plain functions, not bound methods: an evaluator makes no reference cycle)
         self._handlers: dict[str, tuple[tuple[_Handler, Any], ...]] = {
@@ -801,17 +825,19 @@ class Evaluator:
         tier: CompiledTier | None = None
         deadline = cn.deadline
         if cn.tiers:
-            for t in cn.tiers:
-                if (t.classes is None or cls in t.classes) and (
-                    t.pred is _always or t.pred(fields)
-                ):
-                    tier = t
-                    break
+            by_class = cn.tier_of_class
+            if by_class is not None:
+                tier = by_class.get(cls or "")
+            else:
+                for t in cn.tiers:
+                    if (t.classes is None or cls in t.classes) and (
+                        t.pred is _always or t.pred(fields)
+                    ):
+                        tier = t
+                        break
             if tier is None:
                 return None
             deadline = tier.deadline
-        else:
-            cls = None
         party = cn.static_party or self._party(cn.norm.party, fields)
         if cn.match_is_key:
             match: _Match = key if key is not None else "None"
@@ -844,9 +870,8 @@ class Evaluator:
             ev_id,
             party,
             tier,
-            cls,
             base_due,
-            self._shared_explainer(cn, tier, cls),
+            self._how[cn.index][0 if tier is None else tier.position],
         )
         if cn.not_before is not None:
             inst.extra().not_before = comparable(self._due(cn.not_before, at))
@@ -1428,20 +1453,8 @@ class Evaluator:
         """The explainer of ``inst``: the one shared by its norm, tier and time class, unless
         the instance has facts of its own (a clock pause, a window opening)."""
         if paused is not None or (inst.more is not None and inst.more.not_before is not None):
-            return _Explainer(
-                self.c, inst.cn, inst.tier, inst.cls, inst.base_due, inst.not_before, paused
-            )
-        return inst.how or self._shared_explainer(inst.cn, inst.tier, inst.cls)
-
-    def _shared_explainer(
-        self, cn: CompiledNorm, tier: CompiledTier | None, cls: str | None
-    ) -> _Explainer:
-        """The explainer of every plain instance of ``cn`` in ``tier`` triggered in ``cls``."""
-        slot = (cn.index, -1 if tier is None else id(tier), cls)
-        found = self._explainers.get(slot)
-        if found is None:
-            found = self._explainers[slot] = _Explainer(self.c, cn, tier, cls, None, None, None)
-        return found
+            return _Explainer(self.c, inst.cn, inst.tier, inst.base_due, inst.not_before, paused)
+        return inst.how or self._how[inst.cn.index][0 if inst.tier is None else inst.tier.position]
 
     # ------------------------------------------------------------------ remedies
 
@@ -1594,7 +1607,6 @@ class _Explainer:
     c: CompiledRuleset
     cn: CompiledNorm
     tier: CompiledTier | None
-    cls: str | None
     #: the due before pauses, when a pause moved it (else it is the obligation's due)
     base_due: datetime | None
     not_before: datetime | None
@@ -1607,7 +1619,9 @@ class _Explainer:
             ob.trigger_at,
             ob.trigger_event,
             self.tier,
-            self.cls,
+            # the time class of the trigger, which chose the tier (worked out again here: an
+            # explanation is built on demand, an instance is not)
+            self.c.calendar.classify(ob.trigger_at) if self.tier is not None else None,
             ob.due if self.paused is None else self.base_due,
             self.not_before,
             self.paused,

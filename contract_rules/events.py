@@ -300,13 +300,16 @@ class EventValidator:
             name: tuple(_FieldCheck(f, spec, (name, f) in money) for f, spec in et.fields.items())
             for name, et in ruleset.events.items()
         }
-        #: per type, what validating each field needs, unpacked once: (name, required, plain, check)
-        self._specs = {
-            name: tuple((c.name, c.spec.required, c.plain_text, c) for c in checks)
-            for name, checks in self.types.items()
-        }
-        self._allowed = {
-            name: frozenset(c.name for c in checks) | frozenset(RESERVED_EVENT_KEYS)
+        #: per type, what validating it needs, unpacked once: the fields as (name, required,
+        #: plain, check) and the keys a record of the type may have
+        self._plans: dict[
+            str, tuple[tuple[tuple[str, bool, bool, _FieldCheck], ...], frozenset[str]]
+        ]
+        self._plans = {
+            name: (
+                tuple((c.name, c.spec.required, c.plain_text, c) for c in checks),
+                frozenset(c.name for c in checks) | frozenset(RESERVED_EVENT_KEYS),
+            )
             for name, checks in self.types.items()
         }
         self.seen_ids: set[str] = set()
@@ -323,17 +326,18 @@ class EventValidator:
         if ev_id is not None and (type(ev_id) is not str or not ev_id or len(ev_id) > MAX_ID_CHARS):
             ev_id = self._check_id(ev_id, raw.where)
         etype = data.get("type")
-        checks = self.types.get(etype) if isinstance(etype, str) else None
-        if checks is None:
+        plan = self._plans.get(etype) if isinstance(etype, str) else None
+        if plan is None:
             raise self._type_error(etype, raw.where, ev_id)
         value = data.get("at")
-        if (
-            type(value) is str
-            and len(value) <= 64
-            and value.isascii()
-            and value.isprintable()
-            and (at := _iso_aware(value)) is not None
-        ):
+        at: datetime | None = None
+        if type(value) is str and len(value) <= 64 and value.isascii() and value.isprintable():
+            try:
+                at = datetime.fromisoformat(value)
+            except ValueError:
+                at = None  # parse_instant explains
+        if at is not None and at.tzinfo is not None:
+            # the common case: an ISO string with an offset (anything else: parse_instant says why)
             try:
                 at = at.astimezone(self.tz)
             except OverflowError:
@@ -345,7 +349,8 @@ class EventValidator:
         else:
             at = self.parse_instant(value, raw.where, ev_id)
         fields: dict[str, Any] = {}
-        for name, required, plain, check in self._specs[etype]:
+        specs, allowed = plan
+        for name, required, plain, check in specs:
             value = data.get(name)
             if value is None:
                 if required:
@@ -355,8 +360,8 @@ class EventValidator:
                 fields[name] = value  # the common case, without the general conversion
             else:
                 fields[name] = self._convert(check, value, raw.where, etype, ev_id)
-        if not self._allowed[etype].issuperset(data):
-            declared = {c.name for c in checks}
+        if not allowed.issuperset(data):
+            declared = {c.name for c in self.types[etype]}
             extra = [k for k in data if k not in declared and k not in RESERVED_EVENT_KEYS]
             raise EventError(
                 raw.where,
@@ -367,9 +372,10 @@ class EventValidator:
         if ev_id is None:
             ev_id = f"#{raw.index + 1}"
         seen = self.seen_ids
-        if ev_id in seen:
-            raise EventError(raw.where, f"duplicate event id {ev_id!r}", event_id=ev_id)
+        known = len(seen)
         seen.add(ev_id)
+        if len(seen) == known:
+            raise EventError(raw.where, f"duplicate event id {ev_id!r}", event_id=ev_id)
         return Event(raw.index, ev_id, etype, at, fields, raw.where)
 
     @staticmethod
@@ -534,16 +540,6 @@ class EventValidator:
             if d and d.adjusted() >= MONEY_INT_DIGITS:
                 raise fail(f"{d} is too large (at most {MONEY_INT_DIGITS} digits before the point)")
         return d
-
-
-def _iso_aware(value: str) -> datetime | None:
-    """``value`` read as ISO 8601 when it carries an offset; None when it does not parse or is
-    naive (the caller then takes the general path, which explains the problem)."""
-    try:
-        t = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return t if t.tzinfo is not None else None
 
 
 def _text(value: str | int) -> str | None:
