@@ -643,6 +643,11 @@ class Evaluator:
         self._last: datetime | None = None
         self._next_index = 0
         self._years: set[int] = set()
+        #: the instant of the last event that created instances, and whether two events (or an
+        #: event and a term date) created instances at one instant: only then does the report
+        #: order need more than the trigger instant (instances arise in order otherwise)
+        self._created_at: datetime | None = None
+        self._tied = False
         #: per norm, the explainer shared by its plain instances, one per tier (or one)
         self._how: list[tuple[_Explainer, ...]] = [
             tuple(_Explainer(self.c, cn, t, None, None, None) for t in cn.tiers)
@@ -808,6 +813,9 @@ class Evaluator:
             used = True
         if used:
             self._years.add(at.year)
+            if at == self._created_at or at == c.term_start or at == c.term_end:
+                self._tied = True  # instances of two events (or of a term date) share an instant
+            self._created_at = at
             return _USED
         return False, "; ".join(why)
 
@@ -1181,7 +1189,9 @@ class Evaluator:
         """
         # in batch use sorted in place: a report of a million instances makes no second list
         found = list(self._live) if self.settle_after is not None else self._instances
-        found.sort(key=_TRIGGER_AT)
+        found.sort(key=_TRIGGER_AT)  # stable: the instances of one event stay in norm order
+        if not self._tied:
+            return found
         i, n = 0, len(found)
         while i < n:
             k = found[i].trigger_at
@@ -1477,7 +1487,11 @@ class Evaluator:
         self, k: int, remedy: Remedy, obs: Sequence[Obligation], as_of: datetime
     ) -> list[RemedyLine]:
         covered = set(remedy.norms)
-        relevant = [o for o in obs if o.rule in covered and o.party == remedy.party]
+        party = remedy.party
+
+        def relevant(o: Obligation) -> bool:
+            return o.norm.rule in covered and o.party == party
+
         items: dict[int, list[RemedyItem]] = {}
         currency = "CNY"
         if remedy.cap is not None:
@@ -1485,12 +1499,16 @@ class Evaluator:
         if remedy.kind == "liability":
             claims = remedy.claims
             assert claims is not None
+            mine_claims = [ev for kk, ev in self._claims if kk == k and ev.at <= as_of]
+            # only the instances of a claimed key can decide a claim: a report of a million
+            # instances is grouped by the few keys claimed, not by all of them
+            keys = {str(ev.fields.get(claims.key)) for ev in mine_claims}
             by_key: dict[str | None, list[Obligation]] = {}
-            for o in relevant:
-                by_key.setdefault(o.key, []).append(o)
-            for kk, ev in self._claims:
-                if kk != k or ev.at > as_of:
-                    continue
+            if keys:
+                for o in obs:
+                    if o.key in keys and relevant(o):
+                        by_key.setdefault(o.key, []).append(o)
+            for ev in mine_claims:
                 key = str(ev.fields.get(claims.key))
                 amount = ev.fields.get(claims.amount_field, Decimal(0))
                 cur = str(ev.fields.get(claims.currency_field, currency))
@@ -1520,8 +1538,8 @@ class Evaluator:
         else:
             assert remedy.per_breach is not None
             value, currency = self._amount(remedy.per_breach)
-            for o in relevant:
-                if not o.is_breach:
+            for o in obs:
+                if o.status != "violated" or not o.is_breach or not relevant(o):
                     continue
                 when = o.due or o.trigger_at
                 period = self._period_index(remedy.period, when)

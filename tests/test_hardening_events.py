@@ -578,3 +578,18 @@ def test_every_jsonl_line_reads_as_json_loads_reads_it(tmp_path_factory: Any, pa
         kind = ("reason", data.reason) if hasattr(data, "reason") else ("value", data)
         got.append((raw.where, kind))
     assert got == expected
+
+
+def test_an_event_at_a_term_date_is_ordered_with_the_term_date_instances_by_norm() -> None:
+    """Instances dated by the term (payment, renewal: created before any event) and those of a
+    request at that very instant are reported in norm order, as any other tie."""
+    request_at_start = request(at="2024-11-18T00:00:00+08:00", id="r0", incident="INC-0")
+    rep = evaluate(tacheng(), [request_at_start], AS_OF)
+    at_start = [o.rule for o in rep.obligations if o.trigger_at == rep.obligations[0].trigger_at]
+    assert at_start == [
+        "onsite.response",
+        "onsite.arrival",
+        "onsite.fix",
+        "payment.annual_fee",
+        "renewal.inquiry",
+    ]
