@@ -37,6 +37,8 @@ from .events import (
     RawEvent,
     comparable,
     elapsed,
+    in_zone,
+    offset_note,
     read_events,
 )
 from .model import (
@@ -483,15 +485,16 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
 def fmt(t: datetime, *, day_end: bool = False) -> str:
     """``2025-03-03 10:00``; with day_end, a midnight shows as 24:00 of the day before.
 
-    Seconds are shown when present. (Formatted with ``%``: ``strftime`` costs three times
-    more and an f-string with format specs twice, and reasons are formatted for every missed
-    duty.)
+    Seconds are shown when present, and the UTC offset when the wall time happens twice (a
+    repeated hour: ``2025-11-02 01:30-05:00``). (Formatted with ``%``: ``strftime`` costs three
+    times more and an f-string with format specs twice, and reasons are formatted for every
+    missed duty.)
     """
     if day_end and t.hour == 0 and t.minute == 0 and t.second == 0 and t.microsecond == 0:
         prev = t - timedelta(days=1)
         return "%04d-%02d-%02d 24:00" % (prev.year, prev.month, prev.day)  # noqa: UP031
     if t.second or t.microsecond:
-        return "%04d-%02d-%02d %02d:%02d:%02d" % (  # noqa: UP031
+        text = "%04d-%02d-%02d %02d:%02d:%02d" % (  # noqa: UP031
             t.year,
             t.month,
             t.day,
@@ -499,7 +502,9 @@ def fmt(t: datetime, *, day_end: bool = False) -> str:
             t.minute,
             t.second,
         )
-    return "%04d-%02d-%02d %02d:%02d" % (t.year, t.month, t.day, t.hour, t.minute)  # noqa: UP031
+    else:
+        text = "%04d-%02d-%02d %02d:%02d" % (t.year, t.month, t.day, t.hour, t.minute)  # noqa: UP031
+    return text + offset_note(t)
 
 
 @dataclass(slots=True)
@@ -671,8 +676,8 @@ class Evaluator:
             if cn.norm.trigger.at is not None:
                 at = self.c.term_start if cn.norm.trigger.at == "term.start" else self.c.term_end
                 cls = self.c.calendar.classify(at) if cn.tiers else None
-                self._years.add(at.year)
-                self._create(cn, at, None, {}, None, cls)
+                if self._create(cn, at, None, {}, None, cls) is not None:
+                    self._years.add(at.year)
 
     # ------------------------------------------------------------------ feeding
 
@@ -690,8 +695,7 @@ class Evaluator:
             ev = None
         self._next_index = max(self._next_index, raw.index + 1)
         try:
-            if ev is None:
-                ev = self.validator.validate(raw)
+            ev = self.validator.validate(raw) if ev is None else self.validator.admit(ev)
             if self._last is not None and ev.at < self._last:
                 raise EventError(
                     ev.where,
@@ -1854,7 +1858,7 @@ def parse_as_of(value: datetime | str, tz: tzinfo) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ContractRulesError(f"as_of {value.isoformat()} has no offset; give one, e.g. +08:00")
     try:
-        return comparable(value.astimezone(tz))
+        return in_zone(value, tz)
     except OverflowError:
         raise ContractRulesError(
             f"as_of {value.isoformat()} is outside the supported dates"
@@ -1959,15 +1963,17 @@ def _evaluate(
     for n, raw in enumerate(source(), 1):
         if on_progress is not None and n % 10_000 == 0:
             on_progress(n)
-        if isinstance(raw, Event):
-            valid.append(raw)
-            continue
         try:
-            valid.append(ev.validator.validate(raw))
+            if isinstance(raw, Event):
+                valid.append(ev.validator.admit(raw))
+            else:
+                valid.append(ev.validator.validate(raw))
         except EventError as exc:
             if strict:
                 raise
-            ev.reject(raw, exc)
+            ev.reject(
+                raw if isinstance(raw, RawEvent) else RawEvent(raw.index, raw.where, None), exc
+            )
     valid.sort(key=lambda e: (e.at, e.index))
     for e in valid:
         if e.at > t:
@@ -1990,16 +1996,15 @@ def _stream_in_order(
     for n, raw in enumerate(raws, 1):
         if on_progress is not None and n % 10_000 == 0:
             on_progress(n)
-        if isinstance(raw, Event):
-            e = raw
-        else:
-            try:
-                e = validate(raw)
-            except EventError as exc:
-                if strict:
-                    raise
-                ev.reject(raw, exc)
-                continue
+        try:
+            e = validate(raw) if not isinstance(raw, Event) else ev.validator.admit(raw)
+        except EventError as exc:
+            if strict:
+                raise
+            ev.reject(
+                raw if isinstance(raw, RawEvent) else RawEvent(raw.index, raw.where, None), exc
+            )
+            continue
         if e.at > t:
             ev.ignore(e, f"after the evaluation time {iso(t)}")
             continue

@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,32 @@ def comparable(t: datetime) -> datetime:
         return t
     off = t.utcoffset()
     return t if off is None else t.astimezone(timezone(off))
+
+
+def in_zone(t: datetime, tz: tzinfo) -> datetime:
+    """The aware instant ``t`` as a normalised datetime of ``tz``, in :func:`comparable` form.
+
+    ``astimezone`` leaves a datetime that already carries ``tz`` as it is, so a wall time that
+    does not exist (skipped when the clocks went forward) would stay; it is moved through UTC,
+    which gives the zone's own reading of the instant. Raises OverflowError at the ends of the
+    datetime range.
+    """
+    if t.tzinfo is tz:
+        t = t.astimezone(UTC)
+    return comparable(t.astimezone(tz))
+
+
+def offset_note(t: datetime) -> str:
+    """``""``, or ``t``'s UTC offset (``"-04:00"``) when its wall time alone is ambiguous: it
+    happens twice in its zone (a repeated hour), or ``t`` is in :func:`comparable` form."""
+    off = t.utcoffset()
+    if off is None:
+        return ""
+    if not t.fold and not isinstance(t.tzinfo, timezone) and t.replace(fold=1).utcoffset() == off:
+        return ""
+    sign = "-" if off < timedelta(0) else "+"
+    minutes = abs(off) // timedelta(minutes=1)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def elapsed(a: datetime, b: datetime) -> timedelta:
@@ -172,15 +198,17 @@ def _read_jsonl(path: Path) -> Iterator[RawEvent]:
                 data, end = scan(line, 0)
                 if end != len(line) and line[end:] != "\n" and line[end:].strip(_JSON_SPACE):
                     raise ValueError  # extra data: the full decoder names it
-            except (StopIteration, ValueError, RecursionError):
+            except (StopIteration, ValueError, RecursionError, ArithmeticError):
                 data = _UNSCANNED
             if data is _UNSCANNED:
                 try:
                     data = decode(line)
-                except (ValueError, RecursionError) as exc:
+                except (ValueError, RecursionError, ArithmeticError) as exc:
                     if not line.strip():
                         continue
                     problem: Exception = exc
+                    if isinstance(exc, ArithmeticError):  # Decimal refuses the number
+                        problem = ValueError("a number too large to read")
                     if line.startswith("\ufeff"):  # say what json.loads says of a stray BOM
                         problem = json.JSONDecodeError(
                             "Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0
@@ -214,6 +242,9 @@ def _read_json(path: Path) -> Iterator[RawEvent]:
             data = json.load(fh, parse_float=Decimal, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         yield RawEvent(0, f"{path}", _BadLine(f"not valid JSON ({exc})"))
+        return
+    except ArithmeticError:  # Decimal refuses a number
+        yield RawEvent(0, f"{path}", _BadLine("not valid JSON (a number too large to read)"))
         return
     if isinstance(data, dict) and isinstance(data.get("events"), list):
         data = data["events"]
@@ -378,6 +409,26 @@ class EventValidator:
             raise EventError(raw.where, f"duplicate event id {ev_id!r}", event_id=ev_id)
         return Event(raw.index, ev_id, etype, at, fields, raw.where)
 
+    def admit(self, ev: Event) -> Event:
+        """A pre-validated event with its instant in the ruleset zone (:func:`in_zone`), as
+        :meth:`validate` gives it; EventError for an instant that is not an aware datetime."""
+        at = ev.at
+        if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+            raise EventError(
+                ev.where, "an event's instant must be an aware datetime", event_id=ev.id
+            )
+        try:
+            local = in_zone(at, self.tz)
+        except OverflowError:
+            local = None
+        if local is None or not MIN_YEAR <= local.year <= MAX_YEAR:
+            raise EventError(
+                ev.where,
+                f"timestamp {at.isoformat()} is out of range (years {MIN_YEAR} to {MAX_YEAR})",
+                event_id=ev.id,
+            )
+        return Event(ev.index, ev.id, ev.type, local, ev.fields, ev.where)
+
     @staticmethod
     def _check_id(ev_id: Any, where: str) -> str:
         """An id that is not a short string: an integer as text, or an EventError."""
@@ -439,7 +490,7 @@ class EventValidator:
                 )
             t = t.replace(tzinfo=self.naive_tz)
         try:
-            local = t.astimezone(self.tz)
+            local = in_zone(t, self.tz)
         except OverflowError:
             local = None
         if local is None or not MIN_YEAR <= local.year <= MAX_YEAR:
@@ -448,7 +499,7 @@ class EventValidator:
                 f"timestamp {value!s} is out of range (years {MIN_YEAR} to {MAX_YEAR})",
                 event_id=ev_id,
             )
-        return comparable(local)
+        return local
 
     def _convert(
         self, check: _FieldCheck, value: Any, where: str, etype: str, ev_id: str | None

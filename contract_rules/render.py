@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .events import offset_note
 from .report import STATUSES, Obligation, Report, iso, money
 
 if TYPE_CHECKING:
@@ -154,7 +155,9 @@ def labels(lang: str) -> dict[str, str]:
 
 
 def _t(t: datetime | None) -> str:
-    return "-" if t is None else f"{t:%Y-%m-%d %H:%M}" + (f":{t:%S}" if t.second else "")
+    if t is None:
+        return "-"
+    return f"{t:%Y-%m-%d %H:%M}" + (f":{t:%S}" if t.second else "") + offset_note(t)
 
 
 def _row(o: Obligation, lang: str) -> list[str]:

@@ -389,3 +389,92 @@ def test_reported_instants_are_in_the_ruleset_zone_with_the_instants_offset() ->
     first = only(evaluate(ruleset(), [OPEN_1, RESP_1], AS_OF), "T-1").trigger_at
     assert (first.tzinfo, first.utcoffset(), first.fold) == (NY, timedelta(hours=-4), 0)
     assert first.isoformat() == "2025-11-02T01:45:00-04:00"
+
+
+def test_a_scenario_expecting_an_instant_in_the_repeated_hour_passes() -> None:
+    """A rule file's scenario names due and fulfilled_at in the repeated hour; they match."""
+    import yaml
+
+    from contract_rules.scenarios import run_scenarios
+
+    doc = yaml.safe_load(RULESET)
+    doc["scenarios"] = [
+        {
+            "name": "late by real time across the fall back",
+            "as_of": AS_OF,
+            "events": [
+                # 00:45 EDT = 04:45Z; due 05:45Z = 01:45-04:00; response 06:30Z = 01:30-05:00
+                opened("2025-11-02T00:45:00-04:00", "T", "O"),
+                responded("2025-11-02T01:30:00-05:00", "T", "R"),
+            ],
+            "expect": [
+                {
+                    "rule": "sla.response",
+                    "key": "T",
+                    "status": "violated",
+                    "due": "2025-11-02T01:45:00-04:00",
+                    "fulfilled_at": "2025-11-02T01:30:00-05:00",
+                }
+            ],
+        }
+    ]
+    [result] = run_scenarios(cr.load_ruleset(yaml.safe_dump(doc)))
+    assert result.error is None and result.mismatches == []
+
+
+def test_reasons_show_the_offset_of_a_wall_time_that_happens_twice() -> None:
+    """In a repeated hour a wall time alone is ambiguous: reasons add its UTC offset."""
+    events = [
+        opened("2025-11-02T00:30:00-04:00", "T", "O"),  # 04:30Z; due 05:30Z = 01:30-04:00
+        responded("2025-11-02T01:15:00-05:00", "T", "R"),  # 06:15Z: 45 min late
+    ]
+    ob = only(evaluate(ruleset(), events, AS_OF), "T")
+    assert ob.status == "violated"
+    assert ob.reason == "fulfilled late at 2025-11-02 01:15-05:00 (45min after due)"
+    assert "due 1 hour after the trigger → 2025-11-02 01:30-04:00" in ob.steps("en")
+    elsewhere = only(
+        evaluate(
+            ruleset(),
+            [
+                opened("2025-11-03T09:00:00-05:00", "U", "O"),
+                responded("2025-11-03T10:15:00-05:00", "U", "R"),
+            ],
+            "2025-11-04T00:00:00-05:00",
+        ),
+        "U",
+    )
+    assert elsewhere.reason == "fulfilled late at 2025-11-03 10:15 (15min after due)"
+
+
+def test_pre_validated_events_are_taken_as_instants_too() -> None:
+    """Event objects (already validated elsewhere) are judged by instant like records: a
+    response given as the second 01:30 (fold=1), or in UTC, fulfils the request of 01:45 EDT."""
+    from contract_rules.events import Event
+
+    first = Event(
+        0, "O", "ticket_opened", datetime(2025, 11, 2, 1, 45, tzinfo=NY), {"ticket": "T"}, "x:1"
+    )
+    second = datetime(2025, 11, 2, 1, 30, fold=1, tzinfo=NY)  # 06:30Z
+    for at in (second, second.astimezone(UTC)):
+        reply = Event(1, "R", "ticket_responded", at, {"ticket": "T"}, "x:2")
+        ob = only(evaluate(ruleset(), [first, reply], AS_OF), "T")
+        assert ob.status == "fulfilled", ob.reason
+        assert ob.fulfilled_at is not None and ob.fulfilled_at.tzinfo is NY
+        assert z(ob.fulfilled_at) == utc(11, 2, 6, 30)
+
+
+def test_a_naive_time_skipped_by_the_clocks_is_read_as_the_zone_reads_it() -> None:
+    """02:30 on 2025-03-09 does not exist in New York; with naive times declared in that zone
+    it is read as Python reads it (fold=0: the offset before the change, 07:30Z = 03:30 EDT)
+    and then ordered by that instant."""
+    events = [
+        opened("2025-03-09T03:10:00-04:00", "B", "OB"),  # 07:10Z
+        opened("2025-03-09T02:30:00", "A", "OA"),  # naive, in the gap: 07:30Z
+        responded("2025-03-09T03:20:00-04:00", "A", "RA"),  # 07:20Z: before A was opened
+    ]
+    rep = evaluate(ruleset(), events, "2025-03-10T00:00:00-04:00", naive_tz="America/New_York")
+    a = only(rep, "A")
+    assert z(a.trigger_at) == utc(3, 9, 7, 30)
+    assert a.trigger_at.isoformat() == "2025-03-09T03:30:00-04:00"
+    assert a.status == "violated"  # the response came before the request
+    assert [o.key for o in rep.obligations] == ["B", "A"]

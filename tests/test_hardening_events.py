@@ -593,3 +593,18 @@ def test_an_event_at_a_term_date_is_ordered_with_the_term_date_instances_by_norm
         "payment.annual_fee",
         "renewal.inquiry",
     ]
+
+
+def test_a_number_too_large_for_decimal_spoils_only_its_line(tmp_path: Path) -> None:
+    """Decimal refuses an exponent beyond its range (an ArithmeticError, not a ValueError): the
+    line is rejected with its reason, and reading goes on."""
+    huge = json.dumps(dict(FIRST, id="H")).replace("}", ', "x": 1e99999999999999999999}')
+    path = write_jsonl(tmp_path / "huge.jsonl", [json.dumps(FIRST), huge, json.dumps(LAST)])
+    rep = evaluate(tacheng(), path, AS_OF, strict=False)
+    [bad] = rep.accounting.rejected
+    assert (bad.where, bad.reason) == (f"{path}:2", "not valid JSON (a number too large to read)")
+    assert rep.accounting.counts()["input"] == 3
+    one = tmp_path / "huge.json"
+    one.write_text(f"[{huge}]", encoding="utf-8")
+    [bad] = evaluate(tacheng(), one, AS_OF, strict=False).accounting.rejected
+    assert bad.reason == "not valid JSON (a number too large to read)"
