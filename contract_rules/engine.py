@@ -669,6 +669,9 @@ class Evaluator:
         #: (when it may settle, creation number, instance): instances that settle at one instant
         #: do so in creation order, and are never compared themselves
         self._heap: list[tuple[datetime, int, _Instance]] = []
+        #: the heap's first instant in the zone's compared form (events are compared with it
+        #: once each; the heap itself holds UTC instants, exact for any settle_after)
+        self._top: datetime | None = None
         self._settled: dict[str, int] = {}
         self._settled_for_remedies: list[Obligation] = []
         self._remedy_norms = {n for r in self.c.ruleset.remedies for n in r.norms}
@@ -748,7 +751,8 @@ class Evaluator:
         Returns None when a rule used the event, else the reason it was ignored (recorded).
         """
         self._last = ev.at
-        if self._heap and self._heap[0][0] < ev.at:
+        top = self._top
+        if top is not None and top < ev.at:
             self._settle(ev.at)
         used = False
         ignored: list[str] | None = None
@@ -904,10 +908,10 @@ class Evaluator:
         if base_due is not None:
             self._years.add(base_due.year)
             if settle is not None:
-                heapq.heappush(self._heap, (base_due.astimezone(UTC) + settle, self._seq, inst))
+                self._push(base_due.astimezone(UTC) + settle, self._seq, inst)
         elif settle is not None and cn.final_on_trigger:
             # a prohibited act is violated the moment it happens: settled like a closed instance
-            heapq.heappush(self._heap, (at.astimezone(UTC) + settle, self._seq, inst))
+            self._push(at.astimezone(UTC) + settle, self._seq, inst)
         return inst
 
     def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
@@ -966,9 +970,7 @@ class Evaluator:
             inst.answered_by = ev.id
             del open_[match]
             if self.settle_after is not None:
-                heapq.heappush(
-                    self._heap, (at.astimezone(UTC) + self.settle_after, self._live[inst], inst)
-                )
+                self._push(at.astimezone(UTC) + self.settle_after, self._live[inst], inst)
             return cn.used_response
         acc = n.fulfilled_by.accumulate if n.fulfilled_by is not None else None
         took = False
@@ -995,10 +997,7 @@ class Evaluator:
                 done.append(inst)
                 if self.settle_after is not None:
                     at = inst.responded_at
-                    heapq.heappush(
-                        self._heap,
-                        (at.astimezone(UTC) + self.settle_after, self._live[inst], inst),
-                    )
+                    self._push(at.astimezone(UTC) + self.settle_after, self._live[inst], inst)
         for inst in done:
             open_list.remove(inst)
         if not open_list:
@@ -1081,8 +1080,22 @@ class Evaluator:
 
     # ------------------------------------------------------------------ settling (streaming)
 
+    def _push(self, when: datetime, seq: int, inst: _Instance) -> None:
+        """Schedule ``inst`` to be looked at once the event clock passes ``when`` (UTC)."""
+        heap = self._heap
+        heapq.heappush(heap, (when, seq, inst))
+        if heap[0][2] is inst:
+            self._top = comparable(when.astimezone(self.c.tz))
+
     def _settle(self, now: datetime) -> None:
         """Hand every instance settled before ``now`` to ``on_settled`` and forget it."""
+        try:
+            self._settle_before(now)
+        finally:
+            heap = self._heap
+            self._top = comparable(heap[0][0].astimezone(self.c.tz)) if heap else None
+
+    def _settle_before(self, now: datetime) -> None:
         assert self.settle_after is not None
         while self._heap and self._heap[0][0] < now:
             _, seq, inst = heapq.heappop(self._heap)
@@ -1093,7 +1106,7 @@ class Evaluator:
             if closed_at is None and due is not None:
                 when = due.astimezone(UTC) + self.settle_after
                 if when >= now:
-                    heapq.heappush(self._heap, (when, seq, inst))  # a pause moved it
+                    self._push(when, seq, inst)  # a pause moved it
                     continue
             kind = inst.cn.norm.kind
             final = kind == "prohibition" and inst.cn.norm.violated_by is None
