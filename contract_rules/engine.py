@@ -39,7 +39,7 @@ from .events import (
     elapsed,
     in_zone,
     offset_note,
-    read_events,
+    read_records,
 )
 from .model import (
     Condition,
@@ -485,10 +485,10 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
 def fmt(t: datetime, *, day_end: bool = False) -> str:
     """``2025-03-03 10:00``; with day_end, a midnight shows as 24:00 of the day before.
 
-    Seconds are shown when present, and the UTC offset when the wall time happens twice (a
-    repeated hour: ``2025-11-02 01:30-05:00``). (Formatted with ``%``: ``strftime`` costs three
-    times more and an f-string with format specs twice, and reasons are formatted for every
-    missed duty.)
+    Seconds are shown when present, and the UTC offset of the second occurrence of a wall time
+    that happens twice (a repeated hour: ``2025-11-02 01:30-05:00``). (Formatted with ``%``:
+    ``strftime`` costs three times more and an f-string with format specs twice, and reasons
+    are formatted for every missed duty.)
     """
     if day_end and t.hour == 0 and t.minute == 0 and t.second == 0 and t.microsecond == 0:
         prev = t - timedelta(days=1)
@@ -1934,8 +1934,8 @@ def evaluate(
     if isinstance(events, str | os.PathLike):
         path = events
 
-        def source() -> Iterable[RawEvent | Event]:
-            return read_events(path)
+        def source() -> Iterable[_Item]:
+            return read_records(path)
 
     else:
         if isinstance(events, Mapping):
@@ -1944,7 +1944,7 @@ def evaluate(
             events if isinstance(events, Sequence) else list(events)  # type: ignore[assignment]
         )
 
-        def source() -> Iterable[RawEvent | Event]:
+        def source() -> Iterable[_Item]:
             return _index(seq)
 
     def fresh() -> Evaluator:
@@ -1962,7 +1962,7 @@ def evaluate(
 
 def _evaluate(
     fresh: Callable[[], Evaluator],
-    source: Callable[[], Iterable[RawEvent | Event]],
+    source: Callable[[], Iterable[_Item]],
     t: datetime,
     strict: bool,
     on_progress: Callable[[int], None] | None,
@@ -1977,16 +1977,11 @@ def _evaluate(
         if on_progress is not None and n % 10_000 == 0:
             on_progress(n)
         try:
-            if isinstance(raw, Event):
-                valid.append(ev.validator.admit(raw))
-            else:
-                valid.append(ev.validator.validate(raw))
+            valid.append(_validated(ev.validator, raw))
         except EventError as exc:
             if strict:
                 raise
-            ev.reject(
-                raw if isinstance(raw, RawEvent) else RawEvent(raw.index, raw.where, None), exc
-            )
+            ev.reject(_raw_of(raw), exc)
     valid.sort(key=lambda e: (e.at, e.index))
     for e in valid:
         if e.at > t:
@@ -1998,25 +1993,24 @@ def _evaluate(
 
 def _stream_in_order(
     ev: Evaluator,
-    raws: Iterable[RawEvent | Event],
+    raws: Iterable[_Item],
     t: datetime,
     strict: bool,
     on_progress: Callable[[int], None] | None,
 ) -> bool:
     """Apply events as they come; False (and a spoilt evaluator) at the first one out of order."""
     last: datetime | None = None
-    validate = ev.validator.validate
+    validator = ev.validator
+    validate = validator.validate_record
     for n, raw in enumerate(raws, 1):
         if on_progress is not None and n % 10_000 == 0:
             on_progress(n)
         try:
-            e = validate(raw) if not isinstance(raw, Event) else ev.validator.admit(raw)
+            e = validate(*raw) if type(raw) is tuple else _validated(validator, raw)
         except EventError as exc:
             if strict:
                 raise
-            ev.reject(
-                raw if isinstance(raw, RawEvent) else RawEvent(raw.index, raw.where, None), exc
-            )
+            ev.reject(_raw_of(raw), exc)
             continue
         if e.at > t:
             ev.ignore(e, f"after the evaluation time {iso(t)}")
@@ -2039,6 +2033,29 @@ def _stream_in_order(
         last = e.at
         ev.apply(e)
     return True
+
+
+#: what an evaluation reads: a file's (index, where, data) records, or the caller's raw records
+#: and pre-validated events
+_Item = tuple[int, str, Any] | RawEvent | Event
+
+
+def _validated(validator: EventValidator, item: _Item) -> Event:
+    """The typed event of ``item`` (EventError when it is invalid)."""
+    if isinstance(item, Event):
+        return validator.admit(item)
+    if isinstance(item, RawEvent):
+        return validator.validate(item)
+    return validator.validate_record(*item)
+
+
+def _raw_of(item: _Item) -> RawEvent:
+    """``item`` as the raw record a rejection keeps."""
+    if isinstance(item, RawEvent):
+        return item
+    if isinstance(item, Event):
+        return RawEvent(item.index, item.where, None)
+    return RawEvent(*item)
 
 
 def _index(events: Iterable[Mapping[str, Any] | Event | RawEvent]) -> Iterable[RawEvent | Event]:

@@ -89,12 +89,17 @@ def in_zone(t: datetime, tz: tzinfo) -> datetime:
 
 
 def offset_note(t: datetime) -> str:
-    """``""``, or ``t``'s UTC offset (``"-04:00"``) when its wall time alone is ambiguous: it
-    happens twice in its zone (a repeated hour), or ``t`` is in :func:`comparable` form."""
+    """``""``, or ``t``'s UTC offset (``"-05:00"``) when ``t`` is the second occurrence of a
+    wall time that happens twice (a repeated hour: ``fold=1``, or its :func:`comparable` form).
+
+    Texts show wall times; this tells the second 01:30 from the first, which is shown bare.
+    (Telling whether a first occurrence has a twin needs ``replace(fold=1)``, which costs a
+    microsecond per formatted instant.)
+    """
+    if not t.fold and not isinstance(t.tzinfo, timezone):
+        return ""
     off = t.utcoffset()
     if off is None:
-        return ""
-    if not t.fold and not isinstance(t.tzinfo, timezone) and t.replace(fold=1).utcoffset() == off:
         return ""
     sign = "-" if off < timedelta(0) else "+"
     minutes = abs(off) // timedelta(minutes=1)
@@ -171,7 +176,21 @@ class _BadLine:
         self.reason = reason
 
 
+def read_records(source: str | os.PathLike[str]) -> Iterator[tuple[int, str, Any]]:
+    """:func:`read_events` of a path as plain ``(index, where, data)`` tuples: what the engine
+    reads a file with (a JSONL line then costs no record object of its own)."""
+    path = Path(source)
+    if path.suffix.lower() in {".jsonl", ".ndjson"}:
+        return _jsonl_records(path)
+    return ((r.index, r.where, r.data) for r in read_events(path))
+
+
 def _read_jsonl(path: Path) -> Iterator[RawEvent]:
+    for index, where, data in _jsonl_records(path):
+        yield RawEvent(index, where, data)
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, str, Any]]:
     # Lines are read as bytes and decoded one by one: a byte order mark at the start (Windows
     # tools write one) is skipped, and bytes that are not UTF-8 spoil only their own line: it is
     # reported, and reading goes on with the next one. Lines end at LF (CRLF is JSON whitespace).
@@ -190,7 +209,7 @@ def _read_jsonl(path: Path) -> Iterator[RawEvent]:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
-                yield RawEvent(index, where, _BadLine("not UTF-8 text"))
+                yield index, where, _BadLine("not UTF-8 text")
                 index += 1
                 continue
             data: Any
@@ -214,7 +233,7 @@ def _read_jsonl(path: Path) -> Iterator[RawEvent]:
                             "Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0
                         )
                     data = _BadLine(f"not valid JSON ({problem})")
-            yield RawEvent(index, where, data)
+            yield index, where, data
             index += 1
 
 
@@ -347,19 +366,22 @@ class EventValidator:
 
     def validate(self, raw: RawEvent) -> Event:
         """Return the typed event, or raise EventError naming ``raw.where``."""
-        data = raw.data
+        return self.validate_record(raw.index, raw.where, raw.data)
+
+    def validate_record(self, index: int, where: str, data: Any) -> Event:
+        """:meth:`validate` of the record ``data`` read at position ``index``, ``where``."""
         if type(data) is not dict:
             if isinstance(data, _BadLine):
-                raise EventError(raw.where, data.reason)
+                raise EventError(where, data.reason)
             if not isinstance(data, Mapping):
-                raise EventError(raw.where, f"an event is a mapping, not {type(data).__name__}")
+                raise EventError(where, f"an event is a mapping, not {type(data).__name__}")
         ev_id = data.get("id")
         if ev_id is not None and (type(ev_id) is not str or not ev_id or len(ev_id) > MAX_ID_CHARS):
-            ev_id = self._check_id(ev_id, raw.where)
+            ev_id = self._check_id(ev_id, where)
         etype = data.get("type")
         plan = self._plans.get(etype) if isinstance(etype, str) else None
         if plan is None:
-            raise self._type_error(etype, raw.where, ev_id)
+            raise self._type_error(etype, where, ev_id)
         value = data.get("at")
         at: datetime | None = None
         if type(value) is str and len(value) <= 64 and value.isascii() and value.isprintable():
@@ -372,42 +394,42 @@ class EventValidator:
             try:
                 at = at.astimezone(self.tz)
             except OverflowError:
-                at = self.parse_instant(value, raw.where, ev_id)  # raises, saying why
+                at = self.parse_instant(value, where, ev_id)  # raises, saying why
             if not MIN_YEAR <= at.year <= MAX_YEAR:
-                at = self.parse_instant(value, raw.where, ev_id)
+                at = self.parse_instant(value, where, ev_id)
             elif at.fold:
                 at = comparable(at)
         else:
-            at = self.parse_instant(value, raw.where, ev_id)
+            at = self.parse_instant(value, where, ev_id)
         fields: dict[str, Any] = {}
         specs, allowed = plan
         for name, required, plain, check in specs:
             value = data.get(name)
             if value is None:
                 if required:
-                    raise EventError(raw.where, f"{etype}: missing field {name!r}", event_id=ev_id)
+                    raise EventError(where, f"{etype}: missing field {name!r}", event_id=ev_id)
                 continue
             if plain and type(value) is str and len(value) <= MAX_STRING_CHARS:
                 fields[name] = value  # the common case, without the general conversion
             else:
-                fields[name] = self._convert(check, value, raw.where, etype, ev_id)
+                fields[name] = self._convert(check, value, where, etype, ev_id)
         if not allowed.issuperset(data):
             declared = {c.name for c in self.types[etype]}
             extra = [k for k in data if k not in declared and k not in RESERVED_EVENT_KEYS]
             raise EventError(
-                raw.where,
+                where,
                 f"{etype}: unknown field(s) {', '.join(map(repr, sorted(map(str, extra))))}; "
                 f"declared: {', '.join(sorted(declared)) or 'none'}",
                 event_id=ev_id,
             )
         if ev_id is None:
-            ev_id = f"#{raw.index + 1}"
+            ev_id = f"#{index + 1}"
         seen = self.seen_ids
         known = len(seen)
         seen.add(ev_id)
         if len(seen) == known:
-            raise EventError(raw.where, f"duplicate event id {ev_id!r}", event_id=ev_id)
-        return Event(raw.index, ev_id, etype, at, fields, raw.where)
+            raise EventError(where, f"duplicate event id {ev_id!r}", event_id=ev_id)
+        return Event(index, ev_id, etype, at, fields, where)
 
     def admit(self, ev: Event) -> Event:
         """A pre-validated event with its instant in the ruleset zone (:func:`in_zone`), as
