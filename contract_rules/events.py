@@ -432,24 +432,16 @@ class EventValidator:
         return Event(index, ev_id, etype, at, fields, where)
 
     def admit(self, ev: Event) -> Event:
-        """A pre-validated event with its instant in the ruleset zone (:func:`in_zone`), as
-        :meth:`validate` gives it; EventError for an instant that is not an aware datetime."""
-        at = ev.at
-        if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
-            raise EventError(
-                ev.where, "an event's instant must be an aware datetime", event_id=ev.id
-            )
-        try:
-            local = in_zone(at, self.tz)
-        except OverflowError:
-            local = None
-        if local is None or not MIN_YEAR <= local.year <= MAX_YEAR:
-            raise EventError(
-                ev.where,
-                f"timestamp {at.isoformat()} is out of range (years {MIN_YEAR} to {MAX_YEAR})",
-                event_id=ev.id,
-            )
-        return Event(ev.index, ev.id, ev.type, local, ev.fields, ev.where)
+        """A pre-validated event with its instant read as :meth:`validate` reads one (in the
+        ruleset zone, :func:`in_zone`); EventError for an instant it would refuse."""
+        return Event(
+            ev.index,
+            ev.id,
+            ev.type,
+            self.parse_instant(ev.at, ev.where, ev.id),
+            ev.fields,
+            ev.where,
+        )
 
     @staticmethod
     def _check_id(ev_id: Any, where: str) -> str:

@@ -608,3 +608,19 @@ def test_a_number_too_large_for_decimal_spoils_only_its_line(tmp_path: Path) -> 
     one.write_text(f"[{huge}]", encoding="utf-8")
     [bad] = evaluate(tacheng(), one, AS_OF, strict=False).accounting.rejected
     assert bad.reason == "not valid JSON (a number too large to read)"
+
+
+def test_a_pre_validated_event_is_held_to_the_same_instants_as_a_record() -> None:
+    """An Event object whose instant is naive (or not a datetime) is refused as a record's
+    would be: an EventError naming it in strict mode, a rejection otherwise."""
+    from contract_rules.events import Event
+
+    naive = Event(0, "N", "onsite_request", datetime(2025, 3, 3, 10), {"incident": "INC-1"}, "x:1")
+    with pytest.raises(EventError, match="x:1: naive timestamp"):
+        evaluate(tacheng(), [naive], AS_OF)
+    rep = evaluate(tacheng(), [naive], AS_OF, strict=False)
+    assert [(r.where, r.id) for r in rep.accounting.rejected] == [("x:1", "N")]
+    utc_at = datetime(2025, 3, 3, 2, tzinfo=UTC)
+    ok = Event(0, "U", "onsite_request", utc_at, {"incident": "INC-1"}, "x:1")
+    ob = evaluate(tacheng(), [ok], AS_OF).find("onsite.response", "INC-1")
+    assert ob.trigger_at.tzinfo is TZ and ob.trigger_at == utc_at
