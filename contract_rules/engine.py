@@ -249,11 +249,10 @@ class CompiledNorm:
     not_before: CompiledDeadline | None
     #: the norm's words as every instance reports them, made once
     info: NormInfo
-    #: what the hot path asks of every event, worked out once: the outcome of a use (with the
-    #: accounting's words for it), the party when it is fixed (None when it comes from the
-    #: event), whether instances wait for a response, and whether a trigger is itself the
-    #: final act (a prohibition without a violating event)
-    used_trigger: tuple[bool, str] = (True, "")
+    #: what the hot path asks of every event, worked out once: the outcome of a response's use
+    #: (with the accounting's words for it), the party when it is fixed (None when it comes
+    #: from the event), whether instances wait for a response, and whether a trigger is itself
+    #: the final act (a prohibition without a violating event)
     used_response: tuple[bool, str] = (True, "")
     static_party: str | None = None
     waits: bool = False
@@ -262,7 +261,6 @@ class CompiledNorm:
     key_field: str | None = None
     within_term: bool = True
     survives_term: bool = False
-    has_excuses: bool = False
     #: the excuses, in the rule file's order (the first that applies is reported)
     excuses: tuple[CompiledExcuse, ...] = ()
     #: time class -> the tier that applies, when the tiers are chosen by time class alone (no
@@ -351,12 +349,8 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     term = ruleset.contract.term
     # midnights of the zone, as instants (a midnight skipped by a change of offset becomes the
     # day's first instant), in the form the engine compares
-    term_start = comparable(
-        datetime.combine(term.start, time(0), tz).astimezone(UTC).astimezone(tz)
-    )
-    term_end = comparable(
-        datetime.combine(term.end + timedelta(days=1), time(0), tz).astimezone(UTC).astimezone(tz)
-    )
+    term_start = in_zone(datetime.combine(term.start, time(0), tz), tz)
+    term_end = in_zone(datetime.combine(term.end + timedelta(days=1), time(0), tz), tz)
     norms: list[CompiledNorm] = []
     dispatch: dict[str, list[tuple[str, int]]] = {}
     money: set[tuple[str, str]] = set()
@@ -415,7 +409,6 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 not_before=CompiledDeadline.of(fb.not_before)
                 if fb is not None and fb.not_before is not None
                 else None,
-                used_trigger=(True, f"triggers {n.id}"),
                 used_response=(True, f"{verb[n.kind]} {n.id}"),
                 static_party=None if n.party.startswith("$") else n.party,
                 waits=response is not None,
@@ -423,7 +416,6 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 key_field=n.key,
                 within_term=n.within_term,
                 survives_term=n.survives_term,
-                has_excuses=bool(n.excuses),
                 excuses=tuple(excuses),
                 tier_of_class=_tier_of_class(tiers),
                 best_effort=n.strength == "best_effort",
@@ -1085,7 +1077,7 @@ class Evaluator:
         heap = self._heap
         heapq.heappush(heap, (when, seq, inst))
         if heap[0][2] is inst:
-            self._top = comparable(when.astimezone(self.c.tz))
+            self._top = in_zone(when, self.c.tz)
 
     def _settle(self, now: datetime) -> None:
         """Hand every instance settled before ``now`` to ``on_settled`` and forget it."""
@@ -1093,7 +1085,7 @@ class Evaluator:
             self._settle_before(now)
         finally:
             heap = self._heap
-            self._top = comparable(heap[0][0].astimezone(self.c.tz)) if heap else None
+            self._top = in_zone(heap[0][0], self.c.tz) if heap else None
 
     def _settle_before(self, now: datetime) -> None:
         assert self.settle_after is not None
@@ -1229,9 +1221,9 @@ class Evaluator:
         return sorted(
             pending,
             key=lambda o: (
-                (0, comparable(o.due), comparable(o.trigger_at))
-                if o.due is not None
-                else (1, comparable(o.trigger_at), comparable(o.trigger_at))
+                o.due is None,
+                comparable(o.due or o.trigger_at),
+                comparable(o.trigger_at),
             ),
         )
 
@@ -1420,7 +1412,7 @@ class Evaluator:
             if at is not None and (due is None or at <= due):
                 status = "fulfilled"
             else:
-                excuse = self._excuse(inst, due) if cn.has_excuses else None
+                excuse = self._excuse(inst, due) if cn.excuses else None
                 if excuse is not None:
                     status, reason, reason_zh = "excused", excuse[0], excuse[1]
                     deciding = _joined(deciding, excuse[2])
@@ -1445,7 +1437,7 @@ class Evaluator:
                     notes.append(f"paid {money(more.paid)} so far")
         elif kind == "prohibition":
             if n.violated_by is None or (at is not None and (due is None or at <= due)):
-                excuse = self._excuse(inst, due) if cn.has_excuses else None
+                excuse = self._excuse(inst, due) if cn.excuses else None
                 if excuse is not None:
                     status, reason, reason_zh = "excused", excuse[0], excuse[1]
                     deciding = _joined(deciding, excuse[2])
@@ -1556,6 +1548,7 @@ class Evaluator:
             assert remedy.per_breach is not None
             value, currency = self._amount(remedy.per_breach)
             for o in obs:
+                # the status first: a plain field, where is_breach reads the norm's strength
                 if o.status != "violated" or not o.is_breach or not relevant(o):
                     continue
                 when = o.due or o.trigger_at

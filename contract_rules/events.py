@@ -390,7 +390,8 @@ class EventValidator:
             except ValueError:
                 at = None  # parse_instant explains
         if at is not None and at.tzinfo is not None:
-            # the common case: an ISO string with an offset (anything else: parse_instant says why)
+            # the common case: an ISO string with an offset (anything else: parse_instant says
+            # why); in_zone's work, inline: a parsed offset is never the zone's own tzinfo
             try:
                 at = at.astimezone(self.tz)
             except OverflowError:
