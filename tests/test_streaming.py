@@ -141,6 +141,61 @@ def test_an_evaluator_is_freed_without_the_cyclic_collector(settle_after: timede
             gc.enable()
 
 
+def test_a_bulk_evaluation_leaves_the_collector_nothing_young_to_scan() -> None:
+    """What an evaluation leaves is moved to the oldest generation before the collector is
+    switched back on: no collection runs inside evaluate(), where the first allocation after
+    re-enabling would otherwise scan every obligation of the report."""
+    import gc
+
+    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    events = _events(600)  # well over the youngest generation's threshold of tracked objects
+    seen: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            seen.append(info["generation"])
+
+    was = gc.isenabled()
+    gc.enable()
+    gc.collect()  # nothing is due when evaluate() starts
+    gc.callbacks.append(watch)
+    try:
+        rep = evaluate(compiled, events, AS_OF)
+        during = list(seen)
+        assert gc.isenabled()
+        assert gc.get_count()[0] < 100  # the evaluation's objects are no longer young
+    finally:
+        gc.callbacks.remove(watch)
+        if not was:
+            gc.disable()
+    assert during == []
+    assert len(rep.obligations) == 1802  # 600 incidents, 3 norms each; 2 of the contract
+
+
+def test_a_bulk_evaluation_keeps_the_callers_collector_settings() -> None:
+    """A disabled collector stays disabled; objects the caller froze stay frozen."""
+    import gc
+
+    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    was = gc.isenabled()
+    try:
+        gc.disable()
+        evaluate(compiled, _events(20), AS_OF)
+        assert not gc.isenabled()
+        gc.enable()
+        kept = [[i] for i in range(50)]
+        gc.freeze()
+        frozen = gc.get_freeze_count()
+        assert frozen >= len(kept)
+        evaluate(compiled, _events(20), AS_OF)
+        assert gc.get_freeze_count() == frozen
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        if not was:
+            gc.disable()
+
+
 def test_instances_settling_at_one_instant_are_handed_on_in_creation_order() -> None:
     """B is requested first, off hours (6 h to respond), and answered on time at 11:30; A is
     requested later, in working hours (2 h), and falls due unanswered at 11:30. Both settle at
