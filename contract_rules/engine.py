@@ -18,6 +18,7 @@ import gc
 import heapq
 import os
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -640,11 +641,11 @@ class Evaluator:
         self._last: datetime | None = None
         self._next_index = 0
         self._years: set[int] = set()
-        #: the instant of the last event that created instances, and whether two events (or an
-        #: event and a term date) created instances at one instant: only then does the report
+        #: the instant of the last event that created instances, and the instants at which two
+        #: events (or an event and a term date) created instances: only there does the report
         #: order need more than the trigger instant (instances arise in order otherwise)
         self._created_at: datetime | None = None
-        self._tied = False
+        self._ties: set[datetime] = set()
         #: per norm, the explainer shared by its plain instances, one per tier (or one)
         self._how: list[tuple[_Explainer, ...]] = [
             tuple(_Explainer(self.c, cn, t, None, None, None) for t in cn.tiers)
@@ -814,7 +815,7 @@ class Evaluator:
         if used:
             self._years.add(at.year)
             if at == self._created_at or at == c.term_start or at == c.term_end:
-                self._tied = True  # instances of two events (or of a term date) share an instant
+                self._ties.add(at)  # instances of two events (or of a term date) share it
             self._created_at = at
             return _USED
         return False, "; ".join(why)
@@ -1193,25 +1194,20 @@ class Evaluator:
         """The instances in the report's order: trigger instant, norm order, key, nth.
 
         Sorted by trigger instant (instants in :func:`events.comparable` form compare exactly),
-        then runs that tie on it by norm, key and nth: instances arise in time order, so the sort
-        is nearly linear.
+        then the runs that tie on it by norm, key and nth: instances arise in time order, so the
+        sort is nearly linear, and the instants where instances of two events (or of an event and
+        a term date) tie were noted as they arose; only their runs are looked at.
         """
         # in batch use sorted in place: a report of a million instances makes no second list
         found = list(self._live) if self.settle_after is not None else self._instances
         found.sort(key=_TRIGGER_AT)  # stable: the instances of one event stay in norm order
-        if not self._tied:
-            return found
-        i, n = 0, len(found)
-        while i < n:
-            k = found[i].trigger_at
-            j = i + 1
-            while j < n and found[j].trigger_at == k:
-                j += 1
+        for k in self._ties:  # the runs are disjoint: their order does not matter
+            i = bisect_left(found, k, key=_TRIGGER_AT)
+            j = bisect_right(found, k, key=_TRIGGER_AT)
             if j - i > 1 and not all(
                 found[m - 1].cn.index < found[m].cn.index for m in range(i + 1, j)
             ):  # the instances of one event come in norm order already: only others are sorted
                 found[i:j] = sorted(found[i:j], key=lambda x: (x.cn.index, x.key or "", x.nth))
-            i = j
         return found
 
     def open_at(self, now: datetime | str) -> list[Obligation]:

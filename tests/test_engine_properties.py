@@ -162,3 +162,58 @@ def test_fulfilment_at_due_and_a_microsecond_after(minute: int) -> None:
         assert (
             evaluate(compiled(), [req, resp], AS_OF).find("onsite.response", "I").status == status
         )
+
+
+#: instants that requests crowd on: the term's start and its end (the end of 2025-11-17, where
+#: the renewal window closes), and two ordinary minutes
+_CROWDED = ("2024-11-18T00:00:00+08:00", "2025-11-18T00:00:00+08:00", "2025-03-03T10:00:00+08:00",
+            "2025-03-04T09:00:00+08:00")  # fmt: skip
+
+
+@st.composite
+def crowded_streams(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Requests (some repeating an incident) at few instants, among requests at other ones."""
+    events: list[dict[str, Any]] = []
+    for k in range(draw(st.integers(1, 30))):
+        at = (
+            draw(st.sampled_from(_CROWDED))
+            if draw(st.booleans())
+            else _ev("onsite_request", draw(st.integers(0, SPAN_MINUTES)))["at"]
+        )
+        inc = f"INC-{draw(st.integers(0, 5))}"
+        events.append({"id": f"R{k}", "type": "onsite_request", "at": at, "incident": inc})
+    return events
+
+
+@COMMON
+@given(crowded_streams(), st.randoms(use_true_random=False))
+def test_report_order_is_instant_then_norm_key_nth(
+    events: list[dict[str, Any]], rnd: random.Random
+) -> None:
+    """Wherever instances share a trigger instant (events at one instant, an event at a term
+    date), the report lists them by norm order, key and nth, whatever the input order; in batch,
+    incremental and streaming evaluation alike."""
+    c = compiled()
+    order = {cn.info.rule: cn.index for cn in c.norms}
+    rnd.shuffle(events)
+    rep = evaluate(c, events, AS_OF)
+    got = [(o.rule, o.key, o.nth) for o in rep.obligations]
+    want = sorted(
+        rep.obligations,
+        key=lambda o: (o.trigger_at.timestamp(), order[o.rule], o.key or "", o.nth),
+    )
+    assert got == [(o.rule, o.key, o.nth) for o in want]
+    inc = Evaluator(c)
+    for e in sorted(events, key=lambda e: datetime.fromisoformat(e["at"])):
+        inc.feed(e)
+    assert [(o.rule, o.key, o.nth) for o in inc.report(AS_OF).obligations] == got
+    settled: list[cr.Obligation] = []
+    stream = evaluate(
+        c,
+        sorted(events, key=lambda e: datetime.fromisoformat(e["at"])),
+        AS_OF,
+        settle_after=timedelta(days=3650),
+        on_settled=settled.append,
+    )
+    assert not settled
+    assert [(o.rule, o.key, o.nth) for o in stream.obligations] == got
