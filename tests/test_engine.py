@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -536,3 +537,37 @@ def test_durations_in_reasons_examples() -> None:
     assert _dur(timedelta(seconds=-5)) == "-5s"
     assert _dur(timedelta(microseconds=1)) == "0.000001s"
     assert _dur(timedelta(days=1, seconds=59)) == "1d"
+
+
+def _time_words(t: datetime, day_end: bool) -> str:
+    """How an instant reads in reasons (the oracle, by strftime): date and minutes, seconds when
+    there are any, a midnight as 24:00 of the day before with day_end, and the UTC offset for the
+    second occurrence of a repeated wall time (fold=1 or a fixed offset)."""
+    if day_end and t.time() == datetime.min.time():
+        prev = t - timedelta(days=1)
+        return f"{prev.year:04d}-{prev.strftime('%m-%d')} 24:00"
+    text = f"{t.year:04d}-" + t.strftime(
+        "%m-%d %H:%M" + (":%S" if t.second or t.microsecond else "")
+    )
+    if t.fold or isinstance(t.tzinfo, timezone):
+        off = t.utcoffset()
+        assert off is not None
+        sign, minutes = ("-" if off < timedelta(0) else "+"), abs(off) // timedelta(minutes=1)
+        text += f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return text
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2, 1, 1),
+        max_value=datetime(9998, 12, 31),
+        timezones=st.sampled_from(
+            [ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), timezone(timedelta(hours=-5))]
+        ),
+    ),
+    st.booleans(),
+)
+def test_instants_in_reasons_read_as_date_and_time(t: datetime, day_end: bool) -> None:
+    from contract_rules.engine import fmt
+
+    assert fmt(t, day_end=day_end) == _time_words(t, day_end)
