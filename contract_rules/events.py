@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .errors import EventError
 from .model import RESERVED_EVENT_KEYS, FieldSpec, Ruleset
@@ -110,8 +111,12 @@ def elapsed(a: datetime, b: datetime) -> timedelta:
     """The real time from ``a`` to ``b`` (``b - a`` of two datetimes with one tzinfo is the
     difference of their wall times, an hour off across a change of offset)."""
     d = b - a
-    if a.tzinfo is b.tzinfo:
-        oa, ob = a.utcoffset(), b.utcoffset()
+    tz = a.tzinfo
+    if tz is b.tzinfo:
+        if type(tz) is ZoneInfo:  # asked directly: see EventValidator._fromutc
+            oa, ob = tz.utcoffset(a), tz.utcoffset(b)
+        else:
+            oa, ob = a.utcoffset(), b.utcoffset()
         if oa is not None and ob is not None and oa != ob:
             d += oa - ob
     return d
@@ -238,6 +243,7 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, str, Any]]:
 
 
 _BOM = b"\xef\xbb\xbf"
+_combine = datetime.combine
 #: JSON's whitespace (json.loads skips exactly these around a value)
 _JSON_SPACE = " \t\n\r"
 #: no value scanned yet
@@ -343,6 +349,10 @@ class EventValidator:
         money_fields: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.tz = tz
+        #: the zone's fromutc, called directly, when it is a zone or fixed offset (``astimezone``
+        #: reaches it, and the parsed offset's utcoffset, through method lookups by name on
+        #: every call: the direct steps below cost half as much)
+        self._fromutc = tz.fromutc if type(tz) is ZoneInfo or type(tz) is timezone else None
         self.naive_tz = naive_tz
         self.parties = set(ruleset.contract.parties)
         money = set(money_fields)
@@ -389,11 +399,18 @@ class EventValidator:
                 at = datetime.fromisoformat(value)
             except ValueError:
                 at = None  # parse_instant explains
-        if at is not None and at.tzinfo is not None:
+        parsed = at.tzinfo if at is not None else None
+        if at is not None and parsed is not None:
             # the common case: an ISO string with an offset (anything else: parse_instant says
-            # why); in_zone's work, inline: a parsed offset is never the zone's own tzinfo
+            # why); in_zone's work, inline: a parsed offset is never the zone's own tzinfo. The
+            # steps of astimezone: the wall time less its offset (UTC, labelled with the zone),
+            # then the zone's fromutc; they overflow where astimezone does.
+            fromutc = self._fromutc
             try:
-                at = at.astimezone(self.tz)
+                if fromutc is not None and (off := parsed.utcoffset(at)) is not None:
+                    at = fromutc(_combine(at, at.time(), self.tz) - off)
+                else:
+                    at = at.astimezone(self.tz)
             except OverflowError:
                 at = self.parse_instant(value, where, ev_id)  # raises, saying why
             if not MIN_YEAR <= at.year <= MAX_YEAR:

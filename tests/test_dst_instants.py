@@ -20,11 +20,13 @@ Every expected value is worked out by hand in UTC in the comments: EDT is UTC-4 
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import contract_rules as cr
 from contract_rules.engine import CompiledRuleset, Evaluator, compile_ruleset, evaluate
@@ -484,3 +486,61 @@ def test_a_naive_time_skipped_by_the_clocks_is_read_as_the_zone_reads_it() -> No
     assert a.trigger_at.isoformat() == "2025-03-09T03:30:00-04:00"
     assert a.status == "violated"  # the response came before the request
     assert [o.key for o in rep.obligations] == ["B", "A"]
+
+
+_ZONES = [ZoneInfo("Asia/Shanghai"), NY, ZoneInfo("Australia/Lord_Howe"), ZoneInfo("UTC")]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 1),
+        max_value=datetime(9999, 12, 31, 23, 59, 59, 999999),
+        timezones=st.one_of(
+            st.timezones(),
+            st.builds(
+                lambda m: timezone(timedelta(minutes=m)), st.integers(-(24 * 60 - 1), 24 * 60 - 1)
+            ),
+        ),
+    ),
+    st.sampled_from(_ZONES),
+    st.sampled_from(["seconds", "microseconds", "minutes"]),
+)
+@example(datetime(2025, 11, 2, 1, 30, tzinfo=timezone(timedelta(hours=-4))), NY, "minutes")
+@example(datetime(2025, 11, 2, 1, 30, tzinfo=timezone(timedelta(hours=-5))), NY, "minutes")
+@example(datetime(2025, 3, 9, 2, 30, tzinfo=timezone(timedelta(hours=-5))), NY, "minutes")
+@example(datetime(2025, 4, 6, 1, 45, tzinfo=timezone(timedelta(hours=11))), _ZONES[2], "seconds")
+@example(datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))), _ZONES[0], "seconds")
+@example(datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))), _ZONES[0], "seconds")
+@example(datetime(9998, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))), _ZONES[0], "seconds")
+def test_an_event_instant_is_the_instant_in_the_zone(
+    t: datetime, zone: ZoneInfo, spec: str
+) -> None:
+    """The validator's instant of an ISO string with an offset is the zone's reading of that
+    instant (:func:`events.in_zone`, through ``astimezone``), fold included; an instant the zone
+    cannot show, or outside years 2-9998, is refused, as in_zone's overflow says."""
+    from contract_rules.events import EventValidator, in_zone
+
+    text = t.isoformat(timespec=spec)
+    ruleset = cr.load_ruleset(RULESET)
+    validator = EventValidator(ruleset, zone)
+    record = {"type": "ticket_opened", "at": text, "ticket": "T"}
+    try:
+        want: datetime | None = in_zone(datetime.fromisoformat(text), zone)
+    except OverflowError:
+        want = None
+    if want is not None and not 2 <= want.year <= 9998:
+        want = None
+    try:
+        got: datetime | None = validator.validate_record(0, "here", record).at
+    except EventError as exc:
+        assert want is None, exc
+        assert "out of range" in exc.reason
+        return
+    assert want is not None
+    assert (got, got.fold, got.utcoffset(), got.isoformat()) == (
+        want,
+        want.fold,
+        want.utcoffset(),
+        want.isoformat(),
+    )
