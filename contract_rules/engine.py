@@ -1892,13 +1892,16 @@ def _collector_paused() -> Iterator[None]:
     An evaluation allocates millions of small objects and makes no reference cycles; left on,
     the collector rescans the growing heap again and again (measured: 60 % of report time).
 
-    What the evaluation leaves (a report of a million obligations) is long-lived by nature; left
-    in the youngest generation, the first allocation after re-enabling would scan all of it (and
-    the middle generation scan it again later): measured 0.6 µs per event. So the tracked objects
-    are moved to the oldest generation first (``gc.freeze()`` then ``gc.unfreeze()``: no scan),
-    where only a full collection visits them, as it would anyway. The caller's young objects
-    move with them: garbage among them waits for that full collection. Skipped when the caller
-    keeps objects frozen (``gc.get_freeze_count()``), which unfreezing would release.
+    What a large evaluation leaves (a report of a million obligations) is long-lived by nature;
+    left in the youngest generation, the first allocation after re-enabling would scan all of it
+    (and the middle generation scan it again later): measured 0.6 µs per event. So when at least
+    ``_PROMOTE_AT`` tracked objects are young, they are moved to the oldest generation first
+    (``gc.freeze()`` then ``gc.unfreeze()``: no scan), where only a full collection visits them,
+    as it would anyway. The caller's young objects move with them: garbage among them waits for
+    that full collection. Small evaluations (an incremental report now and then) leave the
+    generations alone, so a process that calls them often keeps its usual collections. Skipped
+    too when the caller keeps objects frozen (``gc.get_freeze_count()``), which unfreezing would
+    release.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -1906,10 +1909,15 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            if not gc.get_freeze_count():
+            if gc.get_count()[0] >= _PROMOTE_AT and not gc.get_freeze_count():
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()
+
+
+#: young tracked objects from which a bulk evaluation hands them to the oldest generation (a
+#: young collection of fewer costs a few milliseconds at most)
+_PROMOTE_AT = 50_000
 
 
 def evaluate(
