@@ -551,7 +551,7 @@ class _Instance:
     base_due: datetime | None
     #: the explainer shared by its norm and tier (given positionally, as every
     #: field is: keyword arguments cost a quarter of a µs more per instance)
-    how: _Explainer | None
+    how: _Explainer
     responded_at: datetime | None = None
     #: the id of the event that fulfilled it, or the ids of those that add up to it; kept
     #: bare (no tuple with the trigger's id) until the report, to keep running state small
@@ -1135,7 +1135,7 @@ class Evaluator:
     def report(self, as_of: datetime | str | None = None) -> Report:
         """The report at ``as_of`` (default: the current time). ``as_of`` must not be earlier
         than the last event fed (ValueError otherwise)."""
-        t = self._as_of(as_of)
+        t = _as_of_instant(as_of, self.c.tz)
         if self._last is not None and t < self._last:
             raise ValueError(f"as_of {iso(t)} is before the last event fed ({iso(self._last)})")
         with _collector_paused():
@@ -1234,11 +1234,6 @@ class Evaluator:
     def _zoned(self, t: datetime) -> datetime:
         """``t`` as reported: in the ruleset's zone itself (see :func:`events.comparable`)."""
         return t if t.tzinfo is self.c.tz else t.astimezone(self.c.tz)
-
-    def _as_of(self, as_of: datetime | str | None) -> datetime:
-        if as_of is None:
-            return comparable(datetime.now(self.c.tz))
-        return parse_as_of(as_of, self.c.tz)
 
     def _pauses(self, inst: _Instance, as_of: datetime) -> list[tuple[datetime, datetime, str]]:
         pauses: list[tuple[datetime, datetime, str]] = []
@@ -1343,13 +1338,7 @@ class Evaluator:
         at = inst.responded_at
         due = inst.base_due
         how = inst.how
-        if (
-            cn.plain_finish
-            and at is not None
-            and (due is None or at <= due)
-            and inst.more is None
-            and how is not None
-        ):
+        if cn.plain_finish and at is not None and (due is None or at <= due) and inst.more is None:
             # the common case, decided without the general rules: an obligation without clock
             # pauses, met on time
             status: Status = "fulfilled"
@@ -1473,11 +1462,11 @@ class Evaluator:
         return due, at, status, reason, reason_zh, deciding, said, self._explainer(inst, paused)
 
     def _explainer(self, inst: _Instance, paused: _Paused | None) -> _Explainer:
-        """The explainer of ``inst``: the one shared by its norm, tier and time class, unless
-        the instance has facts of its own (a clock pause, a window opening)."""
+        """The explainer of ``inst``: the one shared by its norm and tier, unless the instance
+        has facts of its own (a clock pause, a window opening)."""
         if paused is not None or (inst.more is not None and inst.more.not_before is not None):
             return _Explainer(self.c, inst.cn, inst.tier, inst.base_due, inst.not_before, paused)
-        return inst.how or self._how[inst.cn.index][0 if inst.tier is None else inst.tier.position]
+        return inst.how
 
     # ------------------------------------------------------------------ remedies
 
@@ -1879,6 +1868,11 @@ def parse_as_of(value: datetime | str, tz: tzinfo) -> datetime:
         ) from None
 
 
+def _as_of_instant(as_of: datetime | str | None, tz: tzinfo) -> datetime:
+    """:func:`parse_as_of` of ``as_of``, or the current instant when it is None."""
+    return comparable(datetime.now(tz)) if as_of is None else parse_as_of(as_of, tz)
+
+
 # =============================================================================== batch
 
 
@@ -1946,11 +1940,7 @@ def evaluate(
     or rejected (collecting), since settled instances have already been handed on.
     """
     compiled = ruleset if isinstance(ruleset, CompiledRuleset) else compile_ruleset(ruleset)
-    t = (
-        parse_as_of(as_of, compiled.tz)
-        if as_of is not None
-        else comparable(datetime.now(compiled.tz))
-    )
+    t = _as_of_instant(as_of, compiled.tz)
     if isinstance(events, str | os.PathLike):
         path = events
 
