@@ -14,7 +14,6 @@ module (for the shipped layers and their coverage); they import nothing heavy.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from .model import (
     Scalar,
     parse_window,
 )
+from .suggestions import suggest as _suggest
 
 __all__ = ["CHECKS", "Check", "CheckContext", "run_checks"]
 
@@ -113,18 +113,6 @@ def run_checks(ruleset: Ruleset, doc: LoadedDocument) -> list[Finding]:
         for f in check(cx):
             seen.setdefault((f.location, f.code, f.message), f)
     return sorted(seen.values())
-
-
-def _suggest(name: str, candidates: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for a close candidate, else the list of candidates."""
-    names = sorted(set(candidates))
-    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    if match:
-        return f"; did you mean {match[0]!r}?"
-    if not names:
-        return "; none are declared"
-    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    return f"; declared: {shown}"
 
 
 # ------------------------------------------------------------------------------- walkers

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import json
 import os
 import re
@@ -37,6 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__
 from .findings import Finding, Severity
+from .suggestions import did_you_mean
 
 if TYPE_CHECKING:
     from .loader import LoaderLimits
@@ -947,10 +947,8 @@ def _loose(key: str) -> str:
 
 
 def _did_you_mean(key: str, keys: Sequence[str]) -> str:
-    """``; did you mean 'INC-007'?`` for the closest of ``keys``, or empty."""
-    same = [k for k in keys if _loose(k) == _loose(key)]
-    close = same or difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    """``; did you mean 'INC-007'?`` for the closest of ``keys`` (loosely equal first), or empty."""
+    return did_you_mean(key, keys, loose=_loose)
 
 
 def pick_instance(report: Report, norm: Norm, key: str | None, nth: int) -> tuple[Obligation, int]:

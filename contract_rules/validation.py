@@ -14,7 +14,6 @@ into findings located in the document (file:line:column), with one policy for bo
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -26,15 +25,9 @@ from pydantic_core import ErrorDetails
 from .codes import code
 from .findings import DocPath, Finding
 from .loader import LoadedDocument
+from .suggestions import did_you_mean
 
 __all__ = ["allowed_keys", "did_you_mean", "pydantic_findings"]
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` naming the candidate closest to ``name``, or ``""`` if none is
-    close (difflib ratio below 0.6). Deterministic: candidates are deduplicated and sorted."""
-    match = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"; did you mean {match[0]!r}?" if match else ""
 
 
 def pydantic_findings(
