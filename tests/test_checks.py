@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from contract_rules import checks
+from contract_rules.checks import meaning
 from contract_rules.codes import CODES
 from contract_rules.events import EventValidator, RawEvent
 from contract_rules.findings import Finding, Severity
@@ -331,7 +332,7 @@ def test_cr304_reads_periods_from_the_text(
 
 
 def test_stated_periods() -> None:
-    periods = checks._stated_periods(
+    periods = meaning._stated_periods(
         "三十(30)日内; 5 个工作日; 二十四小时; within 2 hours; 8 个工作小时; 三个月"
     )
     assert periods == {
