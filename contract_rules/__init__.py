@@ -25,10 +25,21 @@ from .errors import (
     RuleFileError,
 )
 from .findings import Finding, Location, Severity
-from .model import Ruleset
+from .model import Ruleset, register_html_view
 from .rulefile import load_ruleset, read_rule_file, read_rule_text
 
 __version__ = "0.1.0"
+
+
+def _ruleset_html(ruleset: Ruleset, lang: str) -> str:
+    """The notebook's view of a ruleset, imported only when Jupyter first shows one."""
+    from .notebook import ruleset_html
+
+    return ruleset_html(ruleset, lang)
+
+
+# The package wires the model to its view here, at the top, so that the model imports no view.
+register_html_view(_ruleset_html)
 
 if TYPE_CHECKING:
     from .engine import CompiledRuleset, Evaluator, compile_ruleset, evaluate

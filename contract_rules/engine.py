@@ -29,7 +29,7 @@ from operator import attrgetter
 from typing import Any, cast, get_args
 from zoneinfo import ZoneInfo
 
-from .calendar import BusinessCalendar, PeriodUnit, WorkingHours, WorkingTimeClass
+from .calendar import BusinessCalendar, PeriodUnit, WorkingTimeClass, build_calendar
 from .errors import ContractRulesError, EventError
 from .events import (
     MAX_ID_CHARS,
@@ -52,7 +52,6 @@ from .model import (
     Span,
     Status,
     Tier,
-    parse_window,
 )
 from .report import (
     Accounting,
@@ -157,27 +156,6 @@ def _compare(op: str, bound: Decimal) -> Callable[[Any], bool]:
         return {"lt": d < bound, "le": d <= bound, "gt": d > bound, "ge": d >= bound}[op]
 
     return test
-
-
-def build_calendar(ruleset: Ruleset) -> BusinessCalendar:
-    """The business calendar a ruleset declares (layers, working hours, overrides, fallback)."""
-    spec = ruleset.calendar
-    wh = spec.working_hours
-    hours = WorkingHours(
-        default=tuple(parse_window(w) for w in wh.default),
-        by_weekday={
-            _WEEKDAYS.index(d): tuple(parse_window(w) for w in ws) for d, ws in wh.weekdays.items()
-        },
-        by_date={d: tuple(parse_window(w) for w in ws) for d, ws in wh.dates.items()},
-    )
-    return BusinessCalendar(
-        ruleset.contract.timezone,
-        tuple(spec.layers),
-        working_hours=hours,
-        extra_days_off=spec.days_off,
-        extra_working_days=spec.working_days,
-        fallback=spec.fallback,
-    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ JSON Schema exported from these models (``contract-rules schema``).
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -701,10 +703,25 @@ class Ruleset(Model):
         return self._source
 
     def _repr_html_(self) -> str:
-        """Jupyter's rich view: ``notebook.ruleset_html`` in the contract's language."""
-        from .notebook import ruleset_html
+        """Jupyter's rich view: the registered HTML view (the notebook's ``ruleset_html``, which
+        the package registers on import) in the contract's language."""
+        if _HTML_VIEW is None:  # pragma: no cover - the package registers one on import
+            return f"<pre>{html.escape(repr(self))}</pre>"
+        return _HTML_VIEW(self, self.contract.language)
 
-        return ruleset_html(self, self.contract.language)
+
+#: ``view(ruleset, lang) -> html``: how a ruleset shows itself in Jupyter. The model knows no view;
+#: ``contract_rules/__init__.py`` registers the notebook's, so no arrow points from the data model
+#: up to a view.
+RulesetHtmlView = Callable[[Ruleset, str], str]
+_HTML_VIEW: RulesetHtmlView | None = None
+
+
+def register_html_view(view: RulesetHtmlView) -> None:
+    """Make ``view`` the HTML Jupyter shows for every :class:`Ruleset` (the last one registered
+    wins)."""
+    global _HTML_VIEW
+    _HTML_VIEW = view
 
 
 def json_schema() -> dict[str, Any]:

@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
+from .calendar import BusinessCalendar, build_calendar
 from .errors import CalendarCoverageError
 from .model import Cap, Condition, FieldTest, Norm, Ruleset
 from .render import labels as report_labels
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .calendar import BusinessCalendar
 
 AttainmentBy = Literal["month", "tier", "rule"]
 
@@ -369,8 +369,6 @@ def _midnight(d: date, tz: ZoneInfo) -> datetime:
 
 
 def _calendar_for(report: Report, calendar: BusinessCalendar | Ruleset | None) -> BusinessCalendar:
-    from .engine import build_calendar
-
     if calendar is None:
         if report.ruleset is None:
             raise ValueError(
