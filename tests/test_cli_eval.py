@@ -39,8 +39,8 @@ def demo(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str
 
 
 @pytest.fixture(scope="module")
-def report() -> cr.Report:
-    return cr.evaluate(cr.load_ruleset(TACHENG), EVENTS, as_of=AS_OF)
+def report(tacheng_report: cr.Report) -> cr.Report:
+    return tacheng_report
 
 
 def write_events(path: Path, *events: dict[str, object]) -> Path:

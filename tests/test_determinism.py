@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import contract_rules as cr
-from contract_rules.engine import CompiledRuleset, compile_ruleset, evaluate
+from contract_rules.engine import CompiledRuleset, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules" / "tacheng_2024.yaml"
@@ -38,14 +38,6 @@ rules, events, as_of = sys.argv[1:4]
 report = cr.evaluate(cr.load_ruleset(rules), events, as_of=as_of)
 sys.stdout.buffer.write(report.to_json().encode("utf-8"))
 """
-
-_COMPILED: list[CompiledRuleset] = []
-
-
-def tacheng() -> CompiledRuleset:
-    if not _COMPILED:
-        _COMPILED.append(compile_ruleset(cr.load_ruleset(RULES)))
-    return _COMPILED[0]
 
 
 def events() -> list[dict[str, Any]]:
@@ -85,8 +77,8 @@ def test_the_example_year_has_distinct_instants_and_ids() -> None:
     assert len({e["id"] for e in evs}) == len(evs)
 
 
-def test_json_is_byte_identical_across_hash_seeds() -> None:
-    here = evaluate(tacheng(), EVENTS, AS_OF).to_json().encode("utf-8")
+def test_json_is_byte_identical_across_hash_seeds(tacheng_compiled: CompiledRuleset) -> None:
+    here = evaluate(tacheng_compiled, EVENTS, AS_OF).to_json().encode("utf-8")
     outputs = {seed: in_subprocess(seed) for seed in SEEDS}
     for seed, out in outputs.items():
         assert out == here, f"PYTHONHASHSEED={seed} gives other bytes"
@@ -97,37 +89,41 @@ def test_json_is_byte_identical_across_hash_seeds() -> None:
     assert doc["events"]["counts"]["rejected"] == 0
 
 
-def test_a_shuffled_file_in_another_process_gives_the_same_report(tmp_path: Path) -> None:
+def test_a_shuffled_file_in_another_process_gives_the_same_report(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
     shuffled = events()
     random.Random(20251231).shuffle(shuffled)
     path = tmp_path / "shuffled.jsonl"
     path.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in shuffled), "utf-8")
     a = in_subprocess("7", path).decode("utf-8")
-    b = evaluate(tacheng(), EVENTS, AS_OF).to_json()
+    b = evaluate(tacheng_compiled, EVENTS, AS_OF).to_json()
     assert without_positions(a) == without_positions(b)
 
 
-def test_reversed_input_gives_the_same_report() -> None:
+def test_reversed_input_gives_the_same_report(tacheng_compiled: CompiledRuleset) -> None:
     evs = events()
-    a = evaluate(tacheng(), evs, AS_OF).to_json()
-    b = evaluate(tacheng(), list(reversed(evs)), AS_OF).to_json()
+    a = evaluate(tacheng_compiled, evs, AS_OF).to_json()
+    b = evaluate(tacheng_compiled, list(reversed(evs)), AS_OF).to_json()
     assert without_positions(a) == without_positions(b)
     assert a != b  # the positions do differ: the accounting says where each event was given
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.randoms(use_true_random=False))
-def test_any_reordering_gives_the_same_report(rnd: random.Random) -> None:
+def test_any_reordering_gives_the_same_report(
+    tacheng_compiled: CompiledRuleset, rnd: random.Random
+) -> None:
     evs = events()
-    base = without_positions(evaluate(tacheng(), evs, AS_OF).to_json())
+    base = without_positions(evaluate(tacheng_compiled, evs, AS_OF).to_json())
     rnd.shuffle(evs)
-    assert without_positions(evaluate(tacheng(), evs, AS_OF).to_json()) == base
+    assert without_positions(evaluate(tacheng_compiled, evs, AS_OF).to_json()) == base
 
 
-def test_repeated_evaluation_in_one_process_is_identical() -> None:
+def test_repeated_evaluation_in_one_process_is_identical(tacheng_compiled: CompiledRuleset) -> None:
     """No state leaks between evaluations of one compiled ruleset (the calendar's lazy tables,
     its assumptions)."""
-    first = evaluate(tacheng(), EVENTS, AS_OF).to_json()
-    evaluate(tacheng(), events()[:17], "2025-02-01T00:00:00+08:00")
-    assert evaluate(tacheng(), EVENTS, AS_OF).to_json() == first
+    first = evaluate(tacheng_compiled, EVENTS, AS_OF).to_json()
+    evaluate(tacheng_compiled, events()[:17], "2025-02-01T00:00:00+08:00")
+    assert evaluate(tacheng_compiled, EVENTS, AS_OF).to_json() == first
     assert evaluate(cr.load_ruleset(RULES), EVENTS, AS_OF).to_json() == first

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -78,13 +79,11 @@ norms:
     fulfilled_by: {event: ticket_responded}
 """
 
-_COMPILED: list[CompiledRuleset] = []
 
-
+@cache
 def ruleset() -> CompiledRuleset:
-    if not _COMPILED:
-        _COMPILED.append(compile_ruleset(cr.load_ruleset(RULESET)))
-    return _COMPILED[0]
+    """This module's ruleset, compiled once (helpers and hypothesis tests call it directly)."""
+    return compile_ruleset(cr.load_ruleset(RULESET))
 
 
 def utc(month: int, day: int, hour: int, minute: int) -> datetime:

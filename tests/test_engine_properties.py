@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import contract_rules as cr
-from contract_rules.engine import CompiledRuleset, Evaluator, compile_ruleset, evaluate
+from contract_rules.engine import CompiledRuleset, Evaluator, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Shanghai")
@@ -22,14 +22,6 @@ SPAN_MINUTES = 365 * 24 * 60 - 1
 AS_OF = datetime(2026, 6, 1, tzinfo=TZ)
 FOLLOW_UPS = ("response", "onsite_arrival", "fixed", "service_confirmed")
 CAUSES = ("power_failure", "other", "party_a_fault")
-
-_COMPILED: list[CompiledRuleset] = []
-
-
-def compiled() -> CompiledRuleset:
-    if not _COMPILED:
-        _COMPILED.append(compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml")))
-    return _COMPILED[0]
 
 
 @st.composite
@@ -86,12 +78,12 @@ COMMON = settings(max_examples=60, deadline=None, suppress_health_check=[HealthC
 @COMMON
 @given(incident_streams(), st.randoms(use_true_random=False))
 def test_reordering_distinct_instants_changes_nothing(
-    events: list[dict[str, Any]], rnd: random.Random
+    tacheng_compiled: CompiledRuleset, events: list[dict[str, Any]], rnd: random.Random
 ) -> None:
     shuffled = list(events)
     rnd.shuffle(shuffled)
-    a = evaluate(compiled(), events, AS_OF).to_dict()
-    b = evaluate(compiled(), shuffled, AS_OF).to_dict()
+    a = evaluate(tacheng_compiled, events, AS_OF).to_dict()
+    b = evaluate(tacheng_compiled, shuffled, AS_OF).to_dict()
     # The accounting lists events by input position; everything else must be identical.
     a_events, b_events = a.pop("events"), b.pop("events")
     assert a == b
@@ -100,15 +92,17 @@ def test_reordering_distinct_instants_changes_nothing(
 
 @COMMON
 @given(incident_streams())
-def test_an_unrelated_event_changes_nothing_else(events: list[dict[str, Any]]) -> None:
-    base = evaluate(compiled(), events, AS_OF)
+def test_an_unrelated_event_changes_nothing_else(
+    tacheng_compiled: CompiledRuleset, events: list[dict[str, Any]]
+) -> None:
+    base = evaluate(tacheng_compiled, events, AS_OF)
     extra = {
         "type": "response",
         "at": "2025-05-05T05:05:05+08:00",
         "incident": "UNRELATED",
         "id": "X",
     }
-    more = evaluate(compiled(), [*events, extra], AS_OF)
+    more = evaluate(tacheng_compiled, [*events, extra], AS_OF)
     assert more.obligations == base.obligations
     assert more.liability == base.liability
     assert more.accounting.counts()["ignored"] == base.accounting.counts()["ignored"] + 1
@@ -116,9 +110,11 @@ def test_an_unrelated_event_changes_nothing_else(events: list[dict[str, Any]]) -
 
 @COMMON
 @given(incident_streams(), st.integers(1, 400))
-def test_violated_stays_violated_as_time_passes(events: list[dict[str, Any]], days: int) -> None:
-    early = evaluate(compiled(), events, AS_OF)
-    later = evaluate(compiled(), events, AS_OF + timedelta(days=days))
+def test_violated_stays_violated_as_time_passes(
+    tacheng_compiled: CompiledRuleset, events: list[dict[str, Any]], days: int
+) -> None:
+    early = evaluate(tacheng_compiled, events, AS_OF)
+    later = evaluate(tacheng_compiled, events, AS_OF + timedelta(days=days))
     for a, b in zip(early.obligations, later.obligations, strict=True):
         assert (a.rule, a.key, a.nth) == (b.rule, b.key, b.nth)
         if a.status == "violated":
@@ -129,9 +125,11 @@ def test_violated_stays_violated_as_time_passes(events: list[dict[str, Any]], da
 
 @COMMON
 @given(incident_streams())
-def test_incremental_equals_batch(events: list[dict[str, Any]]) -> None:
-    batch = evaluate(compiled(), events, AS_OF)
-    inc = Evaluator(compiled())
+def test_incremental_equals_batch(
+    tacheng_compiled: CompiledRuleset, events: list[dict[str, Any]]
+) -> None:
+    batch = evaluate(tacheng_compiled, events, AS_OF)
+    inc = Evaluator(tacheng_compiled)
     indexed = sorted(enumerate(events), key=lambda p: datetime.fromisoformat(p[1]["at"]))
     from contract_rules.events import RawEvent
 
@@ -142,8 +140,10 @@ def test_incremental_equals_batch(events: list[dict[str, Any]]) -> None:
 
 @COMMON
 @given(incident_streams())
-def test_every_event_is_accounted_for_once(events: list[dict[str, Any]]) -> None:
-    rep = evaluate(compiled(), events, AS_OF)
+def test_every_event_is_accounted_for_once(
+    tacheng_compiled: CompiledRuleset, events: list[dict[str, Any]]
+) -> None:
+    rep = evaluate(tacheng_compiled, events, AS_OF)
     c = rep.accounting.counts()
     assert c["used"] + c["ignored"] + c["rejected"] == c["input"] == len(events)
     acc = rep.accounting
@@ -152,15 +152,18 @@ def test_every_event_is_accounted_for_once(events: list[dict[str, Any]]) -> None
 
 
 @pytest.mark.parametrize("minute", [0, 1, 59, 60 * 9, 60 * 18 - 1, 60 * 18])
-def test_fulfilment_at_due_and_a_microsecond_after(minute: int) -> None:
+def test_fulfilment_at_due_and_a_microsecond_after(
+    tacheng_compiled: CompiledRuleset, minute: int
+) -> None:
     start = datetime(2025, 3, 4, tzinfo=TZ) + timedelta(minutes=minute)
     req = {"type": "onsite_request", "at": start.isoformat(), "incident": "I"}
-    due = evaluate(compiled(), [req], AS_OF).find("onsite.response", "I").due
+    due = evaluate(tacheng_compiled, [req], AS_OF).find("onsite.response", "I").due
     assert due is not None
     for delta, status in ((timedelta(0), "fulfilled"), (timedelta(microseconds=1), "violated")):
         resp = {"type": "response", "at": (due + delta).isoformat(), "incident": "I"}
         assert (
-            evaluate(compiled(), [req, resp], AS_OF).find("onsite.response", "I").status == status
+            evaluate(tacheng_compiled, [req, resp], AS_OF).find("onsite.response", "I").status
+            == status
         )
 
 
@@ -188,12 +191,12 @@ def crowded_streams(draw: st.DrawFn) -> list[dict[str, Any]]:
 @COMMON
 @given(crowded_streams(), st.randoms(use_true_random=False))
 def test_report_order_is_instant_then_norm_key_nth(
-    events: list[dict[str, Any]], rnd: random.Random
+    tacheng_compiled: CompiledRuleset, events: list[dict[str, Any]], rnd: random.Random
 ) -> None:
     """Wherever instances share a trigger instant (events at one instant, an event at a term
     date), the report lists them by norm order, key and nth, whatever the input order; in batch,
     incremental and streaming evaluation alike."""
-    c = compiled()
+    c = tacheng_compiled
     order = {cn.info.rule: cn.index for cn in c.norms}
     rnd.shuffle(events)
     rep = evaluate(c, events, AS_OF)

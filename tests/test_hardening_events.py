@@ -21,22 +21,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import contract_rules as cr
-from contract_rules.engine import CompiledRuleset, Evaluator, compile_ruleset, evaluate
+from contract_rules.engine import CompiledRuleset, Evaluator, evaluate
 from contract_rules.errors import ContractRulesError, EventError
 from contract_rules.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Shanghai")
 AS_OF = "2025-12-31T00:00:00+08:00"
-
-_COMPILED: list[CompiledRuleset] = []
-
-
-def tacheng() -> CompiledRuleset:
-    if not _COMPILED:
-        _COMPILED.append(compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml")))
-    return _COMPILED[0]
 
 
 def request(at: Any = "2025-03-03T10:00:00+08:00", **extra: Any) -> dict[str, Any]:
@@ -118,9 +109,11 @@ BAD: list[tuple[str, Any, str]] = [
 
 
 @pytest.mark.parametrize("name, bad, words", BAD, ids=[b[0] for b in BAD])
-def test_strict_mode_names_the_event_and_the_problem(name: str, bad: Any, words: str) -> None:
+def test_strict_mode_names_the_event_and_the_problem(
+    tacheng_compiled: CompiledRuleset, name: str, bad: Any, words: str
+) -> None:
     with pytest.raises(EventError) as info:
-        evaluate(tacheng(), [FIRST, bad, LAST], AS_OF)
+        evaluate(tacheng_compiled, [FIRST, bad, LAST], AS_OF)
     err = info.value
     assert err.where == "event #2"
     assert str(err).startswith("event #2: ")
@@ -128,8 +121,10 @@ def test_strict_mode_names_the_event_and_the_problem(name: str, bad: Any, words:
 
 
 @pytest.mark.parametrize("name, bad, words", BAD, ids=[b[0] for b in BAD])
-def test_collecting_mode_accounts_for_the_bad_event(name: str, bad: Any, words: str) -> None:
-    rep = evaluate(tacheng(), [FIRST, bad, LAST], AS_OF, strict=False)
+def test_collecting_mode_accounts_for_the_bad_event(
+    tacheng_compiled: CompiledRuleset, name: str, bad: Any, words: str
+) -> None:
+    rep = evaluate(tacheng_compiled, [FIRST, bad, LAST], AS_OF, strict=False)
     assert_accounted(rep, 3)
     (rejected,) = rep.accounting.rejected
     assert (rejected.index, rejected.where, rejected.disposition) == (1, "event #2", "rejected")
@@ -138,30 +133,36 @@ def test_collecting_mode_accounts_for_the_bad_event(name: str, bad: Any, words: 
     assert rep.accounting.disposition(2) != "rejected"
 
 
-def test_duplicate_ids() -> None:
+def test_duplicate_ids(tacheng_compiled: CompiledRuleset) -> None:
     events = [FIRST, request(id="A"), LAST]
     with pytest.raises(EventError, match=r"^event #2: duplicate event id 'A'$"):
-        evaluate(tacheng(), events, AS_OF)
-    rep = evaluate(tacheng(), events, AS_OF, strict=False)
+        evaluate(tacheng_compiled, events, AS_OF)
+    rep = evaluate(tacheng_compiled, events, AS_OF, strict=False)
     assert [(e.index, e.id, e.reason) for e in rep.accounting.rejected] == [
         (1, "A", "duplicate event id 'A'")
     ]
     assert_accounted(rep, 3)
 
 
-def test_an_integer_id_equal_to_a_string_id_is_a_duplicate() -> None:
-    rep = evaluate(tacheng(), [request(id=7), request(id="7")], AS_OF, strict=False)
+def test_an_integer_id_equal_to_a_string_id_is_a_duplicate(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
+    rep = evaluate(tacheng_compiled, [request(id=7), request(id="7")], AS_OF, strict=False)
     assert [e.reason for e in rep.accounting.rejected] == ["duplicate event id '7'"]
 
 
-def test_collecting_mode_survives_an_integer_id_too_long_for_str() -> None:
-    rep = evaluate(tacheng(), [FIRST, request(id=10**5000), LAST], AS_OF, strict=False)
+def test_collecting_mode_survives_an_integer_id_too_long_for_str(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
+    rep = evaluate(tacheng_compiled, [FIRST, request(id=10**5000), LAST], AS_OF, strict=False)
     assert_accounted(rep, 3)
 
 
-def test_strict_mode_survives_an_integer_id_too_long_for_str() -> None:
+def test_strict_mode_survives_an_integer_id_too_long_for_str(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     with pytest.raises(EventError, match="id must have"):
-        evaluate(tacheng(), [FIRST, request(id=10**5000), LAST], AS_OF)
+        evaluate(tacheng_compiled, [FIRST, request(id=10**5000), LAST], AS_OF)
 
 
 def assert_accounted(rep: Report, n: int) -> None:
@@ -184,18 +185,20 @@ def write_jsonl(path: Path, lines: list[str | bytes], *, bom: bool = False) -> P
     return path
 
 
-def test_jsonl_errors_name_file_and_line(tmp_path: Path) -> None:
+def test_jsonl_errors_name_file_and_line(tacheng_compiled: CompiledRuleset, tmp_path: Path) -> None:
     path = write_jsonl(
         tmp_path / "events.jsonl",
         [json.dumps(FIRST), "", json.dumps(request(at="2025-03-03T10:00:00")), json.dumps(LAST)],
     )
     with pytest.raises(EventError) as info:
-        evaluate(tacheng(), path, AS_OF)
+        evaluate(tacheng_compiled, path, AS_OF)
     assert info.value.where == f"{path}:3"  # the blank line counts as a line
     assert "naive timestamp" in str(info.value)
 
 
-def test_jsonl_garbage_lines_are_each_rejected_and_reading_goes_on(tmp_path: Path) -> None:
+def test_jsonl_garbage_lines_are_each_rejected_and_reading_goes_on(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
     lines: list[str | bytes] = [
         json.dumps(FIRST),
         '{"type": "payment", "at": "2025-03-04T10:00:00+08:00", "amount": NaN}',
@@ -208,7 +211,7 @@ def test_jsonl_garbage_lines_are_each_rejected_and_reading_goes_on(tmp_path: Pat
         json.dumps(LAST),
     ]
     path = write_jsonl(tmp_path / "messy.jsonl", lines)
-    rep = evaluate(tacheng(), path, AS_OF, strict=False)
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
     assert_accounted(rep, len(lines))
     reasons = {e.where: e.reason for e in rep.accounting.rejected}
     assert sorted(reasons) == sorted(f"{path}:{n}" for n in range(2, 8))
@@ -218,33 +221,37 @@ def test_jsonl_garbage_lines_are_each_rejected_and_reading_goes_on(tmp_path: Pat
     assert rep.find("onsite.response", "INC-1").trigger_event == "after-the-garbage"
 
 
-def test_a_bom_does_not_cost_the_first_event(tmp_path: Path) -> None:
+def test_a_bom_does_not_cost_the_first_event(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
     """Regression: a UTF-8 byte order mark made the first JSONL line invalid JSON."""
     path = write_jsonl(tmp_path / "bom.jsonl", [json.dumps(FIRST), json.dumps(LAST)], bom=True)
-    rep = evaluate(tacheng(), path, AS_OF)
+    rep = evaluate(tacheng_compiled, path, AS_OF)
     assert rep.accounting.counts() == {"input": 2, "used": 0, "ignored": 2, "rejected": 0}
     json_path = tmp_path / "bom.json"
     json_path.write_bytes(b"\xef\xbb\xbf" + json.dumps([FIRST, LAST]).encode())
-    assert evaluate(tacheng(), json_path, AS_OF).accounting.counts()["input"] == 2
+    assert evaluate(tacheng_compiled, json_path, AS_OF).accounting.counts()["input"] == 2
 
 
-def test_invalid_utf8_does_not_stop_the_reading(tmp_path: Path) -> None:
+def test_invalid_utf8_does_not_stop_the_reading(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
     """Regression: reading stopped at the first line that was not UTF-8; the events after it
     were neither used, ignored nor rejected."""
     path = write_jsonl(
         tmp_path / "latin1.jsonl",
         [json.dumps(FIRST), b'{"x": "\xff"}', json.dumps(request()), json.dumps(LAST)],
     )
-    rep = evaluate(tacheng(), path, AS_OF, strict=False)
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
     assert_accounted(rep, 4)
     assert [(e.where, e.reason) for e in rep.accounting.rejected] == [
         (f"{path}:2", "not UTF-8 text")
     ]
     with pytest.raises(EventError, match=r":2: not UTF-8 text$"):
-        evaluate(tacheng(), path, AS_OF)
+        evaluate(tacheng_compiled, path, AS_OF)
 
 
-def test_csv_messes(tmp_path: Path) -> None:
+def test_csv_messes(tacheng_compiled: CompiledRuleset, tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
     rows = [
         b"type,at,incident",
@@ -256,7 +263,7 @@ def test_csv_messes(tmp_path: Path) -> None:
         b"onsite_request,2025-03-03T15:00:00+08:00,INC-6",
     ]
     path.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(rows) + b"\r\n")
-    rep = evaluate(tacheng(), path, AS_OF, strict=False)
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
     assert_accounted(rep, 6)
     got = [(e.index, e.reason.split(" (")[0]) for e in rep.accounting.rejected]
     assert got == [
@@ -268,14 +275,16 @@ def test_csv_messes(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert {o.key for o in rep.obligations if o.rule == "onsite.response"} == {"INC-1", "INC-6"}
     with pytest.raises(EventError, match=rf"^{path}:3: not UTF-8 text$"):
-        evaluate(tacheng(), path, AS_OF)
+        evaluate(tacheng_compiled, path, AS_OF)
 
 
-def test_naive_times_are_accepted_only_when_their_zone_is_declared() -> None:
+def test_naive_times_are_accepted_only_when_their_zone_is_declared(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     naive = request(at="2025-03-03T10:00:00")
-    rep = evaluate(tacheng(), [naive], AS_OF, naive_tz="Asia/Shanghai")
+    rep = evaluate(tacheng_compiled, [naive], AS_OF, naive_tz="Asia/Shanghai")
     assert rep.find("onsite.response", "INC-1").trigger_at == datetime(2025, 3, 3, 10, tzinfo=TZ)
-    rep = evaluate(tacheng(), [naive], AS_OF, naive_tz="UTC")
+    rep = evaluate(tacheng_compiled, [naive], AS_OF, naive_tz="UTC")
     assert rep.find("onsite.response", "INC-1").trigger_at == datetime(2025, 3, 3, 18, tzinfo=TZ)
 
 
@@ -293,7 +302,9 @@ SAME_INSTANT = [
 ]
 
 
-def test_mixed_offsets_for_the_same_instant_give_the_same_report() -> None:
+def test_mixed_offsets_for_the_same_instant_give_the_same_report(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     """A request and its response at one instant each, written with every offset pair."""
     response_at = [
         "2025-03-03T12:00:00+08:00",
@@ -307,7 +318,7 @@ def test_mixed_offsets_for_the_same_instant_give_the_same_report() -> None:
                 request(at=req, id="R"),
                 {"type": "response", "at": resp, "incident": "INC-1", "id": "S"},
             ]
-            reports.add(evaluate(tacheng(), events, AS_OF).to_json())
+            reports.add(evaluate(tacheng_compiled, events, AS_OF).to_json())
     assert len(reports) == 1
     rep = json.loads(reports.pop())
     first = next(o for o in rep["obligations"] if o["rule"] == "onsite.response")
@@ -318,7 +329,7 @@ def test_mixed_offsets_for_the_same_instant_give_the_same_report() -> None:
     )
 
 
-def test_a_datetime_with_any_tzinfo_is_the_same_instant() -> None:
+def test_a_datetime_with_any_tzinfo_is_the_same_instant(tacheng_compiled: CompiledRuleset) -> None:
     base = datetime(2025, 3, 3, 2, tzinfo=UTC)
     variants = [
         base,
@@ -326,11 +337,11 @@ def test_a_datetime_with_any_tzinfo_is_the_same_instant() -> None:
         base.astimezone(timezone(timedelta(hours=-3, minutes=-30))),
         base.astimezone(ZoneInfo("America/New_York")),
     ]
-    results = {evaluate(tacheng(), [request(at=v)], AS_OF).to_json() for v in variants}
+    results = {evaluate(tacheng_compiled, [request(at=v)], AS_OF).to_json() for v in variants}
     assert len(results) == 1
 
 
-def test_out_of_order_input_is_ordered_stably() -> None:
+def test_out_of_order_input_is_ordered_stably(tacheng_compiled: CompiledRuleset) -> None:
     """Two payments at one instant count in input order; a later event given first does not
     change that (the input is sorted by instant, ties by input position)."""
     at = "2025-11-20T10:00:00+08:00"
@@ -338,18 +349,20 @@ def test_out_of_order_input_is_ordered_stably() -> None:
     p1 = payment("26800.00", id="P1", at=at)
     p2 = payment("26800.00", id="P2", at=at)
     for events, order in (([late, p1, p2], ("P1", "P2")), ([late, p2, p1], ("P2", "P1"))):
-        ob = evaluate(tacheng(), events, AS_OF).find("payment.annual_fee")
+        ob = evaluate(tacheng_compiled, events, AS_OF).find("payment.annual_fee")
         assert ob.status == "fulfilled"
         assert ob.events == order
         assert ob.fulfilled_at == datetime(2025, 11, 20, 10, tzinfo=TZ)
 
 
-def test_the_incremental_evaluator_names_an_event_out_of_order() -> None:
-    ev = Evaluator(tacheng())
+def test_the_incremental_evaluator_names_an_event_out_of_order(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
+    ev = Evaluator(tacheng_compiled)
     ev.feed(request(at="2025-03-03T10:00:00+08:00", id="first"))
     with pytest.raises(EventError, match=r"^event #2: out of time order"):
         ev.feed(request(at="2025-03-03T09:00:00+08:00", id="second"))
-    lenient = Evaluator(tacheng(), strict=False)
+    lenient = Evaluator(tacheng_compiled, strict=False)
     lenient.feed(request(at="2025-03-03T10:00:00+08:00", id="first"))
     entry = lenient.feed(request(at="2025-03-03T09:00:00+08:00", id="second"))
     assert entry.disposition == "rejected" and "out of time order" in entry.reason
@@ -422,8 +435,10 @@ PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 
 @PROPERTY
 @given(STREAMS)
-def test_every_event_is_accounted_for_exactly_once(events: list[Any]) -> None:
-    rep = evaluate(tacheng(), events, AS_OF, strict=False)
+def test_every_event_is_accounted_for_exactly_once(
+    tacheng_compiled: CompiledRuleset, events: list[Any]
+) -> None:
+    rep = evaluate(tacheng_compiled, events, AS_OF, strict=False)
     assert_accounted(rep, len(events))
     for e in rep.accounting.rejected:
         assert e.where == f"event #{e.index + 1}" and e.reason
@@ -431,10 +446,12 @@ def test_every_event_is_accounted_for_exactly_once(events: list[Any]) -> None:
 
 @PROPERTY
 @given(STREAMS)
-def test_strict_mode_raises_event_error_or_agrees_with_collecting_mode(events: list[Any]) -> None:
-    lenient = evaluate(tacheng(), events, AS_OF, strict=False)
+def test_strict_mode_raises_event_error_or_agrees_with_collecting_mode(
+    tacheng_compiled: CompiledRuleset, events: list[Any]
+) -> None:
+    lenient = evaluate(tacheng_compiled, events, AS_OF, strict=False)
     try:
-        strict = evaluate(tacheng(), events, AS_OF)
+        strict = evaluate(tacheng_compiled, events, AS_OF)
     except EventError as err:
         first = lenient.accounting.rejected[0] if lenient.accounting.rejected else None
         assert first is not None, str(err)
@@ -446,18 +463,24 @@ def test_strict_mode_raises_event_error_or_agrees_with_collecting_mode(events: l
 
 @PROPERTY
 @given(STREAMS)
-def test_streaming_mode_counts_every_event_too(events: list[Any]) -> None:
-    rep = evaluate(tacheng(), events, AS_OF, strict=False, settle_after=timedelta(days=3))
+def test_streaming_mode_counts_every_event_too(
+    tacheng_compiled: CompiledRuleset, events: list[Any]
+) -> None:
+    rep = evaluate(tacheng_compiled, events, AS_OF, strict=False, settle_after=timedelta(days=3))
     c = rep.accounting.counts()
     assert c["used"] + c["ignored"] + c["rejected"] == c["input"] == len(events)
 
 
-def test_an_as_of_beyond_the_supported_dates_is_a_clear_error() -> None:
+def test_an_as_of_beyond_the_supported_dates_is_a_clear_error(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     with pytest.raises(ContractRulesError, match="outside the supported dates"):
-        evaluate(tacheng(), [], "9999-12-31T23:59:59-12:00")
+        evaluate(tacheng_compiled, [], "9999-12-31T23:59:59-12:00")
 
 
-def test_crlf_line_ends_and_blank_lines_read_like_lf(tmp_path: Path) -> None:
+def test_crlf_line_ends_and_blank_lines_read_like_lf(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
     """Lines end at LF; a CR before it (Windows tools) is JSON whitespace, and a line of only
     whitespace is skipped, but still counted for the line numbers that errors name."""
     body = (
@@ -470,13 +493,15 @@ def test_crlf_line_ends_and_blank_lines_read_like_lf(tmp_path: Path) -> None:
     )
     path = tmp_path / "crlf.jsonl"
     path.write_bytes(body)
-    rep = evaluate(tacheng(), path, AS_OF, strict=False)
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
     assert rep.accounting.counts()["input"] == 3
     assert rep.find("onsite.response", "INC-1").trigger_event == "crlf"
     assert [e.where for e in rep.accounting.rejected] == [f"{path}:4"]
 
 
-def test_report_order_breaks_ties_by_norm_then_key_not_input_order() -> None:
+def test_report_order_breaks_ties_by_norm_then_key_not_input_order(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     """Instances are listed by trigger instant, then norm order, then key and nth: two
     requests at the same instant are interleaved norm by norm, keys in order."""
     at = "2025-03-03T10:00:00+08:00"
@@ -485,7 +510,7 @@ def test_report_order_breaks_ties_by_norm_then_key_not_input_order() -> None:
         request(id="a", incident="INC-A", at=at),
         request(id="a2", incident="INC-A", at=at),
     ]
-    rep = evaluate(tacheng(), events, AS_OF)
+    rep = evaluate(tacheng_compiled, events, AS_OF)
     onsite = [
         (o.rule, o.key, o.nth) for o in rep.obligations if o.trigger_event in {"a", "a2", "b"}
     ]
@@ -501,22 +526,24 @@ def test_report_order_breaks_ties_by_norm_then_key_not_input_order() -> None:
     assert dated and all(o.trigger_event is None for o in dated)
 
 
-def test_a_stray_bom_after_the_first_line_is_named(tmp_path: Path) -> None:
+def test_a_stray_bom_after_the_first_line_is_named(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
     path = write_jsonl(tmp_path / "bom2.jsonl", [json.dumps(FIRST), "\ufeff" + json.dumps(LAST)])
-    rep = evaluate(tacheng(), path, AS_OF, strict=False)
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
     [bad] = rep.accounting.rejected
     assert bad.where == f"{path}:2"
     assert bad.reason.startswith("not valid JSON (Unexpected UTF-8 BOM")
 
 
-def test_an_event_type_may_be_a_str_subclass() -> None:
+def test_an_event_type_may_be_a_str_subclass(tacheng_compiled: CompiledRuleset) -> None:
     """Mappings built by other tools may carry str subclasses (StrEnum members, numpy strings)."""
     import enum
 
     class Kind(enum.StrEnum):
         REQUEST = "onsite_request"
 
-    rep = evaluate(tacheng(), [request(type=Kind.REQUEST)], AS_OF)
+    rep = evaluate(tacheng_compiled, [request(type=Kind.REQUEST)], AS_OF)
     assert rep.find("onsite.response", "INC-1").trigger_event == "#1"
 
 
@@ -580,11 +607,13 @@ def test_every_jsonl_line_reads_as_json_loads_reads_it(tmp_path_factory: Any, pa
     assert got == expected
 
 
-def test_an_event_at_a_term_date_is_ordered_with_the_term_date_instances_by_norm() -> None:
+def test_an_event_at_a_term_date_is_ordered_with_the_term_date_instances_by_norm(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     """Instances dated by the term (payment, renewal: created before any event) and those of a
     request at that very instant are reported in norm order, as any other tie."""
     request_at_start = request(at="2024-11-18T00:00:00+08:00", id="r0", incident="INC-0")
-    rep = evaluate(tacheng(), [request_at_start], AS_OF)
+    rep = evaluate(tacheng_compiled, [request_at_start], AS_OF)
     at_start = [o.rule for o in rep.obligations if o.trigger_at == rep.obligations[0].trigger_at]
     assert at_start == [
         "onsite.response",
@@ -595,32 +624,36 @@ def test_an_event_at_a_term_date_is_ordered_with_the_term_date_instances_by_norm
     ]
 
 
-def test_a_number_too_large_for_decimal_spoils_only_its_line(tmp_path: Path) -> None:
+def test_a_number_too_large_for_decimal_spoils_only_its_line(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
     """Decimal refuses an exponent beyond its range (an ArithmeticError, not a ValueError): the
     line is rejected with its reason, and reading goes on."""
     huge = json.dumps(dict(FIRST, id="H")).replace("}", ', "x": 1e99999999999999999999}')
     path = write_jsonl(tmp_path / "huge.jsonl", [json.dumps(FIRST), huge, json.dumps(LAST)])
-    rep = evaluate(tacheng(), path, AS_OF, strict=False)
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
     [bad] = rep.accounting.rejected
     assert (bad.where, bad.reason) == (f"{path}:2", "not valid JSON (a number too large to read)")
     assert rep.accounting.counts()["input"] == 3
     one = tmp_path / "huge.json"
     one.write_text(f"[{huge}]", encoding="utf-8")
-    [bad] = evaluate(tacheng(), one, AS_OF, strict=False).accounting.rejected
+    [bad] = evaluate(tacheng_compiled, one, AS_OF, strict=False).accounting.rejected
     assert bad.reason == "not valid JSON (a number too large to read)"
 
 
-def test_a_pre_validated_event_is_held_to_the_same_instants_as_a_record() -> None:
+def test_a_pre_validated_event_is_held_to_the_same_instants_as_a_record(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     """An Event object whose instant is naive (or not a datetime) is refused as a record's
     would be: an EventError naming it in strict mode, a rejection otherwise."""
     from contract_rules.events import Event
 
     naive = Event(0, "N", "onsite_request", datetime(2025, 3, 3, 10), {"incident": "INC-1"}, "x:1")
     with pytest.raises(EventError, match="x:1: naive timestamp"):
-        evaluate(tacheng(), [naive], AS_OF)
-    rep = evaluate(tacheng(), [naive], AS_OF, strict=False)
+        evaluate(tacheng_compiled, [naive], AS_OF)
+    rep = evaluate(tacheng_compiled, [naive], AS_OF, strict=False)
     assert [(r.where, r.id) for r in rep.accounting.rejected] == [("x:1", "N")]
     utc_at = datetime(2025, 3, 3, 2, tzinfo=UTC)
     ok = Event(0, "U", "onsite_request", utc_at, {"incident": "INC-1"}, "x:1")
-    ob = evaluate(tacheng(), [ok], AS_OF).find("onsite.response", "INC-1")
+    ob = evaluate(tacheng_compiled, [ok], AS_OF).find("onsite.response", "INC-1")
     assert ob.trigger_at.tzinfo is TZ and ob.trigger_at == utc_at

@@ -23,7 +23,7 @@ import pytest
 from pydantic import BaseModel
 
 import contract_rules as cr
-from contract_rules.engine import CompiledRuleset, compile_ruleset, evaluate
+from contract_rules.engine import CompiledRuleset, evaluate
 from contract_rules.errors import EventError
 from contract_rules.report import Report
 from contract_rules.rulefile import read_rule_text
@@ -37,14 +37,6 @@ AS_OF = "2025-12-31T00:00:00+08:00"
 MONEY_KEYS = {"amount", "claimed", "compensable", "cap", "payable"}
 TWO_PLACES = re.compile(r"^-?\d+\.\d{2}$")
 
-_COMPILED: list[CompiledRuleset] = []
-
-
-def tacheng() -> CompiledRuleset:
-    if not _COMPILED:
-        _COMPILED.append(compile_ruleset(cr.load_ruleset(RULES)))
-    return _COMPILED[0]
-
 
 def no_float_context() -> decimal.Context:
     """The current context with FloatOperation trapped (Decimal(float), float comparisons)."""
@@ -53,9 +45,9 @@ def no_float_context() -> decimal.Context:
     return ctx
 
 
-def year_report() -> Report:
+def year_report(compiled: CompiledRuleset) -> Report:
     with decimal.localcontext(no_float_context()):
-        return evaluate(tacheng(), EVENTS, AS_OF)
+        return evaluate(compiled, EVENTS, AS_OF)
 
 
 def walk(value: Any, path: str = "report") -> Iterator[tuple[str, Any]]:
@@ -82,8 +74,8 @@ def walk(value: Any, path: str = "report") -> Iterator[tuple[str, Any]]:
             stack.extend((f"{where}[{i}]", x) for i, x in enumerate(v))
 
 
-def test_no_float_anywhere_in_a_report() -> None:
-    rep = year_report()
+def test_no_float_anywhere_in_a_report(tacheng_compiled: CompiledRuleset) -> None:
+    rep = year_report(tacheng_compiled)
     values = list(walk(rep))
     assert len(values) > 1000
     floats = [w for w, v in values if isinstance(v, float)]
@@ -92,8 +84,8 @@ def test_no_float_anywhere_in_a_report() -> None:
         assert not any(isinstance(x, float) for x in ob.explanation)
 
 
-def test_money_values_are_decimal() -> None:
-    rep = year_report()
+def test_money_values_are_decimal(tacheng_compiled: CompiledRuleset) -> None:
+    rep = year_report(tacheng_compiled)
     assert rep.liability.lines, "the example year has remedy lines"
     for line in rep.liability:
         for name in ("claimed", "compensable", "payable"):
@@ -107,16 +99,16 @@ def test_money_values_are_decimal() -> None:
     assert type(rep.liability.payable) is Decimal
 
 
-def test_the_liability_cap_is_exact() -> None:
-    rep = year_report()
+def test_the_liability_cap_is_exact(tacheng_compiled: CompiledRuleset) -> None:
+    rep = year_report(tacheng_compiled)
     (line,) = [ln for ln in rep.liability if ln.remedy == "liability.cap"]
     assert line.cap == Decimal("53600.00")
     assert line.payable == min(line.compensable, line.cap)
     assert line.compensable == sum((i.amount for i in line.items if i.compensable), Decimal("0.00"))
 
 
-def test_json_prints_money_as_strings_with_two_places() -> None:
-    doc = json.loads(year_report().to_json())
+def test_json_prints_money_as_strings_with_two_places(tacheng_compiled: CompiledRuleset) -> None:
+    doc = json.loads(year_report(tacheng_compiled).to_json())
     found = 0
     for where, v in walk(doc, "json"):
         key = where.rsplit("[", 1)[-1].strip("]'\"")
@@ -158,15 +150,19 @@ CLAIM = {
 
 @pytest.mark.parametrize("template", [PAYMENT, CLAIM], ids=["payment", "loss_claim"])
 @pytest.mark.parametrize("amount", [53600.0, 0.1, 1e3, float("inf"), float("nan")])
-def test_a_float_amount_is_rejected(template: dict[str, Any], amount: float) -> None:
+def test_a_float_amount_is_rejected(
+    tacheng_compiled: CompiledRuleset, template: dict[str, Any], amount: float
+) -> None:
     event = {**template, "amount": amount}
     with pytest.raises(EventError, match=r"is a float; give amounts as strings or Decimal"):
-        evaluate(tacheng(), [event], AS_OF)
-    rep = evaluate(tacheng(), [event], AS_OF, strict=False)
+        evaluate(tacheng_compiled, [event], AS_OF)
+    rep = evaluate(tacheng_compiled, [event], AS_OF, strict=False)
     assert [e.index for e in rep.accounting.rejected] == [0]
 
 
-def test_amounts_from_json_keep_their_digits(tmp_path: Path) -> None:
+def test_amounts_from_json_keep_their_digits(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
     """Unquoted JSON numbers are read as Decimal: 0.10 three times is exactly 0.30, which
     binary floats do not give; the fee is met by exact sums."""
     path = tmp_path / "payments.jsonl"
@@ -182,16 +178,18 @@ def test_amounts_from_json_keep_their_digits(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert 53599.70 + 0.10 + 0.10 + 0.10 != 53600.00  # what a float would have said
     with decimal.localcontext(no_float_context()):
-        ob = evaluate(tacheng(), path, AS_OF).find("payment.annual_fee")
+        ob = evaluate(tacheng_compiled, path, AS_OF).find("payment.annual_fee")
     assert ob.status == "fulfilled"
     assert ob.events == ("P0", "P1", "P2", "P3")
     assert str(ob.fulfilled_at) == "2025-11-23 10:00:00+08:00"
 
 
 @pytest.mark.parametrize("amount", ["53600", 53600, Decimal("53600.00"), "53600.0", " 53600.00 "])
-def test_exact_amount_forms_are_accepted(amount: Any) -> None:
+def test_exact_amount_forms_are_accepted(tacheng_compiled: CompiledRuleset, amount: Any) -> None:
     with decimal.localcontext(no_float_context()):
-        ob = evaluate(tacheng(), [{**PAYMENT, "amount": amount}], AS_OF).find("payment.annual_fee")
+        ob = evaluate(tacheng_compiled, [{**PAYMENT, "amount": amount}], AS_OF).find(
+            "payment.annual_fee"
+        )
     assert ob.status == "fulfilled"
 
 

@@ -32,13 +32,13 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(scope="module")
-def ruleset() -> cr.Ruleset:
-    return cr.load_ruleset(RULES)
+def ruleset(tacheng_ruleset: cr.Ruleset) -> cr.Ruleset:
+    return tacheng_ruleset
 
 
 @pytest.fixture(scope="module")
-def report(ruleset: cr.Ruleset) -> cr.Report:
-    return cr.evaluate(ruleset, EVENTS, as_of=AS_OF)
+def report(tacheng_report: cr.Report) -> cr.Report:
+    return tacheng_report
 
 
 def section(page: str, start: str, stop: str) -> str:
