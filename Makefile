@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-dev
 MAPPINGS := $(shell find examples -name '*.mapping.yaml' 2>/dev/null | sort)
 RULES  := $(shell find rules examples tests/rulefiles/valid -name '*.yaml' -not -name '*.mapping.yaml' 2>/dev/null | sort)
 
-.PHONY: demo test lint typecheck check-rules pytest install install-dev bench bench-durable-env clean
+.PHONY: demo test lint format typecheck check-rules pytest cov complexity install install-dev bench bench-durable-env clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,16 @@ install-dev: $(STAMP)
 demo: install
 	$(BIN)/contract-rules eval rules/tacheng_2024.yaml examples/tacheng_events_2025.jsonl --as-of 2025-12-31T00:00:00+08:00
 
+# ruff, then the import direction (layers in pyproject.toml; docs/architecture.md draws them).
 lint: install-dev
 	$(BIN)/ruff check contract_rules tests benchmarks examples
 	$(BIN)/ruff format --check contract_rules tests benchmarks examples
+	$(BIN)/lint-imports --no-cache
+
+# Rewrites the sources in place: ruff's fixes (imports sorted, unused ones dropped), then its format.
+format: install-dev
+	$(BIN)/ruff check --fix contract_rules tests benchmarks examples
+	$(BIN)/ruff format contract_rules tests benchmarks examples
 
 typecheck: install-dev
 	$(BIN)/mypy contract_rules
@@ -42,6 +49,15 @@ pytest: install-dev
 	$(BIN)/python -m pytest
 
 test: lint typecheck check-rules pytest
+
+# The test suite under coverage; prints the report (statements and branches of contract_rules).
+cov: install-dev
+	$(BIN)/python -m coverage run -m pytest
+	$(BIN)/python -m coverage report
+
+# Cyclomatic complexity of every function ranked C or worse (over 10); see CONTRIBUTING.md.
+complexity: install-dev
+	$(BIN)/radon cc -s -n C contract_rules
 
 $(VENV)/.installed-bench: $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
@@ -57,4 +73,4 @@ bench-durable-env:
 	benchmarks/.venv-durable/bin/python -m pip install --quiet durable_rules==2.0.28
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache .coverage

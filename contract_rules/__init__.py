@@ -28,6 +28,7 @@ from .findings import Finding, Location, Severity
 from .model import Ruleset, register_html_view
 from .rulefile import load_ruleset, read_rule_file, read_rule_text
 
+#: The one place the version is written: pyproject.toml reads it from here (setuptools dynamic).
 __version__ = "0.1.0"
 
 
