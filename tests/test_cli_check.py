@@ -107,8 +107,8 @@ def test_github_is_chosen_inside_github_actions(
 
 
 def test_github_escapes_newlines_and_property_separators() -> None:
-    assert cli._gh_data("a%b\nc") == "a%25b%0Ac"
-    assert cli._gh_property("x,y:z") == "x%2Cy%3Az"
+    assert cli.common._gh_data("a%b\nc") == "a%25b%0Ac"
+    assert cli.common._gh_property("x,y:z") == "x%2Cy%3Az"
 
 
 # --------------------------------------------------------------------------- exit codes

@@ -287,4 +287,4 @@ def test_marks_fall_back_to_ascii(monkeypatch: pytest.MonkeyPatch) -> None:
         encoding = "ascii"
 
     monkeypatch.setattr(sys, "stdout", Ascii())
-    assert cli._marks() == ("ok", "FAIL")
+    assert cli.common._marks() == ("ok", "FAIL")

@@ -6,13 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from ..errors import CalendarError
 from .units import _US_PER_DAY, Window, Windows
-
-if TYPE_CHECKING:
-    pass
 
 
 def _tod_us(t: time, *, end: bool) -> int:

@@ -7,13 +7,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .units import _EPOCH, _TWO_DAYS_US, _US_PER_DAY
-
-if TYPE_CHECKING:
-    pass
 
 
 class _Table:

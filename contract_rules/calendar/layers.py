@@ -10,13 +10,8 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from ..errors import CalendarError
-
-if TYPE_CHECKING:
-    pass
-
 
 AVAILABLE_LAYERS: tuple[str, ...] = ("cn-national", "cn-xinjiang", "weekdays")
 _NATIONAL = "cn-national"  # the layer a "national_only" fallback still requires

@@ -4,14 +4,10 @@ and date shifts, shared by the layers, the interval index and :class:`BusinessCa
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from ..errors import CalendarError
-
-if TYPE_CHECKING:
-    pass
-
 
 WorkingTimeClass = Literal["working_hours", "outside_working_hours", "non_working_day"]
 DayEnd = Literal["midnight", "close_of_business"]

@@ -1,0 +1,304 @@
+"""``contract-rules check``: lint rule files (and import mappings); its output styles
+(:data:`CHECK_FORMATS`) are built from one list of :class:`FileReport` records."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..findings import Finding, Severity
+from .common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    _default_format,
+    _err,
+    _gh_data,
+    _gh_property,
+    _out,
+    _plural,
+)
+
+if TYPE_CHECKING:
+    from ..loader import LoaderLimits
+
+    pass
+
+
+@dataclass
+class FileReport:
+    """What checking one path gave: its findings, or why it could not be read."""
+
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    problem: str | None = None  # set when the path could not be read at all
+    missing: bool = False
+
+    @property
+    def errors(self) -> int:
+        """How many findings of severity error."""
+        return sum(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        """How many findings of severity warning."""
+        return sum(f.severity is Severity.WARNING for f in self.findings)
+
+    @property
+    def status(self) -> str:
+        """``missing``, ``unreadable``, ``errors``, ``warnings`` or ``ok``."""
+        if self.missing:
+            return "missing"
+        if self.problem is not None:
+            return "unreadable"
+        if self.errors:
+            return "errors"
+        return "warnings" if self.warnings else "ok"
+
+    def fails(self, strict: bool) -> bool:
+        """Whether this file fails the run (warnings fail only with ``strict``)."""
+        return self.problem is not None or bool(self.errors) or (strict and bool(self.warnings))
+
+
+@dataclass
+class CheckRun:
+    """The reports of one ``check`` run, in the order the files were checked."""
+
+    reports: list[FileReport]
+    strict: bool
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding, file by file, each file's sorted by location and code."""
+        return [f for r in self.reports for f in sorted(r.findings)]
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a path could not be read, else 1 when a file fails, else 0."""
+        if any(r.problem is not None for r in self.reports):
+            return EXIT_ERROR
+        if any(r.fails(self.strict) for r in self.reports):
+            return EXIT_FINDINGS
+        return EXIT_OK
+
+
+def collect_files(paths: Sequence[str]) -> list[FileReport | Path]:
+    """The files to check: directories expanded (``rulefile.rule_files``), duplicates dropped.
+
+    A path that does not exist becomes a missing :class:`FileReport` in its place.
+    """
+    from ..rulefile import rule_files
+
+    out: list[FileReport | Path] = []
+    seen: set[Path] = set()
+    for p in paths:
+        try:
+            files = rule_files([p])
+        except FileNotFoundError:
+            out.append(FileReport(p, problem="no such file or directory", missing=True))
+            continue
+        for f in files:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+    return out
+
+
+def check_paths(
+    paths: Sequence[str], *, strict: bool = False, limits: LoaderLimits | None = None
+) -> CheckRun:
+    """Check every rule file under ``paths``; one bad or unreadable file never stops the rest.
+
+    ``limits`` bounds what the YAML reader accepts (size, depth, aliases, scalars, nodes).
+    """
+    from ..loader import DEFAULT_LIMITS
+    from ..rulefile import read_rule_file
+
+    limits = limits or DEFAULT_LIMITS
+
+    reports: list[FileReport] = []
+    for item in collect_files(paths):
+        if isinstance(item, FileReport):
+            reports.append(item)
+            continue
+        try:
+            if item.name.endswith(".mapping.yaml"):  # an import mapping, not a rule file
+                from ..mapping import read_mapping
+
+                findings = read_mapping(item)[1]
+            else:
+                findings = read_rule_file(item, limits=limits).findings
+        except OSError as exc:
+            reports.append(FileReport(str(item), problem=exc.strerror or str(exc)))
+            continue
+        reports.append(FileReport(str(item), sorted(findings)))
+    return CheckRun(reports, strict)
+
+
+def format_text(run: CheckRun) -> str:
+    """Per file with findings a header, then ``  line:col  severity  CODE  message  (name)``;
+    a summary line at the end."""
+    lines: list[str] = []
+    for r in run.reports:
+        if not r.findings:
+            continue
+        lines.append(r.file)
+        for f in sorted(r.findings):
+            where = f"{f.location.line}:{f.location.column}"
+            lines.append(f"  {where:<8}  {f.severity.value:<7}  {f.code}  {f.message}  ({f.name})")
+        lines.append("")
+    errors = sum(r.errors for r in run.reports)
+    warnings = sum(r.warnings for r in run.reports)
+    checked = [r for r in run.reports if r.problem is None]
+    unreadable = len(run.reports) - len(checked)
+    with_findings = sum(1 for r in checked if r.findings)
+    if errors or warnings:
+        summary = (
+            f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} "
+            f"in {with_findings} of {_plural(len(checked), 'file')}"
+        )
+    else:
+        summary = f"{_plural(len(checked), 'file')} checked: no problems"
+    if unreadable:
+        summary += f"; {unreadable} not readable"
+    if warnings and not run.strict and not errors:
+        summary += " (warnings fail only with --strict)"
+    lines.append(summary)
+    return "\n".join(lines) + "\n"
+
+
+def format_parsable(run: CheckRun) -> str:
+    """One line per finding: ``file:line:col: [severity] CODE message (name)``; nothing else."""
+    return "".join(f"{f}\n" for f in run.findings)
+
+
+def format_json(run: CheckRun) -> str:
+    """A JSON object: ``files`` (status and counts per file), ``findings`` (``Finding.to_dict``,
+    file by file in location order) and ``summary``; keys sorted, stable across runs."""
+    doc: dict[str, Any] = {
+        "files": [
+            {
+                "file": r.file,
+                "status": r.status,
+                "errors": r.errors,
+                "warnings": r.warnings,
+                "passed": not r.fails(run.strict),
+                **({"problem": r.problem} if r.problem is not None else {}),
+            }
+            for r in run.reports
+        ],
+        "findings": [f.to_dict() for f in run.findings],
+        "summary": {
+            "files": len(run.reports),
+            "errors": sum(r.errors for r in run.reports),
+            "warnings": sum(r.warnings for r in run.reports),
+            "strict": run.strict,
+            "exit_code": run.exit_code,
+        },
+    }
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def format_github(run: CheckRun) -> str:
+    """GitHub Actions workflow commands:
+    ``::error file=F,line=L,col=C,title=CR101 unknown-key::message``."""
+    out = []
+    for f in run.findings:
+        level = "error" if f.severity is Severity.ERROR else "warning"
+        props = ",".join(
+            (
+                f"file={_gh_property(f.location.file)}",
+                f"line={f.location.line}",
+                f"col={f.location.column}",
+                f"title={_gh_property(f'{f.code} {f.name}')}",
+            )
+        )
+        out.append(f"::{level} {props}::{_gh_data(f.message)}\n")
+    for r in run.reports:
+        if r.problem is not None:
+            out.append(f"::error file={_gh_property(r.file)}::{_gh_data(r.problem)}\n")
+    return "".join(out)
+
+
+#: ``--format`` name → formatter; also the choices of the option.
+CHECK_FORMATS: dict[str, Callable[[CheckRun], str]] = {
+    "text": format_text,
+    "parsable": format_parsable,
+    "json": format_json,
+    "github": format_github,
+}
+
+
+def _configure_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="FILE|DIR", help="rule files or directories")
+    p.add_argument(
+        "--format",
+        choices=sorted(CHECK_FORMATS),
+        default=None,
+        help="output style (default: text; github inside GitHub Actions)",
+    )
+    p.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    limits = p.add_argument_group("reader limits (docs/loader-limits.md)")
+    for name, default, what in (
+        ("max-bytes", DEFAULT_LIMIT_VALUES["max_bytes"], "file size in bytes"),
+        ("max-depth", DEFAULT_LIMIT_VALUES["max_depth"], "nesting depth"),
+        ("max-aliases", DEFAULT_LIMIT_VALUES["max_alias_expansions"], "alias nodes; 0: none"),
+        ("max-scalar", DEFAULT_LIMIT_VALUES["max_scalar_chars"], "characters in one scalar"),
+        ("max-nodes", DEFAULT_LIMIT_VALUES["max_nodes"], "nodes in the document"),
+    ):
+        limits.add_argument(
+            f"--{name}",
+            type=_count if name == "max-aliases" else _positive_int,
+            default=default,
+            metavar="N",
+            help=f"{what} ({default})",
+        )
+
+
+#: The reader's default limits, spelled out so that ``--help`` shows them without importing it.
+DEFAULT_LIMIT_VALUES = {
+    "max_bytes": 2_000_000,
+    "max_depth": 64,
+    "max_alias_expansions": 1_000,
+    "max_scalar_chars": 100_000,
+    "max_nodes": 200_000,
+}
+
+
+def _count(text: str) -> int:
+    """A whole number, 0 or more (argparse type)."""
+    return _positive_int(text, least=0)
+
+
+def _positive_int(text: str, least: int = 1) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {n}")
+    return n
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from ..loader import LoaderLimits
+
+    limits = LoaderLimits(
+        max_bytes=args.max_bytes,
+        max_depth=args.max_depth,
+        max_alias_expansions=args.max_aliases,
+        max_scalar_chars=args.max_scalar,
+        max_nodes=args.max_nodes,
+    )
+    run = check_paths(args.paths, strict=args.strict, limits=limits)
+    fmt = args.format or _default_format()
+    _out().write(CHECK_FORMATS[fmt](run))
+    for r in run.reports:
+        if r.problem is not None:
+            _err(f"{r.file}: {r.problem}")
+    return run.exit_code

@@ -1,0 +1,154 @@
+"""``contract-rules explain``: why one instance has its status, with the deciding events."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from ..suggestions import did_you_mean
+from .common import EXIT_FINDINGS, EXIT_OK, CliError, _out, _plural
+from .inputs import _add_input_options, _lang, evaluate_file, load_rules, positive_int
+
+if TYPE_CHECKING:
+    from ..model import Norm
+    from ..render import DecidingEvent
+    from ..report import Obligation, Report
+
+
+def _configure_explain(p: argparse.ArgumentParser) -> None:
+    _add_input_options(p, at="--as-of")
+    p.add_argument("--rule", required=True, metavar="ID", help="the norm, e.g. onsite.response")
+    p.add_argument(
+        "--key", metavar="KEY", help="the instance's key, e.g. INC-7 (rules without a key: none)"
+    )
+    p.add_argument(
+        "--nth",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="the Nth instance with that key (default: 1)",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output style")
+
+
+def _first(items: Sequence[str], n: int = 20) -> str:
+    shown = ", ".join(items[:n])
+    return shown + (f" (first {n} of {len(items)})" if len(items) > n else "")
+
+
+def _loose(key: str) -> str:
+    """A key compared loosely: case folded, numbers without leading zeros (INC-7 = inc-007)."""
+    return re.sub(r"\d+", lambda m: str(int(m.group())), key).casefold()
+
+
+def _did_you_mean(key: str, keys: Sequence[str]) -> str:
+    """``; did you mean 'INC-007'?`` for the closest of ``keys`` (loosely equal first), or empty."""
+    return did_you_mean(key, keys, loose=_loose)
+
+
+def pick_instance(report: Report, norm: Norm, key: str | None, nth: int) -> tuple[Obligation, int]:
+    """The instance of ``norm`` that ``--key``/``--nth`` name, and how many share its key.
+
+    Without ``key``, a keyed norm must have a single key. Raises :class:`CliError` (code 1)
+    naming the keys that exist (the first 20, with a did-you-mean) when there is no such
+    instance.
+    """
+    instances = report.select(rule=norm.id)
+    if not instances:
+        raise CliError(EXIT_FINDINGS, f"{norm.id} has no instance as of {report.as_of.isoformat()}")
+    keys = list(dict.fromkeys(o.key for o in instances if o.key is not None))
+    if norm.key is None:
+        if key is not None:
+            raise CliError(
+                EXIT_FINDINGS,
+                f"{norm.id} has no key (its instances are told apart by --nth); leave out --key",
+            )
+    elif key is None:
+        if len(keys) != 1:
+            raise CliError(
+                EXIT_FINDINGS,
+                f"{norm.id} has an instance per {norm.key}; give --key: {_first(keys)}",
+            )
+        key = keys[0]
+    same = [o for o in instances if o.key == key]
+    if not same:
+        hint = _did_you_mean(key or "", keys)
+        raise CliError(
+            EXIT_FINDINGS,
+            f"no instance of {norm.id} with key {key!r}{hint} — keys of {norm.id}: {_first(keys)}",
+        )
+    chosen = [o for o in same if o.nth == nth]
+    if not chosen:
+        what = f"{norm.id} [{key}]" if key is not None else norm.id
+        raise CliError(
+            EXIT_FINDINGS,
+            f"{what} has {_plural(len(same), 'instance')}; --nth {nth} is beyond them",
+        )
+    return chosen[0], len(same)
+
+
+def deciding_events(path: str, ids: Sequence[str]) -> list[DecidingEvent]:
+    """The events ``ids`` as read from the events file at ``path``, in the order of ``ids``.
+
+    An id ``#N`` (given to an event without one) is the Nth record. An event that cannot be
+    found again keeps only its id.
+    """
+    from ..events import read_events
+    from ..render import DecidingEvent
+
+    wanted = list(dict.fromkeys(ids))
+    by_position = {int(i[1:]) - 1: i for i in wanted if i[:1] == "#" and i[1:].isdigit()}
+    found: dict[str, DecidingEvent] = {}
+    raws = read_events(path)
+    try:
+        for raw in raws:
+            data = raw.data
+            if not isinstance(data, Mapping):
+                continue
+            rid = data.get("id")
+            ident = str(rid) if rid is not None else by_position.get(raw.index)
+            if ident is not None and ident in wanted and ident not in found:
+                found[ident] = DecidingEvent(ident, raw.where, dict(data))
+                if len(found) == len(wanted):
+                    break
+    except (OSError, ValueError):
+        pass  # the file was read once already; failing now loses only the records' detail
+    finally:
+        close = getattr(raws, "close", None)
+        if callable(close):
+            close()  # the reader is a generator holding the file open
+    return [found.get(i, DecidingEvent(i)) for i in wanted]
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from ..render import explain_dict, render_explain
+
+    ruleset = load_rules(args.rules)
+    ids = [n.id for n in ruleset.norms]
+    if args.rule not in ids:
+        hint = _did_you_mean(args.rule, ids)
+        raise CliError(
+            EXIT_FINDINGS, f"{args.rules}: no rule {args.rule!r}{hint} — rules: {', '.join(ids)}"
+        )
+    norm = ruleset.norm(args.rule)
+    report, _ = evaluate_file(args, ruleset, args.as_of)
+    ob, total = pick_instance(report, norm, args.key, args.nth)
+    events = deciding_events(args.events, ob.events)
+    if args.format == "json":
+        doc = explain_dict(ob, norm=norm, events=events, instances_with_key=total)
+        _out().write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
+    else:
+        _out().write(
+            render_explain(
+                ob,
+                _lang(args, ruleset),
+                norm=norm,
+                ruleset=ruleset,
+                events=events,
+                instances_with_key=total,
+            )
+        )
+    return EXIT_OK

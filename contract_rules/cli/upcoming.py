@@ -1,0 +1,116 @@
+"""``contract-rules upcoming``: the open duties falling due soon, with warning levels."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from .common import EXIT_FINDINGS, EXIT_OK, _err, _out, _plural
+from .inputs import _add_input_options, _lang, duration, evaluate_file, load_rules
+
+if TYPE_CHECKING:
+    from ..engine import CompiledRuleset
+    from ..render import DueSoon
+    from ..report import Report
+
+
+#: The warning thresholds of ``upcoming``, in per cent of the allowed time used.
+WARNING_LEVELS = (90, 75, 50)
+
+
+def warning_level(share: float) -> int | None:
+    """The highest of :data:`WARNING_LEVELS` that ``share`` (a fraction) reaches, or None."""
+    return next((level for level in WARNING_LEVELS if share * 100 >= level), None)
+
+
+def due_soon(
+    report: Report, compiled: CompiledRuleset, now: datetime, within: timedelta
+) -> tuple[list[DueSoon], int]:
+    """The open duties (pending obligations) due within ``within`` of ``now``, soonest first,
+    and how many duties are open in all (those without a due instant included).
+
+    ``share_used`` = (now - trigger) / (due - trigger), in working time when the instance's
+    deadline counts working hours, else in clock time; 1 when no time was allowed.
+    """
+    from ..errors import CalendarError
+    from ..render import DueSoon
+
+    now_utc = now.astimezone(UTC)
+    horizon = now_utc + within
+    norms = {cn.norm.id: cn for cn in compiled.norms}
+    open_ = [o for o in report.obligations if o.status == "pending" and o.kind == "obligation"]
+    items: list[DueSoon] = []
+    for o in open_:
+        if o.due is None or o.due.astimezone(UTC) > horizon:
+            continue
+        cn = norms.get(o.rule)
+        deadline = cn.deadline if cn is not None else None
+        if cn is not None and o.tier is not None:
+            deadline = next((t.deadline for t in cn.tiers if t.tier.name == o.tier), deadline)
+        # in UTC: aware datetimes of one zone subtract as wall-clock times (wrong across DST)
+        trigger_utc = o.trigger_at.astimezone(UTC)
+        allowed, used = o.due.astimezone(UTC) - trigger_utc, now_utc - trigger_utc
+        measure = "clock"
+        if deadline is not None and deadline.unit == "working_hours":
+            cal = compiled.calendar
+            with contextlib.suppress(CalendarError):  # outside the calendar's data: clock time
+                allowed, used = (
+                    cal.working_time_between(o.trigger_at, o.due),
+                    cal.working_time_between(o.trigger_at, now_utc),
+                )
+                measure = "working_hours"
+        share = 1.0 if allowed <= timedelta(0) else min(max(used / allowed, 0.0), 1.0)
+        items.append(DueSoon(o, now, o.due - now_utc, share, measure, warning_level(share)))
+    items.sort(key=lambda d: (d.time_left, d.obligation.trigger_at, d.obligation.rule))
+    return items, len(open_)
+
+
+def _configure_upcoming(p: argparse.ArgumentParser) -> None:
+    _add_input_options(p, at="--now")
+    p.add_argument(
+        "--within",
+        type=duration,
+        default=timedelta(hours=48),
+        metavar="DURATION",
+        help="how far ahead to look: 48h, 90m, 2d, 1d12h (default: 48h)",
+    )
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output style")
+    p.add_argument(
+        "--fail-at",
+        type=int,
+        choices=WARNING_LEVELS[::-1],
+        default=None,
+        metavar="{50,75,90}",
+        help="exit 1 when a duty has used at least this per cent of its allowed time",
+    )
+
+
+def _run_upcoming(args: argparse.Namespace) -> int:
+    from ..render import render_upcoming, upcoming_json
+
+    ruleset = load_rules(args.rules)
+    now: datetime = args.now or datetime.now(ZoneInfo(ruleset.contract.timezone))
+    now = now.astimezone(ZoneInfo(ruleset.contract.timezone))
+    report, compiled = evaluate_file(args, ruleset, now)
+    items, open_count = due_soon(report, compiled, now, args.within)
+    if args.format == "json":
+        _out().write(upcoming_json(items))
+    else:
+        _out().write(
+            render_upcoming(
+                items,
+                now=now,
+                within=args.within,
+                open_count=open_count,
+                lang=_lang(args, ruleset),
+            )
+        )
+    if args.fail_at is not None:
+        hot = [d for d in items if d.warning is not None and d.warning >= args.fail_at]
+        if hot:
+            _err(f"{_plural(len(hot), 'duty', 'duties')} at or above {args.fail_at}% (--fail-at)")
+            return EXIT_FINDINGS
+    return EXIT_OK
