@@ -22,7 +22,7 @@ import html
 import math
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from .calendar import BusinessCalendar, build_calendar
 from .errors import CalendarCoverageError
 from .model import Cap, Condition, FieldTest, Norm, Ruleset
+from .render import _html_table
 from .render import labels as report_labels
 from .report import STATUSES, Obligation, Report, money
 
@@ -431,64 +432,9 @@ def plot_timeline(
     import matplotlib.dates as _mdates
 
     mdates: Any = _mdates  # date2num and the locators are untyped
-
-    tz = ZoneInfo(report.timezone)
-    cal = _calendar_for(report, calendar)
-    wanted: set[str] | None
-    if rules is None:
-        wanted = None
-    else:
-        wanted = {rules} if isinstance(rules, str) else set(rules)
-        if report.ruleset is not None:
-            known = {n.id for n in report.ruleset.norms}
-            unknown = sorted(wanted - known)
-            if unknown:
-                raise ValueError(f"unknown norm(s) {', '.join(unknown)}; known: {sorted(known)}")
-
-    font: str | None = None
-    if lang == "zh":
-        font = _cjk_font()
-        if font is None:
-            warnings.warn(
-                "no installed font has Chinese glyphs: the timeline uses English labels "
-                "(install e.g. Noto Sans CJK SC for Chinese ones)",
-                stacklevel=2,
-            )
-            lang = "en"
-    lb = labels(lang)
-    family = [font, "DejaVu Sans"] if font else None
-
-    obs = [o for o in report.obligations if wanted is None or o.rule in wanted]
-    lo = _instant(start, tz) if start is not None else None
-    hi = _instant(end, tz) if end is not None else None
-    if lo is not None:
-        obs = [o for o in obs if o.trigger_at >= lo]
-    if hi is not None:
-        obs = [o for o in obs if o.trigger_at < hi]
-
-    def bar_end(o: Obligation) -> datetime:
-        if o.fulfilled_at is not None:
-            return o.fulfilled_at
-        if o.due is not None:
-            return o.due
-        return report.as_of if o.status == "pending" else o.trigger_at
-
-    def last_mark(o: Obligation) -> datetime:
-        return max(t for t in (o.trigger_at, o.due, o.fulfilled_at, bar_end(o)) if t is not None)
-
-    if lo is None:
-        first = min((o.trigger_at for o in obs), default=report.as_of)
-        lo = _midnight(first.astimezone(tz).date(), tz)
-    if hi is None:
-        last = max((last_mark(o) for o in obs), default=lo)
-        hi = _midnight(last.astimezone(tz).date() + timedelta(days=1), tz)
-    if hi <= lo:
-        raise ValueError(f"the range is empty: end {hi.isoformat()} <= start {lo.isoformat()}")
-    obs = [o for o in obs if lo <= o.trigger_at < hi]
-
-    n = len(obs)
+    tl = timeline_data(report, calendar, rules=rules, start=start, end=end, lang=lang)
     if ax is None:
-        fig = _new_figure(11.0, min(max(2.6, 0.24 * n + 1.6), 60.0))
+        fig = _new_figure(11.0, min(max(2.6, 0.24 * len(tl.rows) + 1.6), 60.0))
         ax = fig.add_subplot()
     else:
         fig = ax.get_figure()  # type: ignore[assignment]
@@ -498,9 +444,165 @@ def plot_timeline(
     def num(t: datetime) -> float:
         return float(mdates.date2num(t))
 
-    # shaded non-working days, one span per local day, clipped to the range
+    _draw_non_working(ax, tl, num)
+    _draw_instances(ax, tl, num)
+    _draw_frame(ax, tl, num, mdates)
+    return fig
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One instance as the timeline draws it: its row label, bar and marks."""
+
+    label: str
+    status: str
+    binding: bool
+    trigger_at: datetime
+    #: where the bar ends: the fulfilment, else the due, else ``as_of`` (pending) or the trigger
+    bar_end: datetime
+    due: datetime | None
+    fulfilled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What :func:`plot_timeline` draws, worked out without matplotlib (the pure step)."""
+
+    lo: datetime
+    hi: datetime
+    tz: ZoneInfo
+    rows: list[TimelineRow]
+    #: the non-working days overlapping ``[lo, hi)``, each clipped to it
+    non_working: list[tuple[datetime, datetime]]
+    #: how many days of the range the calendar has no data for (left unshaded)
+    uncovered: int
+    lang: str
+    #: the font families to ask for (a CJK font first), or None for matplotlib's default
+    family: list[str] | None
+    title: str
+    notes: list[str]
+
+
+def timeline_data(
+    report: Report,
+    calendar: BusinessCalendar | Ruleset | None = None,
+    *,
+    rules: str | Iterable[str] | None = None,
+    start: datetime | date | str | None = None,
+    end: datetime | date | str | None = None,
+    lang: str = "en",
+) -> Timeline:
+    """The rows, range, shaded days, title and notes of :func:`plot_timeline` (same arguments,
+    same errors); imports no matplotlib."""
+    tz = ZoneInfo(report.timezone)
+    cal = _calendar_for(report, calendar)
+    wanted = _wanted_rules(report, rules)
+    lang, font = _timeline_lang(lang)
+    obs = [o for o in report.obligations if wanted is None or o.rule in wanted]
+    obs, lo, hi = _timeline_range(report, obs, start, end, tz)
+    non_working, uncovered = _non_working_days(cal, lo, hi, tz)
+    lb = labels(lang)
+    one_rule = len({o.rule for o in obs}) == 1
+    rows = [
+        TimelineRow(
+            _row_label(o, one_rule),
+            o.status,
+            o.strength == "binding",
+            o.trigger_at,
+            _bar_end(o, report.as_of),
+            o.due,
+            o.fulfilled_at,
+        )
+        for o in obs
+    ]
+    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
+    shown = ", ".join(sorted({o.rule for o in obs})) if wanted is not None else ""
+    head = f"{lb['timeline']}: {title or report.contract_id}"
+    sub = f"{lo:%Y-%m-%d} – {hi:%Y-%m-%d} ({report.timezone})" + (f" — {shown}" if shown else "")
+    notes = []
+    if any(o.strength != "binding" for o in obs):
+        notes.append(lb["best_effort_note"])
+    if uncovered:
+        notes.append(lb["no_calendar"].format(n=uncovered))
+    family = [font, "DejaVu Sans"] if font else None
+    return Timeline(lo, hi, tz, rows, non_working, uncovered, lang, family, f"{head}\n{sub}", notes)
+
+
+def _wanted_rules(report: Report, rules: str | Iterable[str] | None) -> set[str] | None:
+    """The norm ids to show (None: all); ValueError naming those the ruleset does not know."""
+    if rules is None:
+        return None
+    wanted = {rules} if isinstance(rules, str) else set(rules)
+    if report.ruleset is not None:
+        known = {n.id for n in report.ruleset.norms}
+        unknown = sorted(wanted - known)
+        if unknown:
+            raise ValueError(f"unknown norm(s) {', '.join(unknown)}; known: {sorted(known)}")
+    return wanted
+
+
+def _timeline_lang(lang: str) -> tuple[str, str | None]:
+    """The labels' language and the CJK font for ``zh``; English, with a warning, when no
+    installed font has Chinese glyphs."""
+    if lang != "zh":
+        return lang, None
+    font = _cjk_font()
+    if font is None:
+        warnings.warn(
+            "no installed font has Chinese glyphs: the timeline uses English labels "
+            "(install e.g. Noto Sans CJK SC for Chinese ones)",
+            stacklevel=4,  # the caller of plot_timeline (through timeline_data)
+        )
+        return "en", None
+    return lang, font
+
+
+def _bar_end(o: Obligation, as_of: datetime) -> datetime:
+    if o.fulfilled_at is not None:
+        return o.fulfilled_at
+    if o.due is not None:
+        return o.due
+    return as_of if o.status == "pending" else o.trigger_at
+
+
+def _timeline_range(
+    report: Report,
+    obs: list[Obligation],
+    start: datetime | date | str | None,
+    end: datetime | date | str | None,
+    tz: ZoneInfo,
+) -> tuple[list[Obligation], datetime, datetime]:
+    """The instances triggered in ``[lo, hi)`` and that range: given, or from midnight of the
+    first trigger to the midnight after the last mark."""
+    lo = _instant(start, tz) if start is not None else None
+    hi = _instant(end, tz) if end is not None else None
+    if lo is not None:
+        obs = [o for o in obs if o.trigger_at >= lo]
+    if hi is not None:
+        obs = [o for o in obs if o.trigger_at < hi]
+
+    def last_mark(o: Obligation) -> datetime:
+        marks = (o.trigger_at, o.due, o.fulfilled_at, _bar_end(o, report.as_of))
+        return max(t for t in marks if t is not None)
+
+    if lo is None:
+        first = min((o.trigger_at for o in obs), default=report.as_of)
+        lo = _midnight(first.astimezone(tz).date(), tz)
+    if hi is None:
+        last = max((last_mark(o) for o in obs), default=lo)
+        hi = _midnight(last.astimezone(tz).date() + timedelta(days=1), tz)
+    if hi <= lo:
+        raise ValueError(f"the range is empty: end {hi.isoformat()} <= start {lo.isoformat()}")
+    return [o for o in obs if lo <= o.trigger_at < hi], lo, hi
+
+
+def _non_working_days(
+    cal: BusinessCalendar, lo: datetime, hi: datetime, tz: ZoneInfo
+) -> tuple[list[tuple[datetime, datetime]], int]:
+    """The non-working local days overlapping ``[lo, hi)``, clipped to it, and how many days
+    the calendar has no data for (counted as working: they are not shaded)."""
+    spans: list[tuple[datetime, datetime]] = []
     uncovered = 0
-    first_span = True
     day = lo.date()
     while _midnight(day, tz) < hi:
         day_start, day_end = _midnight(day, tz), _midnight(day + timedelta(days=1), tz)
@@ -510,78 +612,46 @@ def plot_timeline(
             uncovered += 1
             working = True
         if not working:
-            ax.axvspan(
-                num(max(day_start, lo)),
-                num(min(day_end, hi)),
-                facecolor=NON_WORKING_COLOUR,
-                edgecolor="none",
-                zorder=0,
-                gid=GID_NON_WORKING,
-                label=lb["non_working_day"] if first_span else "_nolegend_",
-            )
-            first_span = False
+            spans.append((max(day_start, lo), min(day_end, hi)))
         day += timedelta(days=1)
+    return spans, uncovered
 
-    ys = list(range(n))
+
+def _draw_non_working(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) -> None:
+    """One shaded span per non-working day; only the first carries the legend's label."""
+    lb = labels(tl.lang)
+    for k, (a, b) in enumerate(tl.non_working):
+        ax.axvspan(
+            num(a),
+            num(b),
+            facecolor=NON_WORKING_COLOUR,
+            edgecolor="none",
+            zorder=0,
+            gid=GID_NON_WORKING,
+            label=lb["non_working_day"] if k == 0 else "_nolegend_",
+        )
+
+
+def _draw_instances(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) -> None:
+    """The bars by status, then the request, due and fulfilment marks (or "no instances")."""
+    lb = labels(tl.lang)
+    rows = tl.rows
+    ys = list(range(len(rows)))
     for status in STATUSES:
-        idx = [i for i, o in enumerate(obs) if o.status == status]
+        idx = [i for i, r in enumerate(rows) if r.status == status]
         if not idx:
             continue
         bars = ax.hlines(
             [ys[i] for i in idx],
-            [num(obs[i].trigger_at) for i in idx],
-            [num(bar_end(obs[i])) for i in idx],
+            [num(rows[i].trigger_at) for i in idx],
+            [num(rows[i].bar_end) for i in idx],
             colors=STATUS_COLOURS[status],
             linewidth=3,
             zorder=2,
             label=lb[status],
         )
-        bars.set_linestyle(["solid" if obs[i].strength == "binding" else "dashed" for i in idx])
-    if n:
-        ax.scatter(
-            [num(o.trigger_at) for o in obs],
-            ys,
-            c=[STATUS_COLOURS[o.status] for o in obs],
-            edgecolors="black",
-            linewidths=0.6,
-            s=28,
-            marker="o",
-            zorder=4,
-            gid=GID_REQUEST,
-            label=lb["request"],
-        )
-        due = [(num(o.due), y) for o, y in zip(obs, ys, strict=True) if o.due is not None]
-        if due:
-            ax.scatter(
-                [x for x, _ in due],
-                [y for _, y in due],
-                color="black",
-                marker="|",
-                s=110,
-                linewidths=1.4,
-                zorder=5,
-                gid=GID_DUE,
-                label=lb["due"],
-            )
-        done = [
-            (num(o.fulfilled_at), y)
-            for o, y in zip(obs, ys, strict=True)
-            if o.fulfilled_at is not None
-        ]
-        if done:
-            ax.scatter(
-                [x for x, _ in done],
-                [y for _, y in done],
-                facecolors="white",
-                edgecolors="black",
-                marker="D",
-                s=18,
-                linewidths=0.8,
-                zorder=5,
-                gid=GID_FULFILMENT,
-                label=lb["fulfilment"],
-            )
-    else:
+        bars.set_linestyle(["solid" if rows[i].binding else "dashed" for i in idx])
+    if not rows:
         ax.text(
             0.5,
             0.5,
@@ -589,30 +659,67 @@ def plot_timeline(
             transform=ax.transAxes,
             ha="center",
             va="center",
-            fontfamily=family,
+            fontfamily=tl.family,
+        )
+        return
+    ax.scatter(
+        [num(r.trigger_at) for r in rows],
+        ys,
+        c=[STATUS_COLOURS[r.status] for r in rows],
+        edgecolors="black",
+        linewidths=0.6,
+        s=28,
+        marker="o",
+        zorder=4,
+        gid=GID_REQUEST,
+        label=lb["request"],
+    )
+    due = [(num(r.due), y) for r, y in zip(rows, ys, strict=True) if r.due is not None]
+    if due:
+        ax.scatter(
+            [x for x, _ in due],
+            [y for _, y in due],
+            color="black",
+            marker="|",
+            s=110,
+            linewidths=1.4,
+            zorder=5,
+            gid=GID_DUE,
+            label=lb["due"],
+        )
+    done = [
+        (num(r.fulfilled_at), y)
+        for r, y in zip(rows, ys, strict=True)
+        if r.fulfilled_at is not None
+    ]
+    if done:
+        ax.scatter(
+            [x for x, _ in done],
+            [y for _, y in done],
+            facecolors="white",
+            edgecolors="black",
+            marker="D",
+            s=18,
+            linewidths=0.8,
+            zorder=5,
+            gid=GID_FULFILMENT,
+            label=lb["fulfilment"],
         )
 
-    one_rule = len({o.rule for o in obs}) == 1
-    ax.set_yticks(ys, [_row_label(o, one_rule) for o in obs], fontsize=7 if n > 30 else 8)
-    ax.set_ylim(n - 0.5 if n else 0.5, -0.5)
-    ax.set_xlim(num(lo), num(hi))
-    locator = mdates.AutoDateLocator(tz=tz)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))
-    ax.grid(axis="x", color="#cccccc", linewidth=0.5, zorder=1)
 
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
-    shown = ", ".join(sorted({o.rule for o in obs})) if wanted is not None else ""
-    head = f"{lb['timeline']}: {title or report.contract_id}"
-    sub = f"{lo:%Y-%m-%d} – {hi:%Y-%m-%d} ({report.timezone})" + (f" — {shown}" if shown else "")
-    ax.set_title(f"{head}\n{sub}", fontsize=10, loc="left", fontfamily=family)
-    notes = []
-    if any(o.strength != "binding" for o in obs):
-        notes.append(lb["best_effort_note"])
-    if uncovered:
-        notes.append(lb["no_calendar"].format(n=uncovered))
-    if notes:
-        ax.set_xlabel("; ".join(notes), fontsize=8, fontfamily=family)
+def _draw_frame(ax: Axes, tl: Timeline, num: Callable[[datetime], float], mdates: Any) -> None:
+    """The row labels, the axes' range and dates, the title, the notes and the legend."""
+    n = len(tl.rows)
+    ax.set_yticks(list(range(n)), [r.label for r in tl.rows], fontsize=7 if n > 30 else 8)
+    ax.set_ylim(n - 0.5 if n else 0.5, -0.5)
+    ax.set_xlim(num(tl.lo), num(tl.hi))
+    locator = mdates.AutoDateLocator(tz=tl.tz)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tl.tz))
+    ax.grid(axis="x", color="#cccccc", linewidth=0.5, zorder=1)
+    ax.set_title(tl.title, fontsize=10, loc="left", fontfamily=tl.family)
+    if tl.notes:
+        ax.set_xlabel("; ".join(tl.notes), fontsize=8, fontfamily=tl.family)
     if ax.get_legend_handles_labels()[0]:
         from matplotlib.font_manager import FontProperties
 
@@ -620,9 +727,8 @@ def plot_timeline(
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
             frameon=False,
-            prop=FontProperties(family=family, size=8),
+            prop=FontProperties(family=tl.family, size=8),
         )
-    return fig
 
 
 # =============================================================================== ruleset HTML
@@ -669,12 +775,152 @@ def _party(ruleset: Ruleset, ref: str, lang: str, lb: dict[str, str]) -> str:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """An HTML table; cells are already escaped HTML."""
-    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:left'>{c}</td>" for c in r) + "</tr>" for r in rows
+    """An HTML table of cells that are already escaped HTML, aligned left."""
+    return _html_table(headers, rows, escaped=True, align="left")
+
+
+def _both(lang: str, text_zh: str | None, text_en: str | None) -> str:
+    """The text in ``lang`` first, the other language's below it when it differs (escaped)."""
+    first, second = (text_zh, text_en) if lang == "zh" else (text_en, text_zh)
+    main = first or second or ""
+    alt = second if first and second and second != first else None
+    return _e(main) + (f"<br><small>{_e(alt)}</small>" if alt else "")
+
+
+def _facts(rows: Iterable[tuple[str, str]]) -> str:
+    """A two-column table of label (escaped here) and value (already HTML)."""
+    cells = "".join(
+        f"<tr><th style='text-align:left'>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table>{cells}</table>"
+
+
+def _contract_facts(ruleset: Ruleset, lb: dict[str, str]) -> str:
+    c = ruleset.contract
+    term_clause = f" ({_e(lb['clause'])} {_e(c.term.clause)})" if c.term.clause else ""
+    return _facts(
+        [
+            (lb["contract"], f"<code>{_e(c.id)}</code>"),
+            (
+                lb["term"],
+                f"{_e(c.term.start.isoformat())} – {_e(c.term.end.isoformat())}{term_clause}",
+            ),
+            (lb["timezone"], _e(c.timezone)),
+            (lb["law"], _e(c.governing_law)),
+        ]
+    )
+
+
+def _parties_table(ruleset: Ruleset, lang: str, lb: dict[str, str]) -> str:
+    return _table(
+        [_e(lb["id"]), _e(lb["role"]), _e(lb["name"])],
+        [
+            [f"<b>{_e(pid)}</b>", _e(p.role), _both(lang, p.name.zh, p.name.en)]
+            for pid, p in ruleset.contract.parties.items()
+        ],
+    )
+
+
+def _fees_table(ruleset: Ruleset, lang: str, lb: dict[str, str]) -> str:
+    fees = ruleset.contract.fees
+    if not fees:
+        return f"<p>{_e(lb['none'])}</p>"
+    return _table(
+        [_e(lb["id"]), _e(lb["amount"]), _e(lb["per"]), _e(lb["clause"]), _e(lb["title"])],
+        [
+            [
+                f"<code>{_e(fid)}</code>",
+                f"{_e(money(f.amount))} {_e(f.currency)}",
+                _e(f.per),
+                _e(f.clause or "-"),
+                _both(lang, f.title.zh, f.title.en) if f.title else "",
+            ]
+            for fid, f in fees.items()
+        ],
+    )
+
+
+def _calendar_facts(ruleset: Ruleset, lb: dict[str, str]) -> str:
+    cal = ruleset.calendar
+    wh = cal.working_hours
+    hours = ", ".join(wh.default)
+    if wh.weekdays:
+        hours += "; " + "; ".join(f"{d}: {', '.join(ws)}" for d, ws in wh.weekdays.items())
+    if wh.dates:
+        hours += "; " + "; ".join(f"{d.isoformat()}: {', '.join(ws)}" for d, ws in wh.dates.items())
+    rows = [
+        (lb["layers"], ", ".join(cal.layers)),
+        (lb["working_hours"], hours),
+        (lb["days_off"], ", ".join(d.isoformat() for d in cal.days_off) or "-"),
+        (lb["working_days"], ", ".join(d.isoformat() for d in cal.working_days) or "-"),
+        (lb["fallback"], cal.fallback or "-"),
+    ]
+    return _facts((k, _e(v)) for k, v in rows)
+
+
+def _norms_table(ruleset: Ruleset, lang: str, lb: dict[str, str]) -> str:
+    return _table(
+        [
+            _e(lb[k])
+            for k in ("id", "clause", "kind", "strength", "party", "title", "trigger", "deadline")
+        ],
+        [
+            [
+                f"<code>{_e(n.id)}</code>",
+                _e(n.clause),
+                _e(lb[n.kind]),
+                _e(lb[n.strength]),
+                _e(_party(ruleset, n.party, lang, lb)),
+                _both(lang, n.title.zh, n.title.en),
+                _e(_trigger(n)),
+                _e(_deadline(n, lb)),
+            ]
+            for n in ruleset.norms
+        ],
+    )
+
+
+def _remedies_table(ruleset: Ruleset, lang: str, lb: dict[str, str]) -> str:
+    return _table(
+        [_e(lb[k]) for k in ("id", "clause", "kind", "party", "title", "norms", "cap")],
+        [
+            [
+                f"<code>{_e(r.id)}</code>",
+                _e(r.clause),
+                _e(lb[r.kind]),
+                _e(_party(ruleset, r.party, lang, lb)),
+                _both(lang, r.title.zh, r.title.en),
+                _e(", ".join(r.norms)),
+                _e(_cap(r.cap, ruleset)),
+            ]
+            for r in ruleset.remedies
+        ],
+    )
+
+
+def _spans_table(ruleset: Ruleset, lang: str, lb: dict[str, str]) -> str:
+    return _table(
+        [_e(lb["id"]), _e(lb["clause"]), _e(lb["title"])],
+        [
+            [
+                f"<code>{_e(sid)}</code>",
+                _e(s.clause or "-"),
+                _both(lang, s.title.zh, s.title.en) if s.title else "",
+            ]
+            for sid, s in ruleset.spans.items()
+        ],
+    )
+
+
+def _not_computable(ruleset: Ruleset, lang: str, lb: dict[str, str]) -> str:
+    nc = _table(
+        [_e(lb["clause"]), _e(lb["reason"])],
+        [[_e(x.clause), _both(lang, x.reason.zh, x.reason.en)] for x in ruleset.not_computable],
+    )
+    return (
+        f"<details><summary>{_e(lb['not_computable'])} ({len(ruleset.not_computable)})"
+        f"</summary>{nc}</details>"
+    )
 
 
 def ruleset_html(ruleset: Ruleset, lang: str = "en") -> str:
@@ -688,131 +934,21 @@ def ruleset_html(ruleset: Ruleset, lang: str = "en") -> str:
     """
     lb = labels(lang)
     c = ruleset.contract
-    cal = ruleset.calendar
-
-    def both(text_zh: str | None, text_en: str | None) -> str:
-        first, second = (text_zh, text_en) if lang == "zh" else (text_en, text_zh)
-        main = first or second or ""
-        alt = second if first and second and second != first else None
-        return _e(main) + (f"<br><small>{_e(alt)}</small>" if alt else "")
-
-    parties = _table(
-        [_e(lb["id"]), _e(lb["role"]), _e(lb["name"])],
-        [
-            [f"<b>{_e(pid)}</b>", _e(p.role), both(p.name.zh, p.name.en)]
-            for pid, p in c.parties.items()
-        ],
-    )
-    term_clause = f" ({_e(lb['clause'])} {_e(c.term.clause)})" if c.term.clause else ""
-    facts = [
-        (lb["contract"], f"<code>{_e(c.id)}</code>"),
-        (lb["term"], f"{_e(c.term.start.isoformat())} – {_e(c.term.end.isoformat())}{term_clause}"),
-        (lb["timezone"], _e(c.timezone)),
-        (lb["law"], _e(c.governing_law)),
-    ]
-    fact_html = "".join(
-        f"<tr><th style='text-align:left'>{_e(k)}</th><td>{v}</td></tr>" for k, v in facts
-    )
-    fees = (
-        _table(
-            [_e(lb["id"]), _e(lb["amount"]), _e(lb["per"]), _e(lb["clause"]), _e(lb["title"])],
-            [
-                [
-                    f"<code>{_e(fid)}</code>",
-                    f"{_e(money(f.amount))} {_e(f.currency)}",
-                    _e(f.per),
-                    _e(f.clause or "-"),
-                    both(f.title.zh, f.title.en) if f.title else "",
-                ]
-                for fid, f in c.fees.items()
-            ],
-        )
-        if c.fees
-        else f"<p>{_e(lb['none'])}</p>"
-    )
-    wh = cal.working_hours
-    hours = ", ".join(wh.default)
-    if wh.weekdays:
-        hours += "; " + "; ".join(f"{d}: {', '.join(ws)}" for d, ws in wh.weekdays.items())
-    if wh.dates:
-        hours += "; " + "; ".join(f"{d.isoformat()}: {', '.join(ws)}" for d, ws in wh.dates.items())
-    cal_rows = [
-        (lb["layers"], ", ".join(cal.layers)),
-        (lb["working_hours"], hours),
-        (lb["days_off"], ", ".join(d.isoformat() for d in cal.days_off) or "-"),
-        (lb["working_days"], ", ".join(d.isoformat() for d in cal.working_days) or "-"),
-        (lb["fallback"], cal.fallback or "-"),
-    ]
-    cal_html = "".join(
-        f"<tr><th style='text-align:left'>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in cal_rows
-    )
-    norms = _table(
-        [
-            _e(lb[k])
-            for k in ("id", "clause", "kind", "strength", "party", "title", "trigger", "deadline")
-        ],
-        [
-            [
-                f"<code>{_e(n.id)}</code>",
-                _e(n.clause),
-                _e(lb[n.kind]),
-                _e(lb[n.strength]),
-                _e(_party(ruleset, n.party, lang, lb)),
-                both(n.title.zh, n.title.en),
-                _e(_trigger(n)),
-                _e(_deadline(n, lb)),
-            ]
-            for n in ruleset.norms
-        ],
-    )
     parts = [
         '<div class="contract-rules-ruleset">',
-        f"<h3>{_e(lb['ruleset'])}: {both(c.title.zh, c.title.en)}</h3>",
-        f"<table>{fact_html}</table>",
-        f"<h4>{_e(lb['parties'])}</h4>{parties}",
-        f"<h4>{_e(lb['fees'])}</h4>{fees}",
-        f"<h4>{_e(lb['calendar'])}</h4><table>{cal_html}</table>",
-        f"<h4>{_e(lb['norms'])} ({len(ruleset.norms)})</h4>{norms}",
+        f"<h3>{_e(lb['ruleset'])}: {_both(lang, c.title.zh, c.title.en)}</h3>",
+        _contract_facts(ruleset, lb),
+        f"<h4>{_e(lb['parties'])}</h4>{_parties_table(ruleset, lang, lb)}",
+        f"<h4>{_e(lb['fees'])}</h4>{_fees_table(ruleset, lang, lb)}",
+        f"<h4>{_e(lb['calendar'])}</h4>{_calendar_facts(ruleset, lb)}",
+        f"<h4>{_e(lb['norms'])} ({len(ruleset.norms)})</h4>{_norms_table(ruleset, lang, lb)}",
     ]
     if ruleset.remedies:
-        remedies = _table(
-            [_e(lb[k]) for k in ("id", "clause", "kind", "party", "title", "norms", "cap")],
-            [
-                [
-                    f"<code>{_e(r.id)}</code>",
-                    _e(r.clause),
-                    _e(lb[r.kind]),
-                    _e(_party(ruleset, r.party, lang, lb)),
-                    both(r.title.zh, r.title.en),
-                    _e(", ".join(r.norms)),
-                    _e(_cap(r.cap, ruleset)),
-                ]
-                for r in ruleset.remedies
-            ],
-        )
-        parts.append(f"<h4>{_e(lb['remedies'])}</h4>{remedies}")
+        parts.append(f"<h4>{_e(lb['remedies'])}</h4>{_remedies_table(ruleset, lang, lb)}")
     if ruleset.spans:
-        spans = _table(
-            [_e(lb["id"]), _e(lb["clause"]), _e(lb["title"])],
-            [
-                [
-                    f"<code>{_e(sid)}</code>",
-                    _e(s.clause or "-"),
-                    both(s.title.zh, s.title.en) if s.title else "",
-                ]
-                for sid, s in ruleset.spans.items()
-            ],
-        )
-        parts.append(f"<h4>{_e(lb['spans'])}</h4>{spans}")
+        parts.append(f"<h4>{_e(lb['spans'])}</h4>{_spans_table(ruleset, lang, lb)}")
     if ruleset.not_computable:
-        nc = _table(
-            [_e(lb["clause"]), _e(lb["reason"])],
-            [[_e(x.clause), both(x.reason.zh, x.reason.en)] for x in ruleset.not_computable],
-        )
-        parts.append(
-            f"<details><summary>{_e(lb['not_computable'])} ({len(ruleset.not_computable)})"
-            f"</summary>{nc}</details>"
-        )
+        parts.append(_not_computable(ruleset, lang, lb))
     if ruleset.scenarios:
         parts.append(f"<p>{_e(lb['scenarios'])}: {len(ruleset.scenarios)}</p>")
     parts.append("</div>")

@@ -438,11 +438,20 @@ _STATUS_COLOURS = {
 }
 
 
-def _html_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
-    )
+def _html_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    escaped: bool = False,
+    align: str | None = None,
+) -> str:
+    """The one HTML table of the package (the report here, the ruleset in the notebook): cells
+    are escaped here unless ``escaped`` says they already are HTML; ``align`` sets every
+    cell's ``text-align``."""
+    esc: Callable[[str], str] = (lambda x: x) if escaped else html.escape
+    style = f" style='text-align:{align}'" if align else ""
+    head = "".join(f"<th{style}>{esc(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td{style}>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
