@@ -7,6 +7,7 @@ scenario (or the expectation) stands in the rule file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,7 +16,7 @@ from .engine import CompiledRuleset, compile_ruleset, evaluate
 from .errors import ContractRulesError
 from .findings import Location
 from .loader import LoadedDocument
-from .model import Ruleset, Scenario
+from .model import Expectation, ExpectedRemedy, Ruleset, Scenario, Status
 from .report import Report, iso, money
 
 
@@ -77,64 +78,66 @@ def run_scenario(
     result.report = rep
     for j, exp in enumerate(sc.expect):
         loc = _loc(doc, (*base, "expect", j), source)
-        label = f"{exp.rule}[{exp.key if exp.key is not None else '-'}]" + (
-            f"#{exp.nth}" if exp.nth > 1 else ""
-        )
-        try:
-            ob = rep.find(exp.rule, exp.key, exp.nth)
-        except KeyError:
-            found = sorted({f"{o.rule}[{o.key}]" for o in rep.obligations})
-            result.mismatches.append(
-                Mismatch(loc, label, "an instance", "none (instances: " + ", ".join(found) + ")")
-            )
-            continue
-        if ob.status != exp.status:
-            why = f" ({ob.reason})" if ob.reason else ""
-            result.mismatches.append(Mismatch(loc, f"{label} status", exp.status, ob.status + why))
-        if exp.due is not None and not _same_instant(exp.due, ob.due):
-            want = exp.due if isinstance(exp.due, str) else iso(exp.due)
-            result.mismatches.append(Mismatch(loc, f"{label} due", str(want), str(iso(ob.due))))
-        if exp.fulfilled_at is not None and not _same_instant(exp.fulfilled_at, ob.fulfilled_at):
-            want = exp.fulfilled_at if isinstance(exp.fulfilled_at, str) else iso(exp.fulfilled_at)
-            result.mismatches.append(
-                Mismatch(loc, f"{label} fulfilled_at", str(want), str(iso(ob.fulfilled_at)))
-            )
+        result.mismatches += _instance_mismatches(rep, exp, loc)
     for j, er in enumerate(sc.expect_remedies):
         loc = _loc(doc, (*base, "expect_remedies", j), source)
-        line = next(
-            (ln for ln in rep.liability if ln.remedy == er.remedy and ln.period == er.period), None
-        )
-        payable = line.payable if line else Decimal("0.00")
-        if payable != er.payable:
-            result.mismatches.append(
-                Mismatch(
-                    loc,
-                    f"{er.remedy} period {er.period} payable",
-                    money(er.payable),
-                    money(payable),
-                )
-            )
-        if er.compensable is not None:
-            comp = line.compensable if line else Decimal("0.00")
-            if comp != er.compensable:
-                result.mismatches.append(
-                    Mismatch(
-                        loc,
-                        f"{er.remedy} period {er.period} compensable",
-                        money(er.compensable),
-                        money(comp),
-                    )
-                )
+        result.mismatches += _remedy_mismatches(rep, er, loc)
     if sc.expect_counts is not None:
-        counts = rep.counts()
-        for status, n in sc.expect_counts.items():
-            if counts.get(status, 0) != n:
-                result.mismatches.append(
-                    Mismatch(
-                        result.location, f"count of {status}", str(n), str(counts.get(status, 0))
-                    )
-                )
+        result.mismatches += _count_mismatches(rep, sc.expect_counts, result.location)
     return result
+
+
+def _instance_mismatches(rep: Report, exp: Expectation, loc: Location) -> list[Mismatch]:
+    """What differs between one expected instance and the report's (its status, due and
+    fulfilment), or that the report has no such instance."""
+    label = f"{exp.rule}[{exp.key if exp.key is not None else '-'}]" + (
+        f"#{exp.nth}" if exp.nth > 1 else ""
+    )
+    try:
+        ob = rep.find(exp.rule, exp.key, exp.nth)
+    except KeyError:
+        found = sorted({f"{o.rule}[{o.key}]" for o in rep.obligations})
+        return [Mismatch(loc, label, "an instance", "none (instances: " + ", ".join(found) + ")")]
+    out = []
+    if ob.status != exp.status:
+        why = f" ({ob.reason})" if ob.reason else ""
+        out.append(Mismatch(loc, f"{label} status", exp.status, ob.status + why))
+    if exp.due is not None and not _same_instant(exp.due, ob.due):
+        want = exp.due if isinstance(exp.due, str) else iso(exp.due)
+        out.append(Mismatch(loc, f"{label} due", str(want), str(iso(ob.due))))
+    if exp.fulfilled_at is not None and not _same_instant(exp.fulfilled_at, ob.fulfilled_at):
+        want = exp.fulfilled_at if isinstance(exp.fulfilled_at, str) else iso(exp.fulfilled_at)
+        out.append(Mismatch(loc, f"{label} fulfilled_at", str(want), str(iso(ob.fulfilled_at))))
+    return out
+
+
+def _remedy_mismatches(rep: Report, er: ExpectedRemedy, loc: Location) -> list[Mismatch]:
+    """What differs between one expected remedy line (payable, compensable) and the report's;
+    a line the report does not have counts as zero."""
+    line = next(
+        (ln for ln in rep.liability if ln.remedy == er.remedy and ln.period == er.period), None
+    )
+    out = []
+    payable = line.payable if line else Decimal("0.00")
+    if payable != er.payable:
+        what = f"{er.remedy} period {er.period} payable"
+        out.append(Mismatch(loc, what, money(er.payable), money(payable)))
+    if er.compensable is not None:
+        comp = line.compensable if line else Decimal("0.00")
+        if comp != er.compensable:
+            what = f"{er.remedy} period {er.period} compensable"
+            out.append(Mismatch(loc, what, money(er.compensable), money(comp)))
+    return out
+
+
+def _count_mismatches(rep: Report, expected: Mapping[Status, int], loc: Location) -> list[Mismatch]:
+    """The statuses whose count of instances differs from the expected one."""
+    counts = rep.counts()
+    return [
+        Mismatch(loc, f"count of {status}", str(n), str(counts.get(status, 0)))
+        for status, n in expected.items()
+        if counts.get(status, 0) != n
+    ]
 
 
 def run_scenarios(ruleset: Ruleset, only: str | None = None) -> list[ScenarioResult]:
