@@ -34,7 +34,7 @@ __version__ = "0.1.0"
 
 def _ruleset_html(ruleset: Ruleset, lang: str) -> str:
     """The notebook's view of a ruleset, imported only when Jupyter first shows one."""
-    from .notebook import ruleset_html
+    from .ruleset_view import ruleset_html
 
     return ruleset_html(ruleset, lang)
 
