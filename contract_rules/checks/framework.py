@@ -9,10 +9,7 @@ from typing import Any
 from ..codes import code as _code
 from ..findings import DocPath, Finding, Severity
 from ..loader import LoadedDocument
-from ..model import (
-    FieldSpec,
-    Ruleset,
-)
+from ..model import FieldSpec, Ruleset
 
 
 @dataclass
@@ -61,6 +58,9 @@ CHECKS: dict[str, Check] = {}
 
 
 def register(code: str) -> Callable[[Check], Check]:
+    """Register the decorated function as the check of ``code`` (one check per code); its
+    docstring documents the check."""
+
     def deco(fn: Check) -> Check:
         if code in CHECKS:  # pragma: no cover - programming error
             raise ValueError(f"two checks for {code}")

@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import DocPath, Finding
-from ..model import (
-    Norm,
-)
+from ..model import Norm
 from ..suggestions import suggest as _suggest
 from .framework import CheckContext, register
 from .walk import (

@@ -8,9 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..findings import DocPath, Finding
-from ..model import (
-    parse_window,
-)
+from ..model import parse_window
 from .framework import CheckContext, register
 from .walk import _NATIONAL_LAYER, _as_date
 

@@ -10,16 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..findings import DocPath
-from ..model import (
-    Amount,
-    Condition,
-    Correlated,
-    FieldSpec,
-    FieldTest,
-    Matcher,
-    Ruleset,
-    Scalar,
-)
+from ..model import Amount, Condition, Correlated, FieldSpec, FieldTest, Matcher, Ruleset, Scalar
 from ..suggestions import suggest as _suggest
 from .framework import CheckContext
 

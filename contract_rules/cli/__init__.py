@@ -40,15 +40,7 @@ from .check import (
     format_parsable,
     format_text,
 )
-from .common import (
-    EXIT_CODES_HELP,
-    EXIT_ERROR,
-    EXIT_FINDINGS,
-    EXIT_OK,
-    PROG,
-    CliError,
-    Command,
-)
+from .common import EXIT_CODES_HELP, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, PROG, CliError, Command
 from .eval import EVAL_FORMATS
 from .explain import deciding_events, pick_instance
 from .inputs import (
