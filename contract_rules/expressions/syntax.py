@@ -210,11 +210,12 @@ class _Parser:
         if isinstance(coll, Node):
             height = max(height, 1 + coll.height)
         if height > self.limits.max_depth:
+            at = kw.get("at")
             raise ParseProblem(
                 "limit",
                 f"the expression nests deeper than {self.limits.max_depth} levels "
                 "(split it into named parts)",
-                start,
+                at if isinstance(at, int) else start,
                 end,
             )
         n = Node(op, start, end, list(args), height=height)
