@@ -213,11 +213,19 @@ class _Facts(Mapping[str, Any]):
         self._base[key] = value
         return value
 
+    def _available(self) -> list[str]:
+        keys = [k for k in ("due", "fulfilled_at", "as_of") if k in self._base]
+        if self._end is not None:
+            keys += ["lateness", "late_calendar_days"]
+            if self._cal is not None:
+                keys += ["late_working_days", "late_working_hours"]
+        return keys
+
     def __iter__(self) -> Iterator[str]:
-        return iter(INSTANCE_FACTS)
+        return iter(self._available())
 
     def __len__(self) -> int:
-        return len(INSTANCE_FACTS)
+        return len(self._available())
 
 
 def instance_facts(
@@ -497,7 +505,7 @@ def _fail(
 
 def _article(t: ExprType) -> str:
     s = str(t)
-    if t.kind in (Kind.MONEY, Kind.WORKING_DAYS, Kind.WORKING_HOURS, Kind.EVENTS):
+    if t.kind in (Kind.MONEY, Kind.TEXT, Kind.WORKING_DAYS, Kind.WORKING_HOURS, Kind.EVENTS):
         return s
     return ("an " if s[0] in "aeiou" else "a ") + s
 
@@ -929,8 +937,10 @@ class _Compiler:
             raise _Problem("type", _arith_message(op, lt, rt), n)
         t: ExprType = rule[0] if rule[0] is not None else lt
         impl = rule[1]
-        if lt.kind is Kind.MONEY and rt.kind is Kind.MONEY and op in "+-":
-            t = self._currency(lt, rt, n)
+        if lt.kind is Kind.MONEY and rt.kind is Kind.MONEY:
+            cur = self._currency(lt, rt, n)
+            if rule[0] is None:
+                t = cur
         elif lt.kind is Kind.MONEY:
             t = lt
         elif rt.kind is Kind.MONEY:
@@ -1514,8 +1524,9 @@ for _a in NUMERIC:
     _rule("*", Kind.MONEY, _a, None, lambda m, n: Money(CTX.multiply(m.amount, n), m.currency))
     _rule("*", _a, Kind.MONEY, None, lambda n, m: Money(CTX.multiply(n, m.amount), m.currency))
     _rule("/", Kind.MONEY, _a, None, lambda m, n: Money(CTX.divide(m.amount, n), m.currency))
-    _rule("*", Kind.DURATION, _a, DURATION, _dur_mul)
-    _rule("*", _a, Kind.DURATION, DURATION, lambda n, d: _dur_mul(d, n))
+# a duration is multiplied by whole numbers only: 1.5 × 1 µs has no exact value
+_rule("*", Kind.DURATION, Kind.INTEGER, DURATION, _dur_mul)
+_rule("*", Kind.INTEGER, Kind.DURATION, DURATION, lambda n, d: _dur_mul(d, n))
 
 _rule("+", Kind.MONEY, Kind.MONEY, None, _madd)
 _rule("-", Kind.MONEY, Kind.MONEY, None, _msub)
