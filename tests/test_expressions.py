@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import ChainMap
 from datetime import date, datetime, timedelta, timezone
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -728,8 +728,9 @@ def test_evaluation_is_deterministic_and_ignores_the_callers_decimal_context(
     assert e.evaluate(data) == first
 
 
-_ALPHABET = st.sampled_from(
-    list("abcdemnpstxy_.0123456789 ()[],+-*/<>=!%'\"→×\n")
+_WORDS = ["and", "or", "not", "in", "if", "then", "else", "for", "tier", "at least"]
+_WORDS += ["otherwise", "->", "days", "working days", "round", "ceil", "sum", "ev.amount", "**"]
+_ALPHABET = st.sampled_from([*"abcdemnpstxy_.0123456789 ()[],+-*/<>=!%'\"→×\n", *_WORDS])
     + [
         "and",
         "or",

@@ -214,7 +214,7 @@ class _Facts(Mapping[str, Any]):
         return value
 
     def _available(self) -> list[str]:
-        keys = [k for k in ("due", "fulfilled_at", "as_of") if k in self._base]
+        keys: list[str] = [k for k in ("due", "fulfilled_at", "as_of") if k in self._base]
         if self._end is not None:
             keys += ["lateness", "late_calendar_days"]
             if self._cal is not None:
