@@ -36,6 +36,7 @@ from decimal import (
 from typing import Any, Final
 
 from ..codes import CODES, EXPRESSION_CODES
+from ..errors import ContractRulesError
 from ..findings import Finding, Location
 from .syntax import DEFAULT_LIMITS, Limits, Node, ParseProblem, ScalarPlace, parse
 from .types import (
@@ -364,6 +365,7 @@ class Expression:
     _fn: Fn = field(repr=False)
     _root: Node = field(repr=False)
     _vocabulary: Vocabulary = field(repr=False)
+    _traced: list[_Compiler] = field(default_factory=list, repr=False)
 
     def evaluate(self, data: Mapping[str, Any], calendar: WorkCalendar | None = None) -> Any:
         """The value of the expression on ``data`` (a mapping of vocabulary names to values).
@@ -377,8 +379,13 @@ class Expression:
     def explain(self, data: Mapping[str, Any], calendar: WorkCalendar | None = None) -> Explanation:
         """Evaluate and show the arithmetic: the same value as :meth:`evaluate`, with the values
         read and the result of every step (see :class:`Explanation`)."""
-        traced = _Compiler(self.text, self._vocabulary, traced=True)
-        fn = traced.compile(self._root, {})[1]
+        if not self._traced:
+            traced = _Compiler(self.text, self._vocabulary, traced=True)
+            traced.fn = traced.compile(self._root, {})[1]
+            self._traced.append(traced)
+        traced = self._traced[0]
+        fn = traced.fn
+        assert fn is not None
         trace: dict[int, Any] = {}
         result = _run(fn, _State(data, calendar, trace), self.text)
         return _explain(self.text, self._root, trace, traced.types, result)
@@ -393,6 +400,9 @@ def _run(fn: Fn, state: _State, text: str) -> Any:
         raise ExpressionError(e.reason, text) from None
     except DecimalException as e:
         raise ExpressionError(_decimal_message(e), text) from None
+    except ContractRulesError as e:
+        # the calendar's own errors (a year it has no data for, ...) are reasons like any other
+        raise ExpressionError(str(e), text) from e
     except (OverflowError, ValueError) as e:
         raise ExpressionError(f"the result is out of range ({e})", text) from None
 
@@ -752,6 +762,7 @@ class _Compiler:
         self.read: set[str] = set()
         self.needs_calendar = False
         self.types: dict[int, ExprType] = {}
+        self.fn: Fn | None = None
 
     def compile(self, node: Node, scope: dict[str, ExprType]) -> tuple[ExprType, Fn]:
         """The type of ``node`` and its closure; raises :class:`_Problem`."""
