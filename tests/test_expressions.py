@@ -800,3 +800,16 @@ def test_documented_failing_and_passing_expressions(key: str) -> None:
     c = compile_expression(failing, DOC_VOCAB)
     assert [f.code for f in c.findings] == [key]
     assert compile_expression(passing, DOC_VOCAB).ok
+
+
+def test_a_calendar_error_is_an_expression_error(cal: BusinessCalendar) -> None:
+    e = compiled("t + 2 working days", BASIC)
+    with pytest.raises(ExpressionError, match="outside the data"):
+        e.evaluate({"t": at(2150, 1, 1)}, cal)
+
+
+def test_explaining_twice_gives_the_same_explanation() -> None:
+    e = compiled(HOSTING_CREDIT, HOSTING)
+    data = {"availability": Decimal("0.97"), "monthly_charge": cny("4000.00")}
+    assert e.explain(data) == e.explain(data)
+    assert e.explain(data).result == e.evaluate(data) == cny("1000.00")
