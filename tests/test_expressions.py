@@ -278,6 +278,13 @@ def test_cold_chain_reduction(readings: tuple[str, ...], reduction: str) -> None
 def test_cold_chain_explained() -> None:
     ex = compiled(COLD_REDUCTION, COLD).explain(cold_data("9.2", "5", "0.5"))
     assert ex.text == "round(4 % × 50,000.00 CNY, 2) = 2,000.00 CNY"
+    assert dict(ex.reads) == {
+        "high": "8",
+        "low": "2",
+        "rate_per_degree": "1 %",
+        "price_cap": "30 %",
+        "trigger.price": "50,000.00 CNY",
+    }
     assert any(
         s.startswith("sum(ceil(max(0, r.celsius - high") and s.endswith("= 4") for s in ex.steps
     )

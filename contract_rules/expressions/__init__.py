@@ -8,16 +8,9 @@ CR305), never exceptions; problems in the data are :class:`ExpressionError`. See
 
 from __future__ import annotations
 
-from .compiler import (
-    INSTANCE_FACTS,
-    Compiled,
-    Explanation,
-    Expression,
-    Vocabulary,
-    compile_expression,
-    instance_facts,
-    show,
-)
+from .compiler import Compiled, Expression, Vocabulary, compile_expression
+from .explain import Explanation, show
+from .facts import INSTANCE_FACTS, instance_facts
 from .syntax import DEFAULT_LIMITS, Limits, ScalarPlace
 from .types import (
     BOOLEAN,

@@ -25,11 +25,9 @@ from decimal import (
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
     ROUND_UP,
-    Context,
     Decimal,
     DecimalException,
     DivisionByZero,
-    InvalidOperation,
     Overflow,
     Underflow,
 )
@@ -38,9 +36,11 @@ from typing import Any, Final
 from ..codes import CODES, EXPRESSION_CODES
 from ..errors import ContractRulesError
 from ..findings import Finding, Location
+from .explain import Explanation, explain, show
 from .syntax import DEFAULT_LIMITS, Limits, Node, ParseProblem, ScalarPlace, parse
 from .types import (
     BOOLEAN,
+    CTX,
     DATE,
     DURATION,
     INSTANT,
@@ -49,6 +49,8 @@ from .types import (
     NUMERIC,
     PERCENT,
     TEXT,
+    US,
+    US_PER_DAY,
     WORKING_DAYS,
     WORKING_HOURS,
     ExpressionError,
@@ -59,28 +61,16 @@ from .types import (
     WorkingDays,
     WorkingHoursSpan,
     money_of,
+    need_calendar,
 )
 
 __all__ = [
-    "INSTANCE_FACTS",
     "Compiled",
-    "Explanation",
     "Expression",
     "Vocabulary",
     "compile_expression",
-    "instance_facts",
-    "show",
 ]
 
-#: The context of every arithmetic operation: exact for amounts of contracts, bounded for
-#: hostile ones (a magnitude of 10**25 or more, or below 10**-30, is an error).
-CTX: Final = Context(
-    prec=50,
-    rounding=ROUND_HALF_EVEN,
-    Emax=24,
-    Emin=-30,
-    traps=[InvalidOperation, DivisionByZero, Overflow, Underflow],
-)
 
 ROUNDING_MODES: Final = {
     "half_up": ROUND_HALF_UP,
@@ -92,11 +82,9 @@ ROUNDING_MODES: Final = {
     "floor": ROUND_FLOOR,
 }
 
-_US: Final = timedelta(microseconds=1)
-_US_PER_DAY: Final = 86_400_000_000
 _UNIT_US: Final = {
-    "weeks": 7 * _US_PER_DAY,
-    "days": _US_PER_DAY,
+    "weeks": 7 * US_PER_DAY,
+    "days": US_PER_DAY,
     "hours": 3_600_000_000,
     "minutes": 60_000_000,
     "seconds": 1_000_000,
@@ -153,165 +141,6 @@ class Vocabulary:
         return Vocabulary({**self.names, **other})
 
 
-#: The facts of a norm's instance that :func:`instance_facts` provides, with their types.
-INSTANCE_FACTS: Final[Mapping[str, ExprType]] = {
-    "due": INSTANT,
-    "fulfilled_at": INSTANT,
-    "as_of": INSTANT,
-    "lateness": DURATION,
-    "late_calendar_days": INTEGER,
-    "late_working_days": INTEGER,
-    "late_working_hours": DURATION,
-}
-
-
-class _Facts(Mapping[str, Any]):
-    """Instance facts computed when first read (the calendar is asked only when needed)."""
-
-    def __init__(
-        self,
-        due: datetime,
-        fulfilled_at: datetime | None,
-        as_of: datetime | None,
-        calendar: WorkCalendar | None,
-    ) -> None:
-        self._base: dict[str, Any] = {"due": due}
-        if fulfilled_at is not None:
-            self._base["fulfilled_at"] = fulfilled_at
-        if as_of is not None:
-            self._base["as_of"] = as_of
-        self._cal = calendar
-        self._end = fulfilled_at if fulfilled_at is not None else as_of
-
-    def _compute(self, key: str) -> Any:
-        due, end = self._base["due"], self._end
-        if key not in INSTANCE_FACTS or key in ("due", "fulfilled_at", "as_of"):
-            raise KeyError(key)
-        if end is None:
-            raise ExpressionError(f"{key} needs fulfilled_at or as_of, and the instance has none")
-        late = max(end - due, timedelta(0))
-        if key == "lateness":
-            return late
-        if key == "late_calendar_days":
-            if late == timedelta(0):
-                return 0
-            tz = self._cal.tz if self._cal is not None else due.tzinfo
-            wall = end.astimezone(tz).replace(tzinfo=None) - due.astimezone(tz).replace(tzinfo=None)
-            return -(-(wall // _US) // _US_PER_DAY)
-        cal = _need_calendar(self._cal, key)
-        if key == "late_working_hours":
-            return cal.working_time_between(due, end) if late else timedelta(0)
-        if late == timedelta(0):
-            return 0
-        first = due.astimezone(cal.tz).date()
-        last = (end - _US).astimezone(cal.tz).date()
-        return cal.working_days_between(first - timedelta(days=1), last)
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self._base:
-            return self._base[key]
-        value = self._compute(key)
-        self._base[key] = value
-        return value
-
-    def _available(self) -> list[str]:
-        keys: list[str] = [k for k in ("due", "fulfilled_at", "as_of") if k in self._base]
-        if self._end is not None:
-            keys += ["lateness", "late_calendar_days"]
-            if self._cal is not None:
-                keys += ["late_working_days", "late_working_hours"]
-        return keys
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._available())
-
-    def __len__(self) -> int:
-        return len(self._available())
-
-
-def instance_facts(
-    due: datetime,
-    fulfilled_at: datetime | None = None,
-    as_of: datetime | None = None,
-    calendar: WorkCalendar | None = None,
-) -> Mapping[str, Any]:
-    """The facts of one instance, for the names of :data:`INSTANCE_FACTS`.
-
-    ``lateness`` is the clock time from ``due`` to the performance (``fulfilled_at``, else
-    ``as_of``), zero when on time. ``late_calendar_days`` counts started days on the wall clock
-    of the calendar's zone; ``late_working_days`` the working days that lateness touches (a
-    started working day counts); ``late_working_hours`` the working time in ``[due, end)``.
-    The calendar is asked only for the facts that need it, when they are read.
-    """
-    return _Facts(due, fulfilled_at, as_of, calendar)
-
-
-def _need_calendar(cal: WorkCalendar | None, what: str) -> WorkCalendar:
-    if cal is None:
-        raise ExpressionError(f"{what} counts working time, and no calendar was given")
-    return cal
-
-
-# --------------------------------------------------------------------------- showing values
-
-
-def _plain(d: Decimal, max_fraction: int = 10) -> str:
-    text = format(d.normalize(CTX) if d else Decimal(0), "f")
-    if "." in text:
-        whole, frac = text.split(".")
-        if len(frac) > max_fraction:
-            return f"{whole}.{frac[:max_fraction]}…"
-    return text
-
-
-def _grouped(d: Decimal) -> str:
-    if d == d.quantize(Decimal("0.01"), rounding=ROUND_DOWN, context=CTX):
-        return f"{d:,.2f}"
-    return f"{d:,f}"
-
-
-def show(value: Any, type_: ExprType | None = None) -> str:
-    """A value as an explanation shows it: ``120,000.00 CNY``, ``0.5 %``, ``3 d 10 h``."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Money):
-        return f"{_grouped(value.amount)} {value.currency}"
-    if isinstance(value, Decimal | int):
-        d = Decimal(value)
-        if type_ is not None and type_.kind is Kind.PERCENT:
-            return f"{_plain(d * 100)} %"
-        return _plain(d)
-    if isinstance(value, timedelta):
-        return _show_duration(value)
-    if isinstance(value, WorkingDays):
-        return f"{value.days} working day{'s' if abs(value.days) != 1 else ''}"
-    if isinstance(value, WorkingHoursSpan):
-        return f"{_show_duration(value.time)} of working time"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return f"{len(value)} event{'s' if len(value) != 1 else ''}"
-    return str(value)
-
-
-def _show_duration(d: timedelta) -> str:
-    if d < timedelta(0):
-        return "-" + _show_duration(-d)
-    if d == timedelta(0):
-        return "0 s"
-    parts = []
-    us = d // _US
-    for unit, size in (("d", _US_PER_DAY), ("h", 3_600_000_000), ("min", 60_000_000)):
-        n, us = divmod(us, size)
-        if n:
-            parts.append(f"{n} {unit}")
-    if us:
-        parts.append(f"{_plain(Decimal(us) / 1_000_000)} s")
-    return " ".join(parts)
-
-
 # --------------------------------------------------------------------------- the result
 
 
@@ -325,29 +154,6 @@ class _State:
         self.cal = cal
         self.trace = trace
         self.local: dict[str, Any] = {}
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """An evaluation shown with its arithmetic.
-
-    ``text`` is the expression with every value it read in place (functions shown by their
-    result) and ``= result``; ``reads`` the names read and their values; ``steps`` each
-    function, aggregate or tier table as written, with the values it read, and its result.
-    """
-
-    expression: str
-    result: Any
-    text: str
-    reads: tuple[tuple[str, str], ...]
-    steps: tuple[str, ...]
-
-    def lines(self) -> list[str]:
-        """The explanation as lines: the values read, the steps, then the whole computation."""
-        out = [f"{name} = {value}" for name, value in self.reads]
-        out += list(self.steps)
-        out.append(self.text)
-        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -388,7 +194,7 @@ class Expression:
         assert fn is not None
         trace: dict[int, Any] = {}
         result = _run(fn, _State(data, calendar, trace), self.text)
-        return _explain(self.text, self._root, trace, traced.types, result)
+        return explain(self.text, self._root, trace, traced.types, result)
 
 
 def _run(fn: Fn, state: _State, text: str) -> Any:
@@ -718,11 +524,11 @@ def _unit_duration(n: Decimal, unit: str) -> timedelta:
 
 
 def _start_of_day(d: date, cal: WorkCalendar | None) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=_need_calendar(cal, "a day's start").tz)
+    return datetime.combine(d, time(0), tzinfo=need_calendar(cal, "a day's start").tz)
 
 
 def _add_working_days(t: datetime | date, n: int, cal: WorkCalendar | None) -> datetime:
-    cal = _need_calendar(cal, "adding working days")
+    cal = need_calendar(cal, "adding working days")
     if isinstance(t, datetime):
         start, day = t, t.astimezone(cal.tz).date()
     else:
@@ -1136,7 +942,7 @@ class _Compiler:
         if t.kind is not Kind.DURATION:
             raise _Problem("type", f"{n.value}() takes a duration, not {_article(t)}", n.args[0])
         size = Decimal(_UNIT_US[unit])
-        return NUMBER, lambda s: CTX.divide(Decimal(f(s) // _US), size)
+        return NUMBER, lambda s: CTX.divide(Decimal(f(s) // US), size)
 
     def _f_days(self, n: Node, scope: dict[str, ExprType]) -> tuple[ExprType, Fn]:
         return self._per(n, scope, "days")
@@ -1177,7 +983,7 @@ class _Compiler:
         af, bf = self._two_times(n, scope)
 
         def fn(s: _State) -> Decimal:
-            cal = _need_calendar(s.cal, "working_days()")
+            cal = need_calendar(s.cal, "working_days()")
             return Decimal(cal.working_days_between(af(s), bf(s)))
 
         return INTEGER, fn
@@ -1186,7 +992,7 @@ class _Compiler:
         af, bf = self._two_times(n, scope)
 
         def fn(s: _State) -> Decimal:
-            cal = _need_calendar(s.cal, "calendar_days()")
+            cal = need_calendar(s.cal, "calendar_days()")
             a, b = af(s), bf(s)
             da = a.astimezone(cal.tz).date() if isinstance(a, datetime) else a
             db = b.astimezone(cal.tz).date() if isinstance(b, datetime) else b
@@ -1201,7 +1007,7 @@ class _Compiler:
         self.needs_calendar = True
 
         def fn(s: _State) -> timedelta:
-            return _need_calendar(s.cal, "working_hours()").working_time_between(af(s), bf(s))
+            return need_calendar(s.cal, "working_hours()").working_time_between(af(s), bf(s))
 
         return DURATION, fn
 
@@ -1224,7 +1030,7 @@ class _Compiler:
         if t.kind is not Kind.INSTANT:
             raise _Problem("type", f"local_date() takes an instant, not {_article(t)}", n.args[0])
         self.needs_calendar = True
-        return DATE, lambda s: f(s).astimezone(_need_calendar(s.cal, "local_date()").tz).date()
+        return DATE, lambda s: f(s).astimezone(need_calendar(s.cal, "local_date()").tz).date()
 
     def _f_min(self, n: Node, scope: dict[str, ExprType]) -> tuple[ExprType, Fn]:
         return self._extreme(n, scope, min)
@@ -1549,7 +1355,7 @@ _rule(
     Kind.DURATION,
     Kind.DURATION,
     NUMBER,
-    lambda a, b: CTX.divide(Decimal(a // _US), Decimal(b // _US)),
+    lambda a, b: CTX.divide(Decimal(a // US), Decimal(b // US)),
 )
 _rule("-", Kind.INSTANT, Kind.INSTANT, DURATION, lambda a, b: a - b)
 _rule("+", Kind.INSTANT, Kind.DURATION, INSTANT, lambda a, b: a + b)
@@ -1588,100 +1394,6 @@ _rule(
     Kind.INSTANT,
     Kind.WORKING_HOURS,
     INSTANT,
-    lambda t, w, cal: _need_calendar(cal, "adding working hours").add_working_hours(t, w.time),
+    lambda t, w, cal: need_calendar(cal, "adding working hours").add_working_hours(t, w.time),
     True,
 )
-
-
-# --------------------------------------------------------------------------- explaining
-
-_SYMBOL: Final = {"*": "×", "/": "÷", "-": "−", "+": "+"}
-_PREC: Final = {
-    "if": 1,
-    "or": 2,
-    "and": 3,
-    "not": 4,
-    "==": 5,
-    "!=": 5,
-    "<": 5,
-    "<=": 5,
-    ">": 5,
-    ">=": 5,
-    "in": 5,
-    "+": 6,
-    "-": 6,
-    "*": 7,
-    "/": 7,
-    "neg": 8,
-    "unit": 9,
-}
-_COLLAPSED: Final = frozenset({"call", "agg", "tier"})
-
-
-def _explain(
-    text: str, root: Node, trace: dict[int, Any], types: dict[int, ExprType], result: Any
-) -> Explanation:
-    reads: dict[str, str] = {}
-    steps: list[str] = []
-
-    def shown(n: Node) -> str:
-        return show(trace[id(n)], types.get(id(n)))
-
-    def src(n: Node) -> str:
-        return text[n.start : n.end]
-
-    def render(n: Node, top: bool = False) -> str:
-        if id(n) not in trace:
-            return src(n)  # a branch not taken
-        if n.op == "name":
-            if not str(n.value).startswith("_e."):
-                reads.setdefault(str(n.value), shown(n))
-            return shown(n)
-        if n.op in ("num", "str", "bool"):
-            return shown(n)
-        if n.op in _COLLAPSED and not top:
-            inner = render(n, top=True)
-            mid = f" = {inner}" if inner != src(n) else ""
-            steps.append(f"{src(n)}{mid} = {shown(n)}")
-            return shown(n)
-        if n.op == "call":
-            return f"{n.value}({', '.join(render(a) for a in n.args)})"
-        if n.op == "tier":
-            return tier_row(n)
-        if n.op == "agg":
-            return src(n)
-        p = _PREC.get(n.op, 10)
-        if n.op == "neg":
-            return f"−{wrap(n.args[0], p)}"
-        if n.op == "not":
-            return f"not {wrap(n.args[0], p)}"
-        if n.op == "unit":
-            return f"{wrap(n.args[0], p)} {str(n.value).replace('_', ' ')}"
-        if n.op == "if":
-            c, a, b = n.args
-            return f"if {render(c)} then {render(a)} else {render(b)}"
-        if n.op == "in":
-            items = ", ".join(render(a) for a in n.args[1:])
-            return f"{wrap(n.args[0], p)} {'not in' if n.value else 'in'} [{items}]"
-        left, right = n.args
-        sym = _SYMBOL.get(n.op, n.op)
-        return f"{wrap(left, p)} {sym} {wrap(right, p + (1 if n.op in '-/' else 0))}"
-
-    def tier_row(n: Node) -> str:
-        x = render(n.args[0])
-        for i, kind in enumerate(n.rows):
-            th, res = n.args[1 + 2 * i], n.args[2 + 2 * i]
-            if id(res) in trace:
-                return f"tier({x}: at {kind} {render(th)} → {render(res)})"
-        return f"tier({x}: otherwise → {render(n.args[-1])})"
-
-    def wrap(n: Node, p: int) -> str:
-        out = render(n)
-        if _PREC.get(n.op, 10) < p and id(n) in trace and n.op not in _COLLAPSED:
-            return f"({out})"
-        return out
-
-    body = render(root, top=True)
-    final = show(result, types.get(id(root)))
-    line = final if body == final else f"{body} = {final}"
-    return Explanation(text, result, line, tuple(reads.items()), tuple(steps))

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from decimal import Decimal
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    Underflow,
+)
 from enum import StrEnum
-from typing import Protocol
+from typing import Final, Protocol
 
 from ..errors import ContractRulesError
 
 __all__ = [
     "BOOLEAN",
+    "CTX",
     "DATE",
     "DURATION",
     "INSTANT",
@@ -187,3 +196,23 @@ class WorkCalendar(Protocol):
     def add_working_hours(self, t: datetime, d: timedelta) -> datetime:
         """The instant after ``d`` of working time from ``t``."""
         ...
+
+
+#: The context of every arithmetic operation: exact for amounts of contracts, bounded for
+#: hostile ones (a magnitude of 10**25 or more, or below 10**-30, is an error).
+CTX: Final = Context(
+    prec=50,
+    rounding=ROUND_HALF_EVEN,
+    Emax=24,
+    Emin=-30,
+    traps=[InvalidOperation, DivisionByZero, Overflow, Underflow],
+)
+
+US: Final = timedelta(microseconds=1)
+US_PER_DAY: Final = 86_400_000_000
+
+
+def need_calendar(cal: WorkCalendar | None, what: str) -> WorkCalendar:
+    if cal is None:
+        raise ExpressionError(f"{what} counts working time, and no calendar was given")
+    return cal
