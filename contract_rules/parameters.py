@@ -36,6 +36,7 @@ from .codes import code
 from .expressions.compiler import FUNCTIONS, ROUNDING_MODES
 from .expressions.syntax import KEYWORDS, UNITS
 from .expressions.types import (
+    CTX,
     DATE,
     DURATION,
     INSTANT,
@@ -358,7 +359,7 @@ def _percent(text: str, at: DocPath) -> Decimal:
     if not 0 <= number <= MAX_PERCENT:
         raise _Bad("CR104", f"{text.strip()}: a percentage is from 0% to {MAX_PERCENT}%", at)
     # 0.5% is the decimal 0.005: scaleb moves the point exactly, no division is rounded
-    return number.scaleb(-2)
+    return number.scaleb(-2, CTX)
 
 
 def _money(raw: dict[str, Any], here: DocPath) -> tuple[ExprType, Money]:
@@ -406,7 +407,7 @@ def _duration(
         d = _decimal(value, where)
         if d < 0:
             raise _Bad("CR104", f"{key} cannot be negative ({value})", where)
-        us = d * _US_PER[key]
+        us = CTX.multiply(d, _US_PER[key])  # exact whatever the caller's decimal context
         if us != us.to_integral_value():
             raise _Bad("CR104", f"{value} {key} is not a whole number of microseconds", where)
         total += int(us)

@@ -727,11 +727,13 @@ def test_evaluation_is_deterministic_and_ignores_the_callers_decimal_context(
     )
     data = {"rate": rate, "value": cny(str(value)), "late": late}
     first = e.evaluate(data)
+    explained = e.explain(data)
     with localcontext() as ctx:
         ctx.prec = 3
         ctx.rounding = ROUND_DOWN
         assert e.evaluate(data) == first
-    assert e.explain(data).result == first
+        assert e.explain(data) == explained
+    assert explained.result == first
     assert e.evaluate(data) == first
 
 
@@ -820,3 +822,10 @@ def test_explaining_twice_gives_the_same_explanation() -> None:
     data = {"availability": Decimal("0.97"), "monthly_charge": cny("4000.00")}
     assert e.explain(data) == e.explain(data)
     assert e.explain(data).result == e.evaluate(data) == cny("1000.00")
+
+
+def test_a_delivery_date_plus_working_days(cal: BusinessCalendar) -> None:
+    vocab = {"order": record_of({"delivery_date": DATE})}
+    e = compiled("order.delivery_date + 2 working days", vocab, expect=INSTANT)
+    # Friday 2025-01-10: Monday 13th and Tuesday 14th, due by the end of the 14th
+    assert e.evaluate({"order": {"delivery_date": date(2025, 1, 10)}}, cal) == at(2025, 1, 15)

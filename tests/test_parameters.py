@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 import pytest
@@ -206,11 +206,14 @@ def test_python_data_without_a_document() -> None:
 @given(st.decimals(min_value=0, max_value=1000, places=4, allow_nan=False))
 @settings(max_examples=200)
 def test_a_percentage_is_its_decimal_hundredth_exactly(p: Decimal) -> None:
-    params, findings = read_parameters({"rate": f"{p}%"})
+    with localcontext() as ctx:
+        ctx.prec = 2  # the caller's decimal context does not matter
+        params, findings = read_parameters({"rate": f"{p}%", "d": {"hours": str(p)}})
     assert findings == []
     value = params["rate"].value
     assert type(value) is Decimal
     assert value * 100 == p
+    assert params["d"].value == timedelta(microseconds=int(p * 3_600_000_000))
 
 
 @given(

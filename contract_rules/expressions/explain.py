@@ -47,7 +47,7 @@ def show(value: Any, type_: ExprType | None = None) -> str:
     if isinstance(value, Decimal | int):
         d = Decimal(value)
         if type_ is not None and type_.kind is Kind.PERCENT:
-            return f"{_plain(d * 100)} %"
+            return f"{_plain(CTX.multiply(d, 100))} %"
         return _plain(d)
     if isinstance(value, timedelta):
         return _show_duration(value)
@@ -76,7 +76,7 @@ def _show_duration(d: timedelta) -> str:
         if n:
             parts.append(f"{n} {unit}")
     if us:
-        parts.append(f"{_plain(Decimal(us) / 1_000_000)} s")
+        parts.append(f"{_plain(Decimal(us).scaleb(-6, CTX))} s")
     return " ".join(parts)
 
 

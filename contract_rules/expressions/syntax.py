@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
 
+from .types import CTX
+
 __all__ = [
     "DEFAULT_LIMITS",
     "Limits",
@@ -386,7 +388,7 @@ class _Parser:
         value = Decimal(t.text)
         if self.is_("%"):
             end = self.take().end
-            return self.node("num", t.start, end, value=value / 100, percent=True)
+            return self.node("num", t.start, end, value=value.scaleb(-2, CTX), percent=True)
         return self.node("num", t.start, t.end, value=value)
 
     def primary(self, depth: int) -> Node:
