@@ -198,6 +198,8 @@ def test_goods_penalty_explained(cal: BusinessCalendar) -> None:
         "penalty_cap": "10 %",
     }
     assert ex.lines()[-1] == ex.text
+    # docs/expressions.md shows these very lines
+    assert "\n".join(ex.lines()) in EXPRESSIONS_DOC.read_text(encoding="utf-8")
 
 
 def test_goods_payment_due(cal: BusinessCalendar) -> None:
