@@ -831,3 +831,9 @@ def test_a_delivery_date_plus_working_days(cal: BusinessCalendar) -> None:
     e = compiled("order.delivery_date + 2 working days", vocab, expect=INSTANT)
     # Friday 2025-01-10: Monday 13th and Tuesday 14th, due by the end of the 14th
     assert e.evaluate({"order": {"delivery_date": date(2025, 1, 10)}}, cal) == at(2025, 1, 15)
+
+
+def test_a_remedy_restricted_to_one_tier_reads_the_name_tier() -> None:
+    e = compiled("tier == 'P1'", {"tier": TEXT}, expect=BOOLEAN)
+    assert e.evaluate({"tier": "P1"}) is True
+    assert e.evaluate({"tier": "P2"}) is False
