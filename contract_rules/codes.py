@@ -116,3 +116,32 @@ CODES: dict[str, Code] = {
 def code(key: str) -> Code:
     """The :class:`Code` for ``CR101`` (raises KeyError for an unknown code)."""
     return CODES[key]
+
+
+# --------------------------------------------------------------------------- expressions
+# Codes of contract expressions (contract_rules.expressions). They join CODES when the rule
+# format reads expressions: until then no rule file can produce them, and docs/findings.md
+# documents them in a section of their own whose examples are expressions, not rule files.
+EXPRESSION_CODES: dict[str, Code] = {
+    c.code: c
+    for c in (
+        Code("CR401", "expression-syntax", "An expression is not well-formed."),
+        Code(
+            "CR402",
+            "unknown-name",
+            "An expression names a field, parameter, fact or function that does not exist.",
+        ),
+        Code(
+            "CR403",
+            "expression-type",
+            "An expression combines values whose types do not fit (money + date, a condition "
+            "that is not true or false).",
+        ),
+        Code(
+            "CR404",
+            "expression-limit",
+            "An expression exceeds a limit (length, nesting, size of a number).",
+        ),
+        Code("CR405", "tier-order", "A tier table's rows are out of order: a row never applies."),
+    )
+}
