@@ -24,7 +24,6 @@ a float never becomes a parameter.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from .expressions.types import (
     money_of,
 )
 from .findings import DocPath, Finding, Location
+from .suggestions import did_you_mean
 
 __all__ = ["Locator", "Parameter", "Parameters", "read_parameters"]
 
@@ -263,8 +263,7 @@ def _value(raw: Any, here: DocPath) -> tuple[ExprType, Any]:
 def _long_form(raw: dict[str, Any], here: DocPath) -> tuple[ExprType, Any]:
     for key in raw:
         if key not in _KEYS:
-            close = difflib.get_close_matches(str(key), _KEYS, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(_KEYS)}"
+            hint = did_you_mean(str(key), _KEYS) or f"; known: {', '.join(_KEYS)}"
             raise _Bad(
                 "CR101", f"unknown key {key!r} in a parameter{hint}", (*here, key), on_key=True
             )

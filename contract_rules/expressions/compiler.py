@@ -13,7 +13,6 @@ result does not depend on the caller's decimal context and a runaway value is an
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -36,6 +35,7 @@ from typing import Any, Final
 from ..codes import CODES, EXPRESSION_CODES
 from ..errors import ContractRulesError
 from ..findings import Finding, Location
+from ..suggestions import did_you_mean
 from .explain import Explanation, explain, show
 from .syntax import DEFAULT_LIMITS, Limits, Node, ParseProblem, ScalarPlace, parse
 from .types import (
@@ -343,8 +343,7 @@ def _fits(got: ExprType, want: ExprType) -> bool:
 def _suggest(name: str, candidates: Sequence[str]) -> str:
     if name.startswith("_"):
         return ""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return did_you_mean(name, candidates)
 
 
 def _unify_numeric(a: ExprType, b: ExprType) -> ExprType:
