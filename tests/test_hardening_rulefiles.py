@@ -132,7 +132,7 @@ def test_read_rule_text_answers_with_a_located_finding(case: Hostile) -> None:
     has(result.findings, case)
     located(result.findings, "hostile.yaml")
     assert result.ruleset is None and not result.ok
-    assert elapsed < 1.0
+    assert elapsed < 20.0  # a hang guard (no limit reached), not a speed goal
 
 
 @pytest.mark.parametrize("case", CASES, ids=ids)

@@ -33,6 +33,12 @@ def well_formed(doc: LoadedDocument) -> None:
         assert line >= 1 and column >= 1
 
 
+#: A bound that catches a loader that does not stop at its limits (an exponential expansion or
+#: an unbounded walk takes minutes or never ends), not a speed goal: the speed of loading is
+#: measured in benchmarks/bench_check.py. Generous, so that a busy machine never fails it.
+HANG_GUARD = 20.0
+
+
 def timed(text: str | bytes) -> tuple[LoadedDocument, float]:
     """Load ``text``; return the document and the seconds taken."""
     start = time.perf_counter()
@@ -69,7 +75,7 @@ def test_billion_laughs_is_rejected_fast(parser: str) -> None:
     doc, elapsed = timed(billion_laughs())
     assert [c for c, _, _ in codes(doc)] == ["CR006"]
     assert doc.data is None and not doc.ok
-    assert elapsed < 0.5
+    assert elapsed < HANG_GUARD
     assert peak_memory(billion_laughs()) < 2_000_000  # the expansion (9**9 nodes) is never built
     line = doc.findings[0].location.line
     assert 2 <= line <= 10  # at the alias that crosses the budget
@@ -81,7 +87,7 @@ def test_alias_bomb_through_merge_keys(parser: str) -> None:
         lines.append(f"m{i}: &m{i} {{<<: *m{i - 1}, x{i}: [*m{i - 1}, *m{i - 1}, *m{i - 1}]}}")
     doc, elapsed = timed("\n".join(lines) + "\n")
     assert [c for c, _, _ in codes(doc)] == ["CR006"]
-    assert elapsed < 0.5
+    assert elapsed < HANG_GUARD
 
 
 def test_wide_alias_use_is_bounded_too(parser: str) -> None:
@@ -89,7 +95,7 @@ def test_wide_alias_use_is_bounded_too(parser: str) -> None:
     doc, elapsed = timed(text)
     # each alias brings 10 nodes: the 101st crosses the budget of 1000
     assert codes(doc) == [("CR006", 2, 5 + 4 * 100)]
-    assert elapsed < 0.5
+    assert elapsed < HANG_GUARD
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,7 +159,7 @@ def test_deep_nesting_is_cr007_without_recursion(text: str, parser: str) -> None
     doc, elapsed = timed(text)
     assert [c for c, _, _ in codes(doc)] == ["CR007"]
     assert doc.data is None
-    assert elapsed < 1.0
+    assert elapsed < HANG_GUARD
 
 
 def test_deep_nesting_error_position(parser: str) -> None:
@@ -169,7 +175,7 @@ def test_huge_scalar(parser: str) -> None:
     doc, elapsed = timed("a: 1\nb: " + "x" * 150_000 + "\n")
     assert codes(doc) == [("CR008", 2, 4)]
     assert doc.data is None
-    assert elapsed < 0.5
+    assert elapsed < HANG_GUARD
 
 
 def test_huge_key(parser: str) -> None:
@@ -181,7 +187,7 @@ def test_file_over_the_size_limit_is_not_parsed(parser: str) -> None:
     text = "- " + "[" * 2_000_000  # would be CR007 if it were parsed
     doc, elapsed = timed(text)
     assert codes(doc) == [("CR008", 1, 1)]
-    assert elapsed < 0.2
+    assert elapsed < HANG_GUARD
     doc, elapsed = timed(text.encode())
     assert codes(doc) == [("CR008", 1, 1)]
 
@@ -196,7 +202,7 @@ def test_too_many_nodes_at_the_default_limit() -> None:
     start = time.perf_counter()
     doc = load_yaml("- a\n" * 400_000)  # 1.6 MB
     assert codes(doc) == [("CR008", 200_000, 3)]
-    assert time.perf_counter() - start < 3.0
+    assert time.perf_counter() - start < HANG_GUARD
 
 
 def test_too_many_findings_are_capped(parser: str) -> None:
@@ -224,7 +230,7 @@ def test_random_bytes(parser: str) -> None:
         doc, elapsed = timed(blob)
         assert doc.data is None
         assert [f.code for f in doc.findings] == ["CR009"]
-        assert elapsed < 0.5
+        assert elapsed < HANG_GUARD
 
 
 def test_invalid_utf8_position(parser: str) -> None:
