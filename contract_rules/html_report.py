@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .notebook import AttainmentRow, attainment_rows
 from .render import _t, duration_words, labels, party_label, verdict
@@ -55,8 +56,7 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "duty": "duty",
         "late": "how late",
         "not_done": "not done",
-        "late_open": "{d} by the evaluation instant",
-        "liability_h": "Liability per period",
+        "late_open": "{d} (still open)",
         "no_liability": "No remedy applies.",
         "claims": "what was claimed",
         "event": "event",
@@ -80,6 +80,7 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "nth": "#",
         "accounting_h": "Event accounting",
         "where": "where",
+        "event_id": "id",
         "type": "type",
         "disposition": "what became of it",
         "generated": "Written by contract-rules from the rule file and the events file.",
@@ -112,8 +113,7 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "duty": "义务",
         "late": "逾期",
         "not_done": "未履行",
-        "late_open": "截至评估时点 {d}",
-        "liability_h": "各期违约责任",
+        "late_open": "{d} (尚未履行)",
         "no_liability": "无适用的补偿。",
         "claims": "主张明细",
         "event": "事件",
@@ -137,6 +137,7 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "nth": "序",
         "accounting_h": "事件统计",
         "where": "位置",
+        "event_id": "事件编号",
         "type": "类型",
         "disposition": "处理",
         "generated": "由 contract-rules 根据规则文件和事件文件生成。",
@@ -178,6 +179,15 @@ def _e(s: object) -> str:
 
 def _day(t: datetime) -> str:
     return f"{t:%Y-%m-%d}"
+
+
+def _local_as_of(report: Report) -> str:
+    """The evaluation instant as a wall time of the contract's zone (``2025-12-31 00:00``)."""
+    try:
+        zone = ZoneInfo(report.timezone)
+    except (ValueError, ZoneInfoNotFoundError):  # a report built by hand may name no zone
+        return iso(report.as_of) or ""
+    return _t(report.as_of.astimezone(zone))
 
 
 def _when(t: datetime | None, empty: str = "-") -> str:
@@ -285,7 +295,8 @@ def _table(
     columns: Sequence[str] = (),
 ) -> str:
     """A table of escaped cells; ``columns`` gives each column's class (``num`` right-aligns
-    figures, ``nw`` keeps short words on one line, ``k`` is a key), ``""`` for none."""
+    figures, ``nw`` keeps short words on one line, ``k`` is a key, ``id`` a rule id), ``""`` for
+    none."""
 
     def attr(i: int) -> str:
         c = columns[i] if i < len(columns) else ""
@@ -312,7 +323,7 @@ def _header(report: Report, lang: str) -> str:
         facts.append(
             (hl["term"], hl["term_span"].format(start=term.start, end=term.end, clause=term.clause))
         )
-    facts.append((hl["evaluated"], f"{iso(report.as_of)} ({hl['timezone']} {report.timezone})"))
+    facts.append((hl["evaluated"], f"{_local_as_of(report)} ({hl['timezone']} {report.timezone})"))
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     state = "breach" if report.breaches else "clean"
     return (
@@ -389,7 +400,8 @@ def _breaches(report: Report, lang: str) -> str:
     rows = []
     for o in breaches:
         cells = [
-            f'<td class="duty"><b>{_e(o.title(lang))}</b><br><code>{_e(o.rule)}</code></td>',
+            f'<td class="duty"><strong>{_e(o.title(lang))}</strong><br>'
+            f"<code>{_e(o.rule)}</code></td>",
             f'<td class="nw">{_e(o.clause)}</td>',
             f'<td class="nw">{_e(party_label(o.party, lang))}</td>',
             f'<td class="k"><code>{_e(o.key or "-")}</code></td>',
@@ -417,7 +429,7 @@ def _breaches(report: Report, lang: str) -> str:
 def _liability(report: Report, lang: str) -> str:
     lb, hl = labels(lang), _hl(lang)
     rs = report.ruleset
-    head = f"<h2>{_e(hl['liability_h'])}</h2>"
+    head = f"<h2>{_e(lb['liability'])}</h2>"
     if not len(report.liability):
         return f'<section id="cr-liability">{head}<p>{_e(hl["no_liability"])}</p></section>'
     titles = {r.id: r.title.get(lang) for r in rs.remedies} if rs is not None else {}
@@ -462,11 +474,14 @@ def _liability(report: Report, lang: str) -> str:
                     [lb["key"], hl["event"], lb["rule"], hl["amount"], lb["status"], lb["reason"]],
                     rows,
                     cls="cr-items",
-                    columns=("k", "nw", "", "num", "nw", ""),
+                    columns=("k", "nw", "id", "num", "nw", ""),
                 )
             )
         parts.append("</div>")
     return f'<section id="cr-liability">{"".join(parts)}</section>'
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def attainment_svg(rows: Sequence[AttainmentRow], lang: str) -> str:
@@ -524,9 +539,9 @@ def attainment_svg(rows: Sequence[AttainmentRow], lang: str) -> str:
                 f"{r.share_met * 100:.0f}%</text>"
             )
         year, month = r.group[:4], int(r.group[5:])
-        label = f"{month}月" if lang == "zh" else f"{month:02d}"
+        label = f"{month}月" if lang == "zh" else _MONTHS_EN[month - 1]
         out.append(
-            f'<text x="{cx:.1f}" y="{top + plot_h + 16}" class="tick" text-anchor="middle">'
+            f'<text x="{cx:.1f}" y="{top + plot_h + 16}" class="tick month" text-anchor="middle">'
             f"{_e(label)}</text>"
         )
         if n == 0 or month == 1:
@@ -645,7 +660,7 @@ def _accounting(report: Report, lang: str) -> str:
     if entries:
         parts.append(
             _table(
-                [hl["where"], "id", hl["type"], hl["disposition"], lb["reason"]],
+                [hl["where"], hl["event_id"], hl["type"], hl["disposition"], lb["reason"]],
                 [
                     [e.where, e.id or "-", e.type or "-", lb[e.disposition], e.reason]
                     for e in entries
@@ -707,7 +722,7 @@ overflow-wrap:anywhere}
 th{background:#e9edf2;font-weight:600;font-size:12.5px;overflow-wrap:normal}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .nw,td.nw{white-space:nowrap}
-td.k{min-width:5.5em}
+td.k{min-width:5.5em}td.id{min-width:9em}
 .cr-breaches td{background:#fff6f5}
 .cr-breaches td.cr-late{color:var(--bad);font-weight:600}
 .cr-breaches td.duty{min-width:10em}
@@ -740,7 +755,7 @@ h1{font-size:17pt}h2{font-size:13pt;margin-top:14pt}h3{font-size:10.5pt}
 h2,h3,h4{break-after:avoid}
 #cr-liability,#cr-ledger,#cr-accounting{break-before:page}
 .cr-remedy,#cr-chart{break-inside:avoid}
-.cr-cards{grid-template-columns:repeat(5,minmax(0,1fr));gap:6pt}
+.cr-cards{grid-template-columns:repeat(4,minmax(0,1fr)) minmax(0,1.7fr);gap:6pt}
 .cr-card-n{font-size:13pt}.cr-card-n small{font-size:8pt}.cr-card-l{font-size:8pt}
 .cr-filter{display:none!important}
 thead{display:table-header-group}
@@ -822,7 +837,7 @@ def render_document(report: Report, lang: str = "en") -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{_e(csp)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="generator" content="contract-rules">\n'
-        f"<title>{_e(lb['report'])}: {_e(title)} ({_e(iso(report.as_of))})</title>\n"
+        f"<title>{_e(lb['report'])}: {_e(title)} ({_e(_local_as_of(report))})</title>\n"
         f"<style>{_CSS}</style>\n"
         f'<style media="print">{_PRINT_CSS}</style>\n'
         f'</head>\n<body>\n<main class="cr-report" data-lang="{lang}">{body}</main>\n'
