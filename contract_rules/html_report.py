@@ -33,9 +33,7 @@ if TYPE_CHECKING:
 #: Labels of the HTML report beyond :data:`contract_rules.render.LABELS`, per language.
 HTML_LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "contract": "Contract",
         "contract_id": "contract id",
-        "parties": "Parties",
         "term": "Term",
         "term_span": "{start} to {end} (clause {clause})",
         "evaluated": "Evaluated as of",
@@ -46,7 +44,6 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "card_missed": "missed",
         "card_excused": "excused",
         "card_running": "still running",
-        "card_payable": "payable",
         "card_payable_of": "of {cap} {cur} cap",
         "card_no_cap": "no cap",
         "card_nothing": "nothing payable",
@@ -87,12 +84,9 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "service_year": "service year {k} ({start} – {end})",
         "month": "{y}-{m:02d}",
         "term_period": "term ({start} – {end})",
-        "no_tier": "-",
     },
     "zh": {
-        "contract": "合同",
         "contract_id": "合同编号",
-        "parties": "当事方",
         "term": "服务期限",
         "term_span": "{start} 至 {end} (第 {clause} 条)",
         "evaluated": "评估时点",
@@ -103,7 +97,6 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "card_missed": "未履行",
         "card_excused": "已免责",
         "card_running": "进行中",
-        "card_payable": "应付",
         "card_payable_of": "上限 {cap} {cur}",
         "card_no_cap": "无上限",
         "card_nothing": "无应付金额",
@@ -144,7 +137,6 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "service_year": "第 {k} 服务年度 ({start} 至 {end})",
         "month": "{y} 年 {m} 月",
         "term_period": "服务期限 ({start} 至 {end})",
-        "no_tier": "-",
         "claim_tied": "与 {rule} [{key}] 的违约相关 (期限 {due})",
         "claim_excused": "{rule} [{key}] 已免责: {reason}",
     },
@@ -229,17 +221,8 @@ def period_label(ruleset: Ruleset | None, line: RemedyLine, lang: str) -> str:
     if remedy.period == "month":
         return hl["month"].format(y=start.year, m=start.month)
     if remedy.period == "term":
-        term = ruleset.contract.term if ruleset is not None else None
-        if term is not None:
-            return hl["term_period"].format(start=term.start, end=term.end)
         return hl["term_period"].format(start=_day(start), end=_day(last))
     return hl["service_year"].format(k=line.period, start=_day(start), end=_day(last))
-
-
-def _party(ref: str, lang: str, ruleset: Ruleset | None) -> str:
-    if ruleset is not None and ref in ruleset.contract.parties:
-        return f"{party_label(ref, lang)} {ruleset.contract.parties[ref].name.get(lang)}"
-    return party_label(ref, lang)
 
 
 def how_late(o: Obligation, as_of: datetime, lang: str) -> str:
@@ -279,8 +262,8 @@ def claim_reason(report: Report, item: RemedyItem, lang: str) -> str:
 
 #: Column widths (per cent) of the breaches and the ledger: the same on screen and on A4, so
 #: that an instant keeps to one line and the reason takes what is left.
-_BREACH_WIDTHS = (17, 6, 6, 9, 12, 11, 11, 10, 18)
-_LEDGER_WIDTHS = (9, 3, 13, 15, 15, 7, 15, 23)
+_BREACH_WIDTHS = (16, 6, 8, 9, 11, 11, 11, 10, 18)
+_LEDGER_WIDTHS = (9, 3, 13, 15, 15, 9, 15, 21)
 
 
 def _cols(widths: Sequence[int]) -> str:
@@ -402,8 +385,8 @@ def _breaches(report: Report, lang: str) -> str:
         cells = [
             f'<td class="duty"><strong>{_e(o.title(lang))}</strong><br>'
             f"<code>{_e(o.rule)}</code></td>",
-            f'<td class="nw">{_e(o.clause)}</td>',
-            f'<td class="nw">{_e(party_label(o.party, lang))}</td>',
+            f"<td>{_e(o.clause)}</td>",
+            f"<td>{_e(party_label(o.party, lang))}</td>",
             f'<td class="k"><code>{_e(o.key or "-")}</code></td>',
             f"<td>{_e(tier_label(rs, o.rule, o.tier, lang))}</td>",
             f"<td>{_when(o.due)}</td>",
@@ -727,7 +710,7 @@ td.k{min-width:5.5em}td.id{min-width:9em}
 .cr-breaches td.cr-late{color:var(--bad);font-weight:600}
 .cr-breaches td.duty{min-width:10em}
 .cr-ledger tbody+tbody{border-top:2px solid var(--line)}
-.cr-status{display:inline-block;padding:0 6px;border-radius:8px;font-size:12px;color:#fff;
+.cr-status{display:inline-block;padding:0 .45em;border-radius:8px;font-size:.88em;color:#fff;
 white-space:nowrap}
 tr.cr-fulfilled .cr-status{background:var(--ok)}tr.cr-violated .cr-status{background:var(--bad)}
 tr.cr-excused .cr-status{background:var(--ex)}tr.cr-pending .cr-status{background:var(--run)}

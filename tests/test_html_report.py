@@ -282,6 +282,11 @@ MEASURE = """
     if (r.right > width + 0.5 || r.left < -0.5)
       over.push(`${el.tagName}.${el.getAttribute('class')} ${r.left}..${r.right}`);
   }
+  // a table cell whose content reaches past the cell (into its neighbour)
+  for (const cell of document.querySelectorAll('td, th')) {
+    if (cell.getClientRects().length && cell.scrollWidth > cell.clientWidth + 1)
+      over.push(`${cell.tagName} ${cell.textContent.slice(0, 30)} ${cell.scrollWidth}`);
+  }
   const count = (sel) => document.querySelectorAll(sel).length;
   const filter = document.getElementById('cr-filter');
   return {
@@ -379,3 +384,17 @@ def test_hostile_text_stays_text_in_chromium(
         }))()"""
     )
     assert seen == {"scripts": 1, "injected": 0, "title": evil[1], "key": evil[3], "overflowing": 0}
+
+
+def test_monthly_credits_name_their_months() -> None:
+    rs = cr.load_ruleset(ROOT / "examples" / "it_support_sla.yaml")
+    scenario = next(s for s in rs.scenarios if s.name.startswith("Friday closes at 17:00"))
+    rep = cr.evaluate(rs, [dict(e) for e in scenario.events], as_of=scenario.as_of)
+    (line,) = rep.liability
+    assert (line.remedy, line.period, str(line.payable)) == ("credit.resolution.p2", 3, "1000.00")
+    assert (
+        period_label(rs, line, "zh") == "2025 年 3 月" and period_label(rs, line, "en") == "2025-03"
+    )
+    for lang in ("zh", "en"):
+        liability = section(rep.to_html(lang), "cr-liability")
+        assert period_label(rs, line, lang) in liability and "1000.00 CNY" in liability
