@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -27,8 +28,10 @@ A4_PRINT_HEIGHT = round((297 - 12 - 14) / 25.4 * 96)
 
 
 def find_chromium() -> str | None:
-    """The path of Debian's chromium (or another on PATH), None when there is none."""
-    for name in CHROMIUM_CANDIDATES:
+    """The browser named by ``$CHROMIUM`` when set, else Debian's chromium (or another on PATH);
+    None when there is none."""
+    chosen = os.environ.get("CHROMIUM")
+    for name in (chosen,) if chosen else CHROMIUM_CANDIDATES:
         found = shutil.which(name)
         if found:
             return found

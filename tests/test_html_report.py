@@ -317,7 +317,10 @@ FILTER = """
 def browser() -> Any:
     exe = find_chromium()
     if exe is None:
-        pytest.skip("no chromium here: `make browser` installs Debian's chromium (as root)")
+        pytest.skip(
+            "no chromium here (or $CHROMIUM is not a browser): `make browser` installs Debian's "
+            "chromium with apt-get"
+        )
     try:
         import websocket  # noqa: F401
     except ImportError:
