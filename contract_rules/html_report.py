@@ -34,9 +34,9 @@ if TYPE_CHECKING:
 HTML_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "contract_id": "contract id",
-        "term": "Term",
+        "term": "term",
         "term_span": "{start} to {end} (clause {clause})",
-        "evaluated": "Evaluated as of",
+        "evaluated": "evaluated as of",
         "timezone": "time zone",
         "summary": "Summary",
         "binding_duties": "Binding duties: {n} instances",
