@@ -65,7 +65,7 @@ def test_table_defaults_to_the_rulesets_language(
     assert lines[1] == f"评估时点: {AS_OF}"
     answer = "结论: 具约束力的义务违约 7 项 (乙方: 7); 应付 12000.00 CNY; 进行中 4 项"
     assert lines[2] == answer and lines[-1] == answer  # the one-line answer, first and last
-    assert "== 各项义务 (10)" in lines
+    assert "== 各项义务 (11)" in lines
     duty = next(ln for ln in lines if ln.startswith("onsite.response "))
     assert duty.split() == [
         "onsite.response",
@@ -91,7 +91,7 @@ def test_table_in_english(capsys: pytest.CaptureFixture[str], report: cr.Report)
     assert lines[0].startswith("Evaluation report: Hospital Integrated Operations Management")
     answer = "Verdict: 7 breaches of binding duties (party B: 7); payable 12000.00 CNY; 4 pending"
     assert lines[2] == answer and lines[-1] == answer
-    assert "== Duties (10)" in lines
+    assert "== Duties (11)" in lines
     assert any("repair the fault" in ln for ln in lines)  # norm titles in English
     start = lines.index("== Breaches (violated binding duties) (7)")
     header = lines[start + 1].split()
