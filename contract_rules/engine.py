@@ -2100,7 +2100,7 @@ def _stream_in_order(
     streaming = ev.settle_after is not None
     validator = ev.validator
     validate = validator.validate_record
-    claim = validator.claim
+    seen = validator.seen_ids
     for n, raw in enumerate(raws, 1):
         if on_progress is not None and n % 10_000 == 0:
             on_progress(n)
@@ -2145,13 +2145,11 @@ def _stream_in_order(
             ev.reject(RawEvent(e.index, e.where, {"id": e.id, "type": e.type}), late)
             continue
         if not claimed:
-            try:
-                claim(e)
-            except EventError as exc:
-                if strict:
-                    raise
-                ev.reject(RawEvent(e.index, e.where, {"id": e.id, "type": e.type}), exc)
-                continue
+            # validator.claim, inline (once per event): the id is taken, unless it was
+            known = len(seen)
+            seen.add(e.id)
+            if len(seen) == known and not _claimed(ev, e, strict):
+                continue  # rejected as a duplicate (_claimed says why)
         last = e.at
         ev.apply(e)
     return True
