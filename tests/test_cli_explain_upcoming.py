@@ -171,9 +171,13 @@ def test_explain_nth_for_repeated_instances(
     lines = out.splitlines()
     assert "  instance 2 of 2 with this key" in lines
     assert "Status: violated — prohibited act at 2025-07-01 09:30" in lines
-    # an event without an id is named by what it is (a digest), no longer by its position; the
-    # command's lookup of such a record by that name is left to the command's own module
-    assert lines[-1].startswith("  ~") and lines[-1].endswith("(not found in the events file)")
+    # an event without an id is named by what it is (a digest), not by its position, and the
+    # command finds its record again by that name
+    name = lines[-1].split()[0]
+    assert name.startswith("~") and len(name) == 11
+    assert lines[-1] == (
+        f"  {name}  data_change  2025-07-01T09:30:00+08:00  party=B  authorized=False  ({events}:2)"
+    )
     code, out, err = run(capsys, *base, "--nth", "3")
     assert (code, out) == (EXIT_FINDINGS, "")
     assert err == (
