@@ -32,6 +32,8 @@ never silently reordered or dropped.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import math
 import os
@@ -149,14 +151,18 @@ class CsvOptions(_Model):
     @field_validator("encoding")
     @classmethod
     def _codec(cls, v: str) -> str:
-        import codecs
-
         try:
-            codecs.lookup(v)
+            info = codecs.lookup(v)
         except LookupError:
             raise ValueError(
                 f"unknown text encoding {v!r} (e.g. utf-8, utf-8-sig, cp1252)"
             ) from None
+        # zlib_codec, base64_codec, rot13 ... are codecs but turn bytes into bytes (or text
+        # into text): open() refuses them, so a clean check must refuse them too.
+        if not getattr(info, "_is_text_encoding", True):
+            raise ValueError(
+                f"{v!r} is a codec but not a text encoding (e.g. utf-8, utf-8-sig, cp1252)"
+            )
         return v
 
 
@@ -284,7 +290,8 @@ class ImportMapping(_Model):
         if v is not None:
             try:
                 ZoneInfo(v)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                # OSError: a directory of the zone database ("Asia") or an unreadable file
                 raise ValueError(
                     f"unknown time zone {v!r} (use an IANA name such as UTC)"
                 ) from None
@@ -410,68 +417,9 @@ def check_mapping(mapping: ImportMapping, ruleset: Ruleset) -> list[Finding]:
     """
     out: list[Finding] = []
     vocab = ruleset.events
-    produced: set[str] = set()
     for i, spec in enumerate(mapping.events):
-        base: DocPath = ("events", i)
-        et = vocab.get(spec.type)
-        if et is None:
-            out.append(
-                code("CR201").at(
-                    _locate(mapping, (*base, "type")),
-                    f"event type {spec.type!r} is not declared by ruleset "
-                    f"{ruleset.contract.id!r}"
-                    + (
-                        did_you_mean(spec.type, vocab)
-                        or f"; it declares: {', '.join(sorted(vocab))}"
-                    ),
-                )
-            )
-            continue
-        produced.add(spec.type)
-        for name, src in spec.fields.items():
-            fspec = et.fields.get(name)
-            if fspec is None:
-                out.append(
-                    code("CR202").at(
-                        _locate(mapping, (*base, "fields", name), key=True),
-                        f"{spec.type} has no field {name!r}"
-                        + (
-                            did_you_mean(name, et.fields)
-                            or f"; declared: {', '.join(sorted(et.fields)) or 'none'}"
-                        ),
-                    )
-                )
-                continue
-            if fspec.values is None or isinstance(src, str):
-                continue
-            allowed = set(fspec.values)
-            if src.value is not None and src.value not in allowed:
-                out.append(
-                    code("CR104").at(
-                        _locate(mapping, (*base, "fields", name, "value")),
-                        f"{src.value!r} is not one of {', '.join(fspec.values)} "
-                        f"({spec.type}.{name})",
-                    )
-                )
-            vmap = mapping.values.get(src.values) if src.values is not None else None
-            if vmap is not None:
-                for raw, val in vmap.map.items():
-                    if val not in allowed:
-                        out.append(
-                            code("CR104").at(
-                                _locate(mapping, ("values", src.values or "", "map", raw)),
-                                f"{raw!r} maps to {val!r}, which is not one of "
-                                f"{', '.join(fspec.values)} ({spec.type}.{name})",
-                            )
-                        )
-        for name, fspec in et.fields.items():
-            if fspec.required and name not in spec.fields:
-                out.append(
-                    code("CR102").at(
-                        _locate(mapping, (*base, "fields") if spec.fields else base, key=True),
-                        f"{spec.type} requires field {name!r}; the mapping does not fill it",
-                    )
-                )
+        out.extend(_spec_findings(mapping, ruleset, i, spec))
+    produced = {spec.type for spec in mapping.events if spec.type in vocab}
     for n in ruleset.norms:
         trig = n.trigger.event
         if trig is not None and trig not in produced and trig in vocab:
@@ -483,6 +431,80 @@ def check_mapping(mapping: ImportMapping, ruleset: Ruleset) -> list[Finding]:
                 )
             )
     return sorted(dict.fromkeys(out))
+
+
+def _spec_findings(
+    mapping: ImportMapping, ruleset: Ruleset, i: int, spec: EventSpec
+) -> list[Finding]:
+    """The findings of events[i]: its type, each field it fills, the required fields it lacks."""
+    base: DocPath = ("events", i)
+    vocab = ruleset.events
+    et = vocab.get(spec.type)
+    if et is None:
+        return [
+            code("CR201").at(
+                _locate(mapping, (*base, "type")),
+                f"event type {spec.type!r} is not declared by ruleset {ruleset.contract.id!r}"
+                + (did_you_mean(spec.type, vocab) or f"; it declares: {', '.join(sorted(vocab))}"),
+            )
+        ]
+    out: list[Finding] = []
+    for name, src in spec.fields.items():
+        fspec = et.fields.get(name)
+        if fspec is None:
+            out.append(
+                code("CR202").at(
+                    _locate(mapping, (*base, "fields", name), key=True),
+                    f"{spec.type} has no field {name!r}"
+                    + (
+                        did_you_mean(name, et.fields)
+                        or f"; declared: {', '.join(sorted(et.fields)) or 'none'}"
+                    ),
+                )
+            )
+        elif fspec.values is not None and not isinstance(src, str):
+            out.extend(_closed_value_findings(mapping, base, spec.type, name, src, fspec.values))
+    out.extend(
+        code("CR102").at(
+            _locate(mapping, (*base, "fields") if spec.fields else base, key=True),
+            f"{spec.type} requires field {name!r}; the mapping does not fill it",
+        )
+        for name, fspec in et.fields.items()
+        if fspec.required and name not in spec.fields
+    )
+    return out
+
+
+def _closed_value_findings(
+    mapping: ImportMapping,
+    base: DocPath,
+    etype: str,
+    name: str,
+    src: FieldSource,
+    values: Sequence[str],
+) -> list[Finding]:
+    """A constant or value-map output that the field's closed ``values`` do not allow."""
+    out: list[Finding] = []
+    allowed = set(values)
+    if src.value is not None and src.value not in allowed:
+        out.append(
+            code("CR104").at(
+                _locate(mapping, (*base, "fields", name, "value")),
+                f"{src.value!r} is not one of {', '.join(values)} ({etype}.{name})",
+            )
+        )
+    vmap = mapping.values.get(src.values) if src.values is not None else None
+    if vmap is not None:
+        out.extend(
+            code("CR104").at(
+                _locate(mapping, ("values", src.values or "", "map", raw)),
+                f"{raw!r} maps to {val!r}, which is not one of {', '.join(values)} "
+                f"({etype}.{name})",
+            )
+            for raw, val in vmap.map.items()
+            if val not in allowed
+        )
+    return out
 
 
 def check_columns(mapping: ImportMapping, columns: Sequence[str], *, what: str) -> list[Finding]:
@@ -945,67 +967,163 @@ def read_csv_mapped(
 
     The file is read one record at a time with the csv module (memory: see the module
     docstring). Rows are numbered by the line their record starts on (the header is line 1),
-    located ``"<path>:<line>"``; a record with more or fewer cells than the header, or text not
-    in the declared encoding, is rejected with that reason. Raises :class:`MappingError` (before
-    yielding anything) when a column the mapping reads is not in the header, and OSError when
+    located ``"<path>:<line>"``. Every physical line is accounted for: a record with more or
+    fewer cells than the header, text not in the declared encoding (only that record), or
+    broken CSV (a stray or unterminated quote) is rejected with that reason; when a broken
+    record ran over several lines, only its first line is rejected and reading goes on from the
+    next line, so a quote that is never closed cannot swallow the rest of the file. Raises
+    :class:`MappingError` (before yielding anything) when a column the mapping reads is not in
+    the header or appears there twice, or the header itself cannot be read, and OSError when
     the file cannot be opened.
     """
     mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
     name = os.fsdecode(os.fspath(path))
-    fh = open(name, encoding=mp.csv.encoding, newline="")  # noqa: SIM115 - closed below
-    try:
-        reader = csv.reader(fh, delimiter=mp.csv.delimiter)
-        try:
-            header = next(reader)
-        except StopIteration:
-            header = []
-        findings = check_columns(mp, header, what=f"the header of {name}")
-        if findings:
-            raise MappingError(findings, mp.source)
+    with open_export(name, mp) as (_header, records):
         mapper = _Mapper(mp)
         if stats is not None:
             mapper.stats = stats
-        yield from as_raw_events(mapper.run(_csv_records(reader, header, mapper.needed, name)))
-    finally:
-        fh.close()
+        yield from as_raw_events(mapper.run(records))
 
 
-def _csv_records(
-    reader: Any, header: list[str], needed: tuple[str, ...], name: str
-) -> Iterator[tuple[int, str, dict[str, str] | None, str | None]]:
-    idx = [(c, header.index(c)) for c in needed]
-    width = len(header)
-    line = reader.line_num
+#: The codec error handler that keeps undecodable bytes visible: byte b becomes U+DC00 + b, a
+#: lone surrogate no valid decoding produces, so the record holding it can be found and rejected.
+_MARK_BAD_BYTES = "contract_rules.mapping.mark"
+_BAD_TEXT = re.compile("[\udc00-\udcff]")
+
+
+def _mark_bad_bytes(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return "".join(chr(0xDC00 + b) for b in bad), exc.end
+
+
+codecs.register_error(_MARK_BAD_BYTES, _mark_bad_bytes)
+
+
+def _bad_text_reason(text: str, encoding: str) -> str | None:
+    """Why ``text`` (decoded with the marking handler) is not valid text, or None."""
+    found = _BAD_TEXT.search(text)
+    if found is None:
+        return None
+    byte = ord(found.group()) - 0xDC00
+    col = found.start() + 1
+    return (
+        f"not valid text in the declared encoding {encoding!r} (byte 0x{byte:02x} at "
+        f"character {col} of the record)"
+    )
+
+
+class _Lines:
+    """The physical lines of a text file, numbered from 1; lines can be handed back to be read
+    again (after a broken record, from the line after its first)."""
+
+    def __init__(self, fh: Iterator[str]) -> None:
+        self._fh = fh
+        self._back: list[tuple[int, str]] = []
+        self._next_no = 1
+        self.taken: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._back:
+            no, line = self._back.pop()
+        else:
+            line = next(self._fh)
+            no = self._next_no
+            self._next_no += 1
+        self.taken.append((no, line))
+        return line
+
+    def give_back(self, lines: Sequence[tuple[int, str]]) -> None:
+        """Read ``lines`` again, in order, before the rest of the file."""
+        self._back.extend(reversed(lines))
+
+
+#: one record of an export: (row number, where, cells of the needed columns or None, problem)
+Record = tuple[int, str, dict[str, str] | None, str | None]
+
+
+def _split_records(
+    reader: Any, lines: _Lines, width: int, encoding: str
+) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """(start line, cells or None, problem) for every record after the header.
+
+    A record whose cells are all fine is yielded with its cells. A bad one — not valid text,
+    not valid CSV, or the wrong number of cells — is yielded with its problem; when it ran over
+    several lines and is broken as CSV (or has the wrong number of cells), the lines after its
+    first are read again, so every physical line ends up in some record.
+    """
     while True:
-        start = line + 1
+        lines.taken.clear()
+        problem: str | None = None
         try:
-            cells = next(reader)
+            cells: list[str] | None = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError as exc:
-            yield (
-                start,
-                f"{name}:{start}",
-                None,
-                f"not valid text in the declared encoding ({exc.reason})",
-            )
-            return
         except csv.Error as exc:
-            line = reader.line_num
-            yield start, f"{name}:{start}", None, f"not valid CSV ({exc})"
-            continue
-        line = reader.line_num
-        if not cells:
+            cells = None
+            problem = f"not valid CSV ({exc})"
+        taken = list(lines.taken)
+        if not taken:
+            return
+        start = taken[0][0]
+        if cells is not None and not cells:
             continue  # a blank line is not a row
-        if len(cells) != width:
-            yield (
-                start,
-                f"{name}:{start}",
-                None,
-                f"{len(cells)} cells, the header has {width}",
+        broken = cells is None or len(cells) != width
+        if cells is not None and len(cells) != width:
+            problem = f"{len(cells)} cells, the header has {width}"
+        if not broken or len(taken) == 1:
+            # one well-formed record (or one line): bad text rejects it as a whole
+            problem = _bad_text_reason("".join(t for _, t in taken), encoding) or problem
+        elif len(taken) > 1:
+            problem = (
+                f"{problem}; a quoted cell opened on this line runs to line {taken[-1][0]}: "
+                f"this line is rejected and reading goes on from line {start + 1}"
             )
-            continue
-        yield start, f"{name}:{start}", {c: cells[i] for c, i in idx}, None
+            lines.give_back(taken[1:])
+        yield start, (None if problem is not None else cells), problem
+
+
+@contextlib.contextmanager
+def open_export(name: str, mp: ImportMapping) -> Iterator[tuple[list[str], Iterator[Record]]]:
+    """Open a CSV export for ``mp``: its header and its records (row number, where, the needed
+    cells or None, problem), read lazily with the csv module.
+
+    Raises :class:`MappingError` when the header cannot be read (bad text, bad CSV) or lacks a
+    column the mapping reads (or holds it twice), OSError when the file cannot be opened.
+    """
+    with open(name, encoding=mp.csv.encoding, errors=_MARK_BAD_BYTES, newline="") as fh:
+        lines = _Lines(fh)
+        reader = csv.reader(lines, delimiter=mp.csv.delimiter, strict=True)
+        header: list[str] = []
+        try:
+            header = next(reader, [])
+            problem = _bad_text_reason("".join(line for _, line in lines.taken), mp.csv.encoding)
+        except csv.Error as exc:
+            problem = f"not valid CSV ({exc})"
+        if problem is not None:
+            where = Location(name, 1, 1, ())
+            raise MappingError([code("CR104").at(where, f"the header: {problem}")], mp.source)
+        findings = check_columns(mp, header, what=f"the header of {name}")
+        if findings:
+            raise MappingError(findings, mp.source)
+        needed = tuple(dict.fromkeys(c for c, _ in mp.columns()))
+        idx = [(c, header.index(c)) for c in needed]
+
+        def records() -> Iterator[Record]:
+            for start, cells, problem in _split_records(
+                reader, lines, len(header), mp.csv.encoding
+            ):
+                where = f"{name}:{start}"
+                if cells is None:
+                    yield start, where, None, problem
+                else:
+                    yield start, where, {c: cells[i] for c, i in idx}, None
+
+        yield header, records()
 
 
 def read_dataframe_mapped(
