@@ -957,11 +957,39 @@ def as_raw_events(items: Iterable[RawEvent | MappedReject]) -> Iterator[RawEvent
 # =============================================================================== readers
 
 
+#: Which mapped reader to use: ``auto`` (the columnar one when pyarrow can be imported), or one
+#: of them by name; both yield the same records and statistics.
+Reader = Literal["auto", "columnar", "rows"]
+
+
+def columnar_available() -> bool:
+    """Whether the columnar reader can run (pyarrow and numpy import)."""
+    try:
+        import numpy  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _use_columnar(reader: Reader) -> bool:
+    if reader == "rows":
+        return False
+    if reader == "columnar":
+        if not columnar_available():
+            raise ImportError(
+                "the columnar reader needs pyarrow: pip install 'contract-rules[exports]'"
+            )
+        return True
+    return columnar_available()
+
+
 def read_csv_mapped(
     path: str | os.PathLike[str],
     mapping: ImportMapping | str | os.PathLike[str],
     *,
     stats: MappingStats | None = None,
+    reader: Reader = "auto",
 ) -> Iterator[RawEvent]:
     """Stream a CSV export through ``mapping``: raw events, rejected rows as rejecting records.
 
@@ -975,14 +1003,27 @@ def read_csv_mapped(
     :class:`MappingError` (before yielding anything) when a column the mapping reads is not in
     the header or appears there twice, or the header itself cannot be read, and OSError when
     the file cannot be opened.
+
+    ``reader`` picks the implementation: ``rows`` reads one record at a time with the csv
+    module (memory: see the module docstring); ``columnar`` (pyarrow, the ``exports`` extra)
+    reads chunks of about 8 MiB into columns and maps them with array operations
+    (:mod:`contract_rules.mapping_columnar`); ``auto`` (default) is ``columnar`` when pyarrow
+    can be imported. Both yield the same records and fill ``stats`` the same way.
     """
     mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
     name = os.fsdecode(os.fspath(path))
-    with open_export(name, mp) as (_header, records):
+    columnar = _use_columnar(reader)
+    with open_export(name, mp) as src:
+        if columnar:
+            from .mapping_columnar import ColumnarMapper, csv_chunks
+
+            cm = ColumnarMapper(mp, name, stats)
+            yield from cm.run(csv_chunks(src, cm.needed, mp.csv.delimiter))
+            return
         mapper = _Mapper(mp)
         if stats is not None:
             mapper.stats = stats
-        yield from as_raw_events(mapper.run(records))
+        yield from as_raw_events(mapper.run(src.records()))
 
 
 #: The codec error handler that keeps undecodable bytes visible: byte b becomes U+DC00 + b, a
@@ -1037,6 +1078,28 @@ class _Lines:
         self.taken.append((no, line))
         return line
 
+    def read_block(self, size: int) -> tuple[int, str] | None:
+        """(number of its first line, text) of whole lines totalling about ``size`` characters
+        or more, when that can be read in one piece: no line handed back is pending and the
+        file is read as text that has ``read``/``readline``. None otherwise (read line by
+        line), and ("", ...) at the end of the file."""
+        if self._back or not hasattr(self._fh, "read"):
+            return None
+        fh: Any = self._fh
+        text = fh.read(size)
+        if text and not text.endswith(("\n", "\r")):
+            text += fh.readline()
+        first = self._next_no
+        self._next_no += text.count("\n") + text.count("\r") - text.count("\r\n")
+        if text and not text.endswith(("\n", "\r")):
+            self._next_no += 1  # the last line of the file, without a line break
+        return first, text
+
+    @property
+    def next_no(self) -> int:
+        """The number of the line the next read returns."""
+        return self._back[-1][0] if self._back else self._next_no
+
     def give_back(self, lines: Sequence[tuple[int, str]]) -> None:
         """Read ``lines`` again, in order, before the rest of the file."""
         self._back.extend(reversed(lines))
@@ -1047,16 +1110,18 @@ Record = tuple[int, str, dict[str, str] | None, str | None]
 
 
 def _split_records(
-    reader: Any, lines: _Lines, width: int, encoding: str
+    reader: Any, lines: _Lines, width: int, encoding: str, stop: int | None = None
 ) -> Iterator[tuple[int, list[str] | None, str | None]]:
     """(start line, cells or None, problem) for every record after the header.
 
     A record whose cells are all fine is yielded with its cells. A bad one — not valid text,
     not valid CSV, or the wrong number of cells — is yielded with its problem; when it ran over
     several lines and is broken as CSV (or has the wrong number of cells), the lines after its
-    first are read again, so every physical line ends up in some record.
+    first are read again, so every physical line ends up in some record. With ``stop``, records
+    are read until the next one would start after line ``stop`` (a record that starts at or
+    before it may run past it).
     """
-    while True:
+    while stop is None or lines.next_no <= stop:
         lines.taken.clear()
         problem: str | None = None
         try:
@@ -1087,10 +1152,35 @@ def _split_records(
         yield start, (None if problem is not None else cells), problem
 
 
+@dataclass
+class CsvSource:
+    """An open CSV export: its header, its physical lines and the csv reader over them."""
+
+    name: str
+    encoding: str
+    header: list[str]
+    lines: _Lines
+    reader: Any
+    #: the needed columns and their positions in the header
+    positions: list[tuple[str, int]]
+
+    def records(self, stop: int | None = None) -> Iterator[Record]:
+        """The records after the header (row number, where, the needed cells or None, problem),
+        read lazily; with ``stop``, until the next record would start after line ``stop``."""
+        name, idx = self.name, self.positions
+        for start, cells, problem in _split_records(
+            self.reader, self.lines, len(self.header), self.encoding, stop
+        ):
+            where = f"{name}:{start}"
+            if cells is None:
+                yield start, where, None, problem
+            else:
+                yield start, where, {c: cells[i] for c, i in idx}, None
+
+
 @contextlib.contextmanager
-def open_export(name: str, mp: ImportMapping) -> Iterator[tuple[list[str], Iterator[Record]]]:
-    """Open a CSV export for ``mp``: its header and its records (row number, where, the needed
-    cells or None, problem), read lazily with the csv module.
+def open_export(name: str, mp: ImportMapping) -> Iterator[CsvSource]:
+    """Open a CSV export for ``mp`` and read its header.
 
     Raises :class:`MappingError` when the header cannot be read (bad text, bad CSV) or lacks a
     column the mapping reads (or holds it twice), OSError when the file cannot be opened.
@@ -1111,19 +1201,9 @@ def open_export(name: str, mp: ImportMapping) -> Iterator[tuple[list[str], Itera
         if findings:
             raise MappingError(findings, mp.source)
         needed = tuple(dict.fromkeys(c for c, _ in mp.columns()))
-        idx = [(c, header.index(c)) for c in needed]
-
-        def records() -> Iterator[Record]:
-            for start, cells, problem in _split_records(
-                reader, lines, len(header), mp.csv.encoding
-            ):
-                where = f"{name}:{start}"
-                if cells is None:
-                    yield start, where, None, problem
-                else:
-                    yield start, where, {c: cells[i] for c, i in idx}, None
-
-        yield header, records()
+        yield CsvSource(
+            name, mp.csv.encoding, header, lines, reader, [(c, header.index(c)) for c in needed]
+        )
 
 
 def read_dataframe_mapped(
@@ -1132,6 +1212,7 @@ def read_dataframe_mapped(
     *,
     source: str = "<dataframe>",
     stats: MappingStats | None = None,
+    reader: Reader = "auto",
 ) -> Iterator[RawEvent]:
     """Stream a pandas DataFrame through ``mapping``, exactly as :func:`read_csv_mapped` would
     the same table written as CSV.
@@ -1142,6 +1223,8 @@ def read_dataframe_mapped(
     instants (naive ones in ``naive_zone``), other values as ``str()``. Read the frame with
     ``dtype=str, keep_default_na=False`` for a cell-for-cell match with the CSV reader. pandas is
     imported only by the caller. Raises :class:`MappingError` when a column is missing.
+    ``reader`` as for :func:`read_csv_mapped`; the columnar reader takes a frame whose needed
+    columns hold only text and missing values, and hands any other frame to the row reader.
     """
     mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
     labels = {str(c): c for c in df.columns}
@@ -1152,6 +1235,14 @@ def read_dataframe_mapped(
     if stats is not None:
         mapper.stats = stats
     needed = list(mapper.needed)
+    if _use_columnar(reader):
+        from .mapping_columnar import ColumnarMapper, frame_chunks, frame_is_text
+
+        cols = [labels[c] for c in needed]
+        if frame_is_text(df, cols):
+            cm = ColumnarMapper(mp, source, stats)
+            yield from cm.run(frame_chunks(df, cols, needed))
+            return
 
     def records() -> Iterator[tuple[int, str, dict[str, Any], None]]:
         frame = df[[labels[c] for c in needed]]
@@ -1174,6 +1265,7 @@ def evaluate_export(
     strict: bool = False,
     stats: MappingStats | None = None,
     on_progress: Callable[[int], None] | None = None,
+    reader: Reader = "auto",
 ) -> Report:
     """Evaluate ``ruleset`` against an export (a CSV path or a DataFrame) read through
     ``mapping``, at ``as_of`` (default: now).
@@ -1193,7 +1285,7 @@ def evaluate_export(
     errors = [f for f in check_mapping(mp, rs) if f.severity is Severity.ERROR]
     if errors:
         raise MappingError(errors, mp.source)
-    raws = read_export(export, mp, stats=stats)
+    raws = read_export(export, mp, stats=stats, reader=reader)
     return evaluate(ruleset, raws, as_of, strict=strict, on_progress=on_progress)
 
 
@@ -1202,9 +1294,10 @@ def read_export(
     mapping: ImportMapping | str | os.PathLike[str],
     *,
     stats: MappingStats | None = None,
+    reader: Reader = "auto",
 ) -> Iterator[RawEvent]:
     """The raw records of an export: a CSV path (``read_csv_mapped``) or a DataFrame."""
     mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
     if isinstance(export, str | os.PathLike):
-        return read_csv_mapped(export, mp, stats=stats)
-    return read_dataframe_mapped(export, mp, stats=stats)
+        return read_csv_mapped(export, mp, stats=stats, reader=reader)
+    return read_dataframe_mapped(export, mp, stats=stats, reader=reader)
