@@ -1087,10 +1087,14 @@ class _Lines:
             return None
         fh: Any = self._fh
         text = fh.read(size)
-        if text and not text.endswith(("\n", "\r")):
+        if text and not text.endswith("\n"):
+            # end the last line: its rest, or the LF of a CRLF that read() cut after the CR, or
+            # (after a lone CR) the whole next line
             text += fh.readline()
         first = self._next_no
-        self._next_no += text.count("\n") + text.count("\r") - text.count("\r\n")
+        self._next_no += text.count("\n")
+        if "\r" in text:
+            self._next_no += text.count("\r") - text.count("\r\n")
         if text and not text.endswith(("\n", "\r")):
             self._next_no += 1  # the last line of the file, without a line break
         return first, text

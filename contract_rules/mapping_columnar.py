@@ -43,6 +43,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -148,9 +149,13 @@ def _plain_chunk(
     needed: Sequence[str],
     limit: int,
 ) -> _Chunk | None:
-    """A block without quotes, CR or bad text, split by pyarrow; lines with the wrong number of
-    cells found by counting delimiters, blank lines skipped as the csv module skips them. None
-    when a line is longer than the csv module's field limit (the tokenizer then decides)."""
+    """A block without quotes, CR or bad text, split by pyarrow (quoting off: a cell is the text
+    between delimiters, as the csv module reads such a line); a line with the wrong number of
+    cells is skipped by pyarrow and becomes a rejected row; blank lines are skipped as the csv
+    module skips them. None when a line is longer than the csv module's field limit, or
+    pyarrow cannot say which line it skipped (the tokenizer then decides)."""
+    if len(delimiter.encode("utf-8")) != 1:
+        return None  # pyarrow splits on one byte
     raw = np.frombuffer(data, dtype=np.uint8)
     ends = np.flatnonzero(raw == 10)
     if not len(ends) or ends[-1] != len(raw) - 1:
@@ -161,16 +166,14 @@ def _plain_chunk(
     lengths = ends - starts
     if len(lengths) and int(lengths.max()) > limit:
         return None
-    if len(delimiter.encode()) != 1:
-        return None
-    delims = np.flatnonzero(raw == ord(delimiter))
-    cells = np.searchsorted(delims, ends) - np.searchsorted(delims, starts) + 1
     nonblank = lengths > 0
-    numbers = np.arange(first, first + len(ends), dtype=np.int64)
-    rownos = numbers[nonblank]
-    cells = cells[nonblank]
-    wrong = np.flatnonzero(cells != width)
-    problems = {int(k): f"{int(cells[k])} cells, the header has {width}" for k in wrong}
+    rownos = np.arange(first, first + len(ends), dtype=np.int64)[nonblank]
+    invalid: list[tuple[int | None, int]] = []
+
+    def skip(row: Any) -> str:
+        invalid.append((row.number, row.actual_columns))
+        return "skip"
+
     table = pacsv.read_csv(
         pa.py_buffer(data),
         read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
@@ -180,7 +183,7 @@ def _plain_chunk(
             escape_char=False,
             newlines_in_values=False,
             ignore_empty_lines=True,
-            invalid_row_handler=(lambda _row: "skip") if len(wrong) else None,
+            invalid_row_handler=skip,
         ),
         convert_options=pacsv.ConvertOptions(
             include_columns=include,
@@ -188,6 +191,14 @@ def _plain_chunk(
             strings_can_be_null=False,
         ),
     )
+    # pyarrow numbers a skipped row by its place among the non-blank lines, from 1
+    if any(number is None for number, _ in invalid):
+        return None
+    wrong = np.array([number - 1 for number, _ in invalid if number is not None], dtype=np.int64)
+    problems = {
+        int(k): f"{cells} cells, the header has {width}"
+        for k, (_, cells) in zip(wrong.tolist(), invalid, strict=True)
+    }
     cols: dict[str, pa.Array] = {}
     for name, col in zip(needed, include, strict=True):
         arr = table.column(col).combine_chunks()
@@ -280,8 +291,6 @@ class _VecClock:
     """The row reader's clock, applied to a column: distinct texts parsed once, vectorised where
     the result is provably the clock's own, by the clock itself everywhere else."""
 
-    MAX_CACHE = 262_144
-
     def __init__(self, clock: _Clock) -> None:
         self.clock = clock
         self.formats: list[_Format] | None = None
@@ -297,11 +306,9 @@ class _VecClock:
                 formats.append(_Format(f"(?i)^{pattern}(?P<rest_>(?s:.*))$", groups))
             self.formats = formats or None
         self._day_offsets: dict[int, timedelta | None] = {}
-        self._cache: dict[str, tuple[int, str | None]] = {}
 
     def parse(self, arr: pa.Array) -> _Parsed:
-        """Parse every non-null cell of ``arr``; distinct texts already parsed (up to
-        ``MAX_CACHE`` of them) are looked up, not parsed again."""
+        """Parse every non-null cell of ``arr``, each distinct text once."""
         enc = pc.dictionary_encode(arr)
         texts = enc.dictionary
         idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -310,40 +317,19 @@ class _VecClock:
         us_u = np.zeros(u + 1, dtype=np.int64)
         iso_u: list[str | None] = [None] * u
         todo = np.ones(u, dtype=bool)
-        cache = self._cache
-        words = texts.to_pylist()
-        for j, text in enumerate(words):
-            hit = cache.get(text)
-            if hit is not None:
-                todo[j] = False
-                if hit[1] is not None:
-                    ok_u[j] = True
-                    us_u[j] = hit[0]
-                    iso_u[j] = hit[1]
-        miss = np.flatnonzero(todo)
-        if len(miss):
-            sub = texts if len(miss) == u else texts.take(pa.array(miss))
-            ok_m = np.zeros(len(miss), dtype=bool)
-            us_m = np.zeros(len(miss), dtype=np.int64)
-            iso_m: list[str | None] = [None] * len(miss)
-            left = np.ones(len(miss), dtype=bool)
-            if self.formats is not None:
-                self._vectorised(sub, left, ok_m, us_m, iso_m)
-            for k in np.flatnonzero(left).tolist():
+        if self.formats is not None and u:
+            self._vectorised(texts, todo, ok_u, us_u, iso_u)
+        rest = np.flatnonzero(todo)
+        if len(rest):
+            words = texts.take(pa.array(rest)).to_pylist()
+            for j, text in zip(rest.tolist(), words, strict=True):
                 try:
-                    t, shown = self.clock.parse(words[int(miss[k])])
+                    t, shown = self.clock.parse(text)
                 except ValueError:
                     continue
-                ok_m[k] = True
-                us_m[k] = (t - _EPOCH) // _US
-                iso_m[k] = shown
-            ok_u[miss] = ok_m
-            us_u[miss] = us_m
-            if len(cache) + len(miss) > self.MAX_CACHE:
-                cache.clear()
-            for k, j in enumerate(miss.tolist()):
-                iso_u[j] = iso_m[k]
-                cache[words[j]] = (int(us_m[k]), iso_m[k])
+                ok_u[j] = True
+                us_u[j] = (t - _EPOCH) // _US
+                iso_u[j] = shown
         sel = np.where(idx < 0, u, idx)
         return _Parsed(ok_u[sel], us_u[sel], idx, iso_u)
 
@@ -361,21 +347,20 @@ class _VecClock:
         plain = pc.fill_null(pc.match_substring_regex(trimmed, "^[ -~]*$"), False)
         candidates = plain.to_numpy(zero_copy_only=False).copy()
         for fmt in self.formats:
+            pos = np.flatnonzero(candidates)
+            if not len(pos):
+                return
+            sub = trimmed if len(pos) == len(trimmed) else trimmed.take(pa.array(pos))
             try:
-                found = pc.extract_regex(trimmed, fmt.regex)
+                found = pc.extract_regex(sub, fmt.regex)
             except pa.ArrowInvalid:
                 return  # a pattern the regex engine does not take: the clock parses all
-            valid = found.is_valid().to_numpy(zero_copy_only=False)
-            if not valid.any():
-                continue
-            rest = found.field("rest_")
-            matched = (
-                candidates
-                & valid
-                & pc.fill_null(pc.equal(rest, ""), False).to_numpy(zero_copy_only=False)
-            )
+            matched = found.is_valid().to_numpy(zero_copy_only=False)
             if not matched.any():
                 continue
+            matched &= pc.fill_null(pc.equal(found.field("rest_"), ""), False).to_numpy(
+                zero_copy_only=False
+            )
             comp = {g: _ints(found.field(g)) for g in fmt.groups if g != "rest_"}
             year = comp.get("Y")
             if year is None:
@@ -388,7 +373,7 @@ class _VecClock:
             if "f" in comp:
                 digits = pc.utf8_length(found.field("f")).to_numpy(zero_copy_only=False)
                 frac = comp["f"] * 10 ** (6 - np.clip(digits, 0, 6))
-            good = (
+            good = np.flatnonzero(
                 matched
                 & (year >= 1)
                 & (month >= 1)
@@ -399,14 +384,25 @@ class _VecClock:
                 & (minute <= 59)
                 & (sec <= 59)
             )
-            # Python tries the formats in order: a text the first matches is not tried again
-            candidates &= ~good
-            sel = np.flatnonzero(good)
-            if not len(sel):
+            if not len(good):
                 continue
-            self._fill(sel, year, month, day, hour, minute, sec, frac, ok_u, us_u, iso_u)
+            sel = pos[good]
+            # Python tries the formats in order: a text the first matches is not tried again
+            candidates[sel] = False
             todo[sel] = False
-        return
+            self._fill(
+                sel,
+                year[good],
+                month[good],
+                day[good],
+                hour[good],
+                minute[good],
+                sec[good],
+                frac[good],
+                ok_u,
+                us_u,
+                iso_u,
+            )
 
     def _fill(
         self,
@@ -422,9 +418,9 @@ class _VecClock:
         us_u: np.ndarray[Any, Any],
         iso_u: list[str | None],
     ) -> None:
-        """Wall clock → offset (once per day) → UTC microseconds and ISO texts."""
-        y, mo, d = year[sel], month[sel], day[sel]
-        hh, mi, ss, ff = hour[sel], minute[sel], sec[sel], frac[sel]
+        """Wall clock → offset (once per day) → UTC microseconds and ISO texts of the distinct
+        texts ``sel`` (the component arrays are aligned with it)."""
+        y, mo, d, hh, mi, ss, ff = year, month, day, hour, minute, sec, frac
         days = _days_from_civil(y, mo, d)
         wall_s = days * 86400 + hh * 3600 + mi * 60 + ss
         uniq, inv = np.unique(days, return_inverse=True)
@@ -435,12 +431,13 @@ class _VecClock:
         us_u[sel] = (wall_s - off_s) * 1_000_000 + ff
         wall = (wall_s * 1_000_000 + ff).astype("datetime64[us]")
         has_frac = ff != 0
-        text_s = np.datetime_as_string(wall.astype("datetime64[s]"), unit="s").tolist()
-        text_us = np.datetime_as_string(wall, unit="us").tolist() if has_frac.any() else text_s
-        off_text = {o: _offset_text(o) for o in np.unique(off_s).tolist()}
-        frac_l = has_frac.tolist()
-        for i, (j, o) in enumerate(zip(sel.tolist(), off_s.tolist(), strict=True)):
-            iso_u[j] = (text_us[i] if frac_l[i] else text_s[i]) + off_text[o]
+        text = np.datetime_as_string(wall.astype("datetime64[s]"), unit="s")
+        if has_frac.any():
+            text = np.where(has_frac, np.datetime_as_string(wall, unit="us"), text)
+        offs, which = np.unique(off_s, return_inverse=True)
+        off_text = np.array([_offset_text(o) for o in offs.tolist()])[which]
+        for j, t in zip(sel.tolist(), np.char.add(text, off_text).tolist(), strict=True):
+            iso_u[j] = t
         zone = self.clock.zone
         for i in np.flatnonzero(~known).tolist():
             j = int(sel[i])
@@ -525,18 +522,21 @@ class _Out:
     k2: list[np.ndarray[Any, Any]] = field(default_factory=list)
     k3: list[np.ndarray[Any, Any]] = field(default_factory=list)
     k4: list[np.ndarray[Any, Any]] = field(default_factory=list)
-    #: (where, data): data is a rejected row's _BadLine
-    items: list[tuple[str, Any]] = field(default_factory=list)
+    #: where each item is, and its data (a rejected row's is a _BadLine); two lists, not a
+    #: tuple per item, since every object kept alive here is one more for the collector
+    wheres: list[str] = field(default_factory=list)
+    datas: list[Any] = field(default_factory=list)
 
-    def add(self, k1: Any, k2: int, k3: Any, k4: Any, items: list[tuple[str, Any]]) -> None:
-        n = len(items)
+    def add(self, k1: Any, k2: int, k3: Any, k4: Any, items: tuple[list[str], list[Any]]) -> None:
+        n = len(items[0])
         if not n:
             return
         self.k1.append(np.broadcast_to(np.asarray(k1, dtype=np.int64), (n,)))
         self.k2.append(np.full(n, k2, dtype=np.int64))
         self.k3.append(np.broadcast_to(np.asarray(k3, dtype=np.int64), (n,)))
         self.k4.append(np.broadcast_to(np.asarray(k4, dtype=np.int64), (n,)))
-        self.items.extend(items)
+        self.wheres.extend(items[0])
+        self.datas.extend(items[1])
 
 
 class ColumnarMapper:
@@ -565,9 +565,10 @@ class ColumnarMapper:
         yield from self._emit(self._chunk(None, final=True))
         self.stats.incidents = len(self.rows.incidents) + len(self.fast)
 
-    def _emit(self, out: _Out) -> Iterator[RawEvent]:
-        if not out.items:
-            return
+    def _emit(self, out: _Out) -> list[RawEvent]:
+        """The items of a chunk in the row mapper's order, numbered."""
+        if not out.wheres:
+            return []
         order = np.lexsort(
             (
                 np.concatenate(out.k4),
@@ -576,11 +577,13 @@ class ColumnarMapper:
                 np.concatenate(out.k1),
             )
         ).tolist()
-        items = out.items
-        ordered = [items[i] for i in order]
+        wheres, datas = out.wheres, out.datas
         index = self.index
-        self.index += len(ordered)
-        yield from map(RawEvent, range(index, index + len(ordered)), *zip(*ordered, strict=True))
+        self.index += len(order)
+        pick = itemgetter(*order)
+        if len(order) == 1:
+            return [RawEvent(index, wheres[order[0]], datas[order[0]])]
+        return list(map(RawEvent, range(index, index + len(order)), pick(wheres), pick(datas)))
 
     # ------------------------------------------------------------------ one chunk
 
@@ -607,10 +610,10 @@ class ColumnarMapper:
                     0,
                     0,
                     0,
-                    [
-                        (f"{self.source}:{chunk.rownos[k]}", _rejected(early[k]))
-                        for k in ks.tolist()
-                    ],
+                    (
+                        [f"{self.source}:{chunk.rownos[k]}" for k in ks.tolist()],
+                        [_rejected(early[k]) for k in ks.tolist()],
+                    ),
                 )
                 self.stats.rows_rejected += len(early)
             valid = np.ones(n, dtype=bool)
@@ -766,7 +769,6 @@ class ColumnarMapper:
         fails: list[np.ndarray[Any, Any]] = []
         builders: list[Any] = []
         watched: dict[str, np.ndarray[Any, Any]] = {}
-        parsed: dict[str, _Parsed] = {}
         mapped: dict[tuple[str, str], tuple[pa.Array, np.ndarray[Any, Any]]] = {}
         for spec, raw in zip(self.rows.specs, self.m.events, strict=True):
             when = np.ones(n, dtype=bool)
@@ -797,10 +799,11 @@ class ColumnarMapper:
                 emit = when & ((cs - before[block_s]) == 1)
             else:
                 emit = when
-            p = parsed.get(spec.at)
-            if p is None:
-                p = parsed[spec.at] = self.vclock.parse(cols[spec.at])
-            fail = ~p.ok
+            # the instant of the rows that emit: only they need one
+            p = self.vclock.parse(cols[spec.at].filter(pa.array(emit)))
+            fail = np.zeros(n, dtype=bool)
+            fail[emit] = ~p.ok
+            at_of = np.cumsum(emit) - 1  # a row's position among the emitting rows
             fvals: list[tuple[str, Any]] = []
             for f in spec.fields:
                 if f.const is not None:
@@ -818,7 +821,7 @@ class ColumnarMapper:
                 fvals.append((f.name, got[0]))
             emits.append(emit)
             fails.append(fail)
-            builders.append(self._builder(spec.type, spec.suffix, cols, p, fvals))
+            builders.append(self._builder(spec.type, spec.suffix, cols, p, at_of, fvals))
         return emits, fails, builders
 
     def _builder(
@@ -827,40 +830,44 @@ class ColumnarMapper:
         suffix: str,
         cols: dict[str, pa.Array],
         p: _Parsed,
+        at_of: np.ndarray[Any, Any],
         fvals: list[tuple[str, Any]],
     ) -> Any:
         source = self.source
         inc_col = cols[self.m.incident]
 
-        def build(sel: np.ndarray[Any, Any], rownos: np.ndarray[Any, Any]) -> list[tuple[str, Any]]:
+        def build(
+            sel: np.ndarray[Any, Any], rownos: np.ndarray[Any, Any]
+        ) -> tuple[list[str], list[Any]]:
             take = pa.array(sel)
             incs = inc_col.take(take).to_pylist()
             nos = rownos[sel].tolist()
             iso = p.iso
-            ats = [iso[i] for i in p.idx[sel].tolist()]
+            ats = [iso[i] for i in p.idx[at_of[sel]].tolist()]
             names = ["id", "type", "at"]
             lists: list[list[Any]] = [
                 [f"{i}:{r}:{suffix}" for i, r in zip(incs, nos, strict=True)],
                 [etype] * len(sel),
                 ats,
             ]
-            sparse = False
+            absent: list[tuple[str, list[Any]]] = []
             for name, v in fvals:
                 names.append(name)
                 if isinstance(v, str):
                     lists.append([v] * len(sel))
                 else:
                     col = v.take(take)
-                    sparse = sparse or col.null_count > 0
-                    lists.append(col.to_pylist())
-            if sparse:
-                datas = [
-                    {k: x for k, x in zip(names, row, strict=True) if x is not None}
-                    for row in zip(*lists, strict=True)
-                ]
-            else:
-                datas = list(map(dict, map(zip, repeat(names), zip(*lists, strict=True))))
-            return list(zip([f"{source}:{r}" for r in nos], datas, strict=True))
+                    values = col.to_pylist()
+                    lists.append(values)
+                    if col.null_count:
+                        absent.append((name, values))
+            datas = list(map(dict, map(zip, repeat(names), zip(*lists, strict=True))))
+            for name, values in absent:
+                # a missing cell leaves the field out
+                for d, x in zip(datas, values, strict=True):
+                    if x is None:
+                        del d[name]
+            return [f"{source}:{r}" for r in nos], datas
 
         return build
 
@@ -940,14 +947,12 @@ class ColumnarMapper:
                 self._incident(name)
             ts = mapper.clock.parse(cells[m.order_by])[0] if m.order_by is not None else None
             where = f"{source}:{nos[i]}"
-            items: list[tuple[str, Any]] = []
+            items: tuple[list[str], list[Any]] = ([], [])
             for item in mapper._map_row(ts, nos[i], where, cells):
-                if isinstance(item, RawEvent):
-                    items.append((item.where, item.data))
-                else:
-                    items.append((item.where, _BadLine(item.reason)))
+                items[0].append(item.where)
+                items[1].append(item.data if isinstance(item, RawEvent) else _BadLine(item.reason))
             b = int(block_s[s])
-            out.add(flush[b], 1, s, np.arange(len(items)), items)
+            out.add(flush[b], 1, s, np.arange(len(items[0])), items)
 
 
 def _rejected(reason: str) -> _BadLine:
