@@ -552,8 +552,15 @@ class ColumnarMapper:
         self.needed = self.rows.needed
         self.vclock = _VecClock(self.rows.clock)
         self.missing = pa.array(sorted(self.rows.missing), type=pa.string())
-        #: incidents mapped in bulk: (last watched cells, firsts bits, last order_by text, where)
-        self.fast: dict[str, tuple[tuple[Any, ...], int, str | None, str]] = {}
+        #: incidents mapped in bulk → their place in the flat lists below, which hold what the
+        #: row mapper's record would (last watched cells, firsts bits, last order_by text and
+        #: where). Flat lists of texts and numbers, not a tuple per incident: objects the
+        #: collector tracks cost a scan at every collection for as long as they live.
+        self.fast: dict[str, int] = {}
+        self.fast_watched: list[list[Any]] = [[] for _ in self.rows.watched]
+        self.fast_firsts: list[int] = []
+        self.fast_order: list[str | None] = []
+        self.fast_where: list[str] = []
         self.carry: _Carry | None = None
         self.pos0 = 0
         self.index = 0
@@ -907,20 +914,26 @@ class ColumnarMapper:
         fb = firsts[fast_blocks].tolist()
         source = self.source
         wheres = [f"{source}:{no}" for no in rownos[lr].tolist()]
-        last = list(zip(*watched, strict=True)) if watched else [()] * len(names)
-        self.fast.update(zip(names, zip(last, fb, order, wheres, strict=True), strict=True))
+        base = len(self.fast_firsts)
+        self.fast.update(zip(names, range(base, base + len(names)), strict=True))
+        for into, got in zip(self.fast_watched, watched, strict=True):
+            into.extend(got)
+        self.fast_firsts.extend(fb)
+        self.fast_order.extend(order)
+        self.fast_where.extend(wheres)
 
     def _incident(self, name: str) -> None:
         """Move an incident mapped in bulk into the row mapper's records."""
-        rec = self.fast.pop(name, None)
-        if rec is None:
+        k = self.fast.pop(name, None)
+        if k is None:
             return
         st = _Incident(len(self.rows.watched))
-        st.last = list(rec[0])
-        st.firsts = rec[1]
-        if rec[2] is not None:
-            st.last_ts = self.rows.clock.parse(rec[2])[0]
-            st.last_where = rec[3]
+        st.last = [w[k] for w in self.fast_watched]
+        st.firsts = self.fast_firsts[k]
+        order = self.fast_order[k]
+        if order is not None:
+            st.last_ts = self.rows.clock.parse(order)[0]
+            st.last_where = self.fast_where[k]
         self.rows.incidents[name] = st
 
     def _row_by_row(
