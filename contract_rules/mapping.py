@@ -1006,7 +1006,7 @@ def read_csv_mapped(
 
     ``reader`` picks the implementation: ``rows`` reads one record at a time with the csv
     module (memory: see the module docstring); ``columnar`` (pyarrow, the ``exports`` extra)
-    reads chunks of about 8 MiB into columns and maps them with array operations
+    reads chunks of about 2 MiB into columns and maps them with array operations
     (:mod:`contract_rules.mapping_columnar`); ``auto`` (default) is ``columnar`` when pyarrow
     can be imported. Both yield the same records and fill ``stats`` the same way.
     """

@@ -9,7 +9,7 @@ the same reasons, in the same order, and the same :class:`~contract_rules.mappin
 (a differential test holds it to that). How:
 
 - **Reading, in bounded chunks.** The file is read as text (the declared encoding, undecodable
-  bytes marked) in chunks of about ``CHUNK_CHARS`` characters of whole lines. A chunk with no
+  bytes marked) in chunks of about ``CHUNK_CHARS`` (2 M) characters of whole lines. A chunk with no
   quote character, no NUL and no undecodable byte is split into cells by pyarrow's CSV reader
   (quoting off, so a cell is exactly the text between delimiters, as the csv module reads it);
   a line with the wrong number of cells is found by counting delimiters and rejected like the
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: characters of whole lines read into one chunk (the chunk may run past it to end a record)
-CHUNK_CHARS = 8 << 20
+CHUNK_CHARS = 2 << 20
 #: rows of a DataFrame mapped as one chunk
 CHUNK_ROWS = 131_072
 
