@@ -9,11 +9,11 @@ the same reasons, in the same order, and the same :class:`~contract_rules.mappin
 (a differential test holds it to that). How:
 
 - **Reading, in bounded chunks.** The file is read as text (the declared encoding, undecodable
-  bytes marked) in chunks of about ``CHUNK_CHARS`` (2 M) characters of whole lines. A chunk with no
-  quote character, no NUL and no undecodable byte is split into cells by pyarrow's CSV reader
+  bytes marked) in chunks of about ``CHUNK_CHARS`` (2 M) characters of whole lines. A chunk
+  without a quote character, CR, NUL or undecodable byte is split into cells by pyarrow's reader
   (quoting off, so a cell is exactly the text between delimiters, as the csv module reads it);
-  a line with the wrong number of cells is found by counting delimiters and rejected like the
-  row reader does. Any other chunk is read record by record with the row reader's own
+  a line with the wrong number of cells is skipped by pyarrow, which says which one, and
+  rejected like the row reader does. Any other chunk is read record by record with the row reader's own
   tokenizer, which handles quotes, broken quotes and bad bytes, and may run past the chunk's
   end for a quoted cell that spans lines. Either way the chunk becomes columns.
 - **Timestamps, vectorised.** Each distinct text is parsed once: a ``strptime`` format made of
