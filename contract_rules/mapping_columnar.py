@@ -13,9 +13,9 @@ the same reasons, in the same order, and the same :class:`~contract_rules.mappin
   without a quote character, CR, NUL or undecodable byte is split into cells by pyarrow's reader
   (quoting off, so a cell is exactly the text between delimiters, as the csv module reads it);
   a line with the wrong number of cells is skipped by pyarrow, which says which one, and
-  rejected like the row reader does. Any other chunk is read record by record with the row reader's own
-  tokenizer, which handles quotes, broken quotes and bad bytes, and may run past the chunk's
-  end for a quoted cell that spans lines. Either way the chunk becomes columns.
+  rejected like the row reader does. Any other chunk is read record by record with the row
+  reader's own tokenizer, which handles quotes, broken quotes and bad bytes, and may run past
+  the chunk's end for a quoted cell that spans lines. Either way the chunk becomes columns.
 - **Timestamps, vectorised.** Each distinct text is parsed once: a ``strptime`` format made of
   ``%Y %y %m %d %H %M %S %f`` and literal text is matched with Python's own regular expression
   for that format (run by pyarrow on printable ASCII texts, where the two regex engines agree)
