@@ -37,7 +37,6 @@ chunk, plus one small record per incident, as for the row reader.
 from __future__ import annotations
 
 import csv
-import importlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -295,7 +294,10 @@ class _VecClock:
         self.clock = clock
         self.formats: list[_Format] | None = None
         if clock.zone is not None and ISO_FORMAT not in clock.formats:
-            time_re = importlib.import_module("_strptime")._TimeRE_cache
+            # Python's own regular expression for a strptime format (datetime.strptime uses it)
+            from _strptime import _TimeRE_cache  # type: ignore[import-not-found]
+
+            time_re: Any = _TimeRE_cache
             formats: list[_Format] = []
             for fmt in clock.formats:
                 if not set(_DIRECTIVE.findall(fmt)) <= _SUPPORTED:
