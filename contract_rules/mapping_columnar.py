@@ -71,6 +71,8 @@ CHUNK_CHARS = 2 << 20
 CHUNK_ROWS = 131_072
 
 _BIG = np.int64(2**62)
+#: the column of a chunk that holds the ISO text of each row's order_by time
+_ORDER_ISO = "\x00order_by_iso"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 #: what a chunk must not hold for pyarrow to split it (besides the quote character)
@@ -633,7 +635,7 @@ class ColumnarMapper:
                 vcols = cols
             else:
                 take = pa.array(vi)
-                vcols = {c: cols[c].take(take) for c in self.needed}
+                vcols = {c: a.take(take) for c, a in cols.items()}
             piece = _Carry(pos[vi], chunk.rownos[vi], us_all[vi], vcols)
             rows = piece if self.carry is None else _concat(self.carry, piece)
         else:
@@ -689,6 +691,12 @@ class ColumnarMapper:
                 early.setdefault(int(k), f"the order_by column {m.order_by!r} is empty")
             parsed = self.vclock.parse(col)
             us = parsed.us
+            # the ISO text of each row's order_by time, kept with the row: an event timed by
+            # the order_by column needs no second parse
+            texts = pa.array([*parsed.iso, None], type=pa.string())
+            cols[_ORDER_ISO] = texts.take(
+                pa.array(np.where(parsed.idx < 0, len(parsed.iso), parsed.idx))
+            )
             for j in np.flatnonzero(~parsed.ok).tolist():
                 if j in early:
                     continue
@@ -809,7 +817,12 @@ class ColumnarMapper:
             else:
                 emit = when
             # the instant of the rows that emit: only they need one
-            p = self.vclock.parse(cols[spec.at].filter(pa.array(emit)))
+            if spec.at == self.m.order_by:
+                isos = cols[_ORDER_ISO].filter(pa.array(emit)).to_pylist()
+                k = len(isos)
+                p = _Parsed(np.ones(k, dtype=bool), np.zeros(k, dtype=np.int64), np.arange(k), isos)
+            else:
+                p = self.vclock.parse(cols[spec.at].filter(pa.array(emit)))
             fail = np.zeros(n, dtype=bool)
             fail[emit] = ~p.ok
             at_of = np.cumsum(emit) - 1  # a row's position among the emitting rows
