@@ -1280,7 +1280,8 @@ def evaluate_export(
     :class:`~contract_rules.errors.EventError` at the first one instead). The report's
     accounting covers every produced event and every rejected row; ``stats`` (if given) is
     filled with the row counts. Raises :class:`MappingError` when the mapping does not fit the
-    ruleset's vocabulary (:func:`check_mapping` errors) or the export's columns.
+    ruleset's vocabulary (:func:`check_mapping` errors) or the export's columns. ``reader``
+    picks the mapped reader (:func:`read_csv_mapped`); both give the same report.
     """
     from .engine import CompiledRuleset, evaluate
 
@@ -1300,7 +1301,8 @@ def read_export(
     stats: MappingStats | None = None,
     reader: Reader = "auto",
 ) -> Iterator[RawEvent]:
-    """The raw records of an export: a CSV path (``read_csv_mapped``) or a DataFrame."""
+    """The raw records of an export: a CSV path (``read_csv_mapped``) or a DataFrame
+    (``read_dataframe_mapped``), read by ``reader``."""
     mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
     if isinstance(export, str | os.PathLike):
         return read_csv_mapped(export, mp, stats=stats, reader=reader)
