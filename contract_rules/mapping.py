@@ -18,6 +18,12 @@ format with a worked example.
   the engine accounts for it: ``used + ignored + rejected = events produced + rejected rows``.
 - :func:`evaluate_export` is the one-call path: ruleset, export and mapping in, report out.
 
+Two readers give the same records: the row reader here (the csv module, one record at a time;
+the reference, and what runs without pyarrow) and the columnar reader of
+:mod:`contract_rules.mapping_columnar` (pyarrow, the ``exports`` extra; blocks of columns mapped
+with array operations), chosen with ``reader=``; ``auto`` takes the columnar one when pyarrow
+can be imported.
+
 Ordering and memory: state transitions (``emit: change``) and first occurrences
 (``emit: first``) need the rows of one incident in time order. Rows are read as a stream; the
 rows of the current incident block (consecutive rows with the same incident id) are buffered and
