@@ -192,9 +192,12 @@ def agreement(report: Any, frame: Any, path: Path) -> tuple[int, int, list[str]]
             )
         elif o is not None and row.used == row.target and o.fulfilled_at is not None:
             kind = (
-                "resolved after the due instant, outside working hours: the working time ran "
-                "out at the close of a working day and the resolution came later, when no "
-                "business minute is counted; late, as the library says"
+                "exactly the target used: the working time ran out at the due instant (the "
+                "close of a working day) and the resolution, or a wait that lasted until it, "
+                "began after the due instant but before the next working minute; pandas sees "
+                "no minute over the target, but the due instant had passed: late, as the "
+                "library says (semantics 4b: a pause that starts after the due instant "
+                "changes nothing)"
             )
         else:
             kind = "not explained"
