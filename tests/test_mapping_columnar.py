@@ -109,6 +109,25 @@ events:
     when: {priority: ["1 - Critical", "2 - High"]}
     fields: {incident: number, source: {value: export}}
 """,
+    # strptime formats only (parsed in bulk), a zone with daylight saving, fractions of seconds
+    "berlin-strptime": """\
+format: contract-rules-mapping/1
+csv: {missing: ["?"]}
+incident: number
+order_by: sys_updated_at
+timestamp_formats: ["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S.%f", "%d/%m/%y %H:%M"]
+naive_zone: Europe/Berlin
+events:
+  - type: opened
+    at: opened_at
+    emit: first
+    fields: {incident: number, category: category}
+  - type: state
+    at: sys_updated_at
+    emit: change
+    watch: incident_state
+    fields: {incident: number, state: incident_state}
+""",
     # no order_by: the file order is the order
     "unordered": """\
 format: contract-rules-mapping/1
@@ -139,6 +158,11 @@ times = st.one_of(
             "27/3/2016 02:30",  # in Berlin's spring gap
             "30/10/2016 02:30",  # in Berlin's autumn overlap
             "2016-03-07 10:00:00.5",
+            "2016-10-30 02:30:00.000001",
+            "27/3/16 02:30",
+            "29/2/2017 10:00",
+            "29/2/2016 10:00",
+            "1/1/0001 00:00",
             "2016-03-07T10:00:00+02:00",
             "2016-03-07T10:00",
             "31/2/2016 10:00",
@@ -252,3 +276,28 @@ def test_a_frame_with_cells_that_are_not_text_is_read_by_the_row_reader() -> Non
         "2016-03-07T10:00:00+00:00",
         "2016-03-07T11:00:00+00:00",
     ]
+
+
+def test_timestamps_parsed_in_bulk_on_days_the_offset_changes(tmp_path: Path) -> None:
+    """Europe/Berlin: the spring gap and the autumn overlap read as Python reads them (fold=0),
+    fractions of seconds, two-digit years and impossible dates, all in the bulk parser."""
+    mapping = load_mapping(MAPPINGS["berlin-strptime"])
+    times = [
+        ("27/3/2016 01:59", "2016-03-27T01:59:00+01:00"),
+        ("27/3/2016 02:30", "2016-03-27T02:30:00+01:00"),  # in the gap
+        ("27/3/2016 03:00", "2016-03-27T03:00:00+02:00"),
+        ("30/10/2016 02:30", "2016-10-30T02:30:00+02:00"),  # in the overlap: the first
+        ("30/10/2016 03:00", "2016-10-30T03:00:00+01:00"),
+        ("2016-10-30 02:59:59.25", "2016-10-30T02:59:59.250000+02:00"),
+        ("1/7/16 12:00", "2016-07-01T12:00:00+02:00"),
+    ]
+    rows = [
+        f"INC{k},S{k},{t},{t},1 - Critical,c"
+        for k, (t, _) in enumerate([*times, ("29/2/2017 10:00", "")])
+    ]
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    got, stats = both_csv(path, mapping)
+    ats = [d["at"] for _, _, d in got if isinstance(d, dict) and d["type"] == "state"]
+    assert ats == [iso for _, iso in times]
+    assert stats["rows_rejected"] == 1  # 29 February 2017 does not exist
