@@ -194,9 +194,7 @@ def _times(report: Report, ruleset: Ruleset, cal: BusinessCalendar) -> tuple[Tie
         unfulfilled = sum(o.status == "violated" and o.fulfilled_at is None for o in obs)
         if values or unfulfilled or unmeasured:
             out.append(
-                TierTimes(
-                    norm, tier, binding, unit, target, tuple(values), unfulfilled, unmeasured
-                )
+                TierTimes(norm, tier, binding, unit, target, tuple(values), unfulfilled, unmeasured)
             )
     return tuple(out)
 
