@@ -164,12 +164,12 @@ def _elapsed(o: Obligation, unit: str, cal: BusinessCalendar, tz: ZoneInfo) -> f
 def _tier_groups(ruleset: Ruleset) -> list[tuple[str, str | None, bool, str, float]]:
     """(norm, tier, binding, unit, target) for every norm and tier with a duration deadline, in
     the ruleset's order."""
-    out = []
+    out: list[tuple[str, str | None, bool, str, float]] = []
     for n in ruleset.norms:
         binding = n.strength == "binding"
-        pairs = [(t.name, t.deadline) for t in n.tiers or ()]
+        pairs: list[tuple[str | None, Deadline]] = [(t.name, t.deadline) for t in n.tiers or ()]
         if n.deadline is not None:
-            pairs.append((None, n.deadline))  # type: ignore[arg-type]
+            pairs.append((None, n.deadline))
         for tier, deadline in pairs:
             unit = _deadline_unit(deadline)
             if unit is not None:
@@ -291,8 +291,8 @@ def plot_dashboard(
     n_times = max(1, len(data.times))
     cols = min(n_times, 4)
     rows = -(-n_times // cols)
-    rc = {"font.family": data.family} if data.family else {}
-    with matplotlib.rc_context(rc):
+    rc: dict[str, Any] = {"font.family": data.family} if data.family else {}
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]
         fig = _new_figure(12.0, 4.0 + 2.6 * rows + 3.2)
         grid = fig.add_gridspec(3, 1, height_ratios=[4.0, 2.6 * rows, 3.2])
         fig.suptitle(data.title, x=0.01, ha="left", fontsize=12)
@@ -401,7 +401,7 @@ def _draw_breaches(ax: Axes, data: Dashboard) -> None:
     ax.bar(range(len(data.months)), data.breaches, color=STATUS_COLOURS["violated"])
     _month_ticks(ax, data.months)
     ax.set_ylabel(lb["n_breaches"])
-    ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[attr-defined]
+    ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     ax.grid(axis="y", color="#dddddd", linewidth=0.5)
     ax.set_axisbelow(True)
 

@@ -45,7 +45,7 @@ def test_timeline_keys_select_rows_and_duties_share_a_row(report: cr.Report) -> 
 
 
 def test_timeline_unknown_key_and_bad_max_rows(report: cr.Report) -> None:
-    with pytest.raises(ValueError, match="unknown key.*'INC-999'"):
+    with pytest.raises(ValueError, match=r"unknown key.*'INC-999'"):
         report.plot_timeline(keys="INC-999")
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ValueError, match="max_rows"):
@@ -59,7 +59,7 @@ def test_timeline_max_rows_draws_the_first_rows_and_says_how_many(report: cr.Rep
     (ax,) = fig.axes
     assert [t.get_text() for t in ax.get_yticklabels()] == every.row_labels[:5]
     assert f"5 of {len(every.row_labels)} rows shown" in ax.get_xlabel()
-    drawn = [c for c in ax.collections if c.get_gid() == notebook.GID_REQUEST][0]
+    drawn = next(c for c in ax.collections if c.get_gid() == notebook.GID_REQUEST)
     assert len(drawn.get_offsets()) == sum(r.row < 5 for r in every.rows)
 
 
@@ -90,7 +90,7 @@ def test_timeline_keys_are_plain_text_not_mathtext(report: cr.Report) -> None:
 
 
 def test_timeline_bounds_what_is_shaded_for_a_far_due(report: cr.Report) -> None:
-    pending = [o for o in report.obligations if o.rule == "onsite.response"][0]
+    pending = next(o for o in report.obligations if o.rule == "onsite.response")
     far = dataclasses.replace(
         pending,
         status="pending",
@@ -188,7 +188,8 @@ def test_dashboard_needs_a_ruleset(report: cr.Report) -> None:
 
 def test_ruleset_equals_its_json_round_trip(tacheng_ruleset: Ruleset) -> None:
     again = Ruleset.model_validate_json(tacheng_ruleset.model_dump_json(by_alias=True))
-    assert again == tacheng_ruleset and not (again != tacheng_ruleset)
+    assert again == tacheng_ruleset
+    assert again.__ne__(tacheng_ruleset) is False
     data = tacheng_ruleset.model_dump(by_alias=True)
     data["contract"]["id"] = "other"
     assert Ruleset.model_validate(data) != tacheng_ruleset
