@@ -1,7 +1,7 @@
 """Notebook views of rulesets and reports: attainment, a timeline figure, a ruleset summary.
 
-pandas and matplotlib are optional extras (``pip install 'contract-rules[notebook]'``): this module
-imports neither at import time, only inside the function that needs it, so ``import
+pandas and matplotlib are optional extras (from a clone: ``pip install -e '.[notebook]'``): this
+module imports neither at import time, only inside the function that needs it, so ``import
 contract_rules`` and :func:`contract_rules.evaluate` never load them.
 
 - :func:`attainment` — per month, tier or rule: how many binding instances were met, violated,
@@ -215,7 +215,7 @@ def _plt_needed() -> None:
         import matplotlib  # noqa: F401
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "matplotlib is needed for figures: pip install 'contract-rules[notebook]'"
+            "matplotlib is needed for figures: pip install -e '.[notebook]' from a clone"
         ) from exc
 
 
