@@ -75,16 +75,25 @@ def test_timeline_shades_nights_only_in_a_short_window(report: cr.Report) -> Non
 # ------------------------------------------------------------------ timeline: hostile data
 
 
-def with_key(report: cr.Report, key: str) -> cr.Report:
-    first = dataclasses.replace(report.obligations[0], key=key)
-    return dataclasses.replace(report, obligations=(first, *report.obligations[1:]))
+def with_key(report: cr.Report, key: str) -> tuple[cr.Report, str, str]:
+    """The report with its first on-site response keyed ``key``, and a day around it."""
+    i, first = next((i, o) for i, o in enumerate(report.obligations) if o.rule == "onsite.response")
+    obligations = list(report.obligations)
+    obligations[i] = dataclasses.replace(first, key=key)
+    day = first.trigger_at.astimezone(TZ).date()
+    return (
+        dataclasses.replace(report, obligations=tuple(obligations)),
+        day.isoformat(),
+        (day + timedelta(days=1)).isoformat(),
+    )
 
 
 def test_timeline_keys_are_plain_text_not_mathtext(report: cr.Report) -> None:
-    bad = with_key(report, "$\\undefinedcmd$")
-    fig = bad.plot_timeline(keys="$\\undefinedcmd$")
+    bad, lo, hi = with_key(report, "$\\undefinedcmd$")
+    fig = bad.plot_timeline(rules="onsite.response", start=lo, end=hi)
     assert png(fig)[:4] == b"\x89PNG"  # mathtext would raise while drawing
-    fig = with_key(report, "INC-$1$").plot_timeline(keys="INC-$1$")
+    dollars, lo, hi = with_key(report, "INC-$1$")
+    fig = dollars.plot_timeline(rules="onsite.response", start=lo, end=hi)
     (label,) = fig.axes[0].get_yticklabels()
     assert label.get_text() == "INC-$1$" and not label.get_parse_math()
 
