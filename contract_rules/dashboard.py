@@ -7,8 +7,8 @@ and then drawn (:func:`plot_dashboard`):
   month, the share met (fulfilled / (fulfilled + violated)) per month of the trigger, one bar
   per norm and month with decided instances; binding norms solid, best-effort ones hatched;
   norms decided in one month only (a yearly payment) are named under the panel;
-- **time to fulfil per tier**: for every norm (and tier) whose deadline is a duration counted
-  from the trigger, the time from the trigger to the fulfilment of each fulfilled instance, in
+- **time to fulfil per tier**: for every obligation (and tier) whose deadline is a duration
+  counted from the trigger, the time from the trigger to the fulfilment of each fulfilled instance, in
   the deadline's own unit (working hours where the deadline counts working hours, working days
   where it counts working days), against the target;
 - **breaches and liability per period**: violated binding instances per month, and per remedy
@@ -162,10 +162,12 @@ def _elapsed(o: Obligation, unit: str, cal: BusinessCalendar, tz: ZoneInfo) -> f
 
 
 def _tier_groups(ruleset: Ruleset) -> list[tuple[str, str | None, bool, str, float]]:
-    """(norm, tier, binding, unit, target) for every norm and tier with a duration deadline, in
-    the ruleset's order."""
+    """(norm, tier, binding, unit, target) for every obligation and tier with a duration deadline,
+    in the ruleset's order (a permission's or prohibition's deadline is no target to meet)."""
     out: list[tuple[str, str | None, bool, str, float]] = []
     for n in ruleset.norms:
+        if n.kind != "obligation":
+            continue
         binding = n.strength == "binding"
         pairs: list[tuple[str | None, Deadline]] = [(t.name, t.deadline) for t in n.tiers or ()]
         if n.deadline is not None:

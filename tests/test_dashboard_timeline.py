@@ -133,6 +133,8 @@ def test_dashboard_data_counts_every_decided_instance(report: cr.Report) -> None
         elif decided:
             assert norm in data.single_month
     times = {(t.norm, t.tier): t for t in data.times}
+    kinds = {n.id: n.kind for n in report.ruleset.norms}  # type: ignore[union-attr]
+    assert {kinds[t.norm] for t in data.times} == {"obligation"}  # a permission has no target
     response = [o for o in report.obligations if o.rule == "onsite.response"]
     for tier in ("working_hours", "off_hours"):
         t = times[("onsite.response", tier)]
