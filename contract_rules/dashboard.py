@@ -8,9 +8,9 @@ and then drawn (:func:`plot_dashboard`):
   per norm and month with decided instances; binding norms solid, best-effort ones hatched;
   norms decided in one month only (a yearly payment) are named under the panel;
 - **time to fulfil per tier**: for every obligation (and tier) whose deadline is a duration
-  counted from the trigger, the time from the trigger to the fulfilment of each fulfilled instance, in
-  the deadline's own unit (working hours where the deadline counts working hours, working days
-  where it counts working days), against the target;
+  counted from the trigger, the time from the trigger to the fulfilment of each fulfilled
+  instance, in the deadline's own unit (working hours where the deadline counts working hours,
+  working days where it counts working days), against the target;
 - **breaches and liability per period**: violated binding instances per month, and per remedy
   and period the amounts claimed, compensable and payable with the cap.
 
