@@ -5,8 +5,9 @@ A fenced block is code when its info string is ``python``, ``sh``, ``bash`` or `
 - ``python`` blocks of one page run in order in one namespace (a page builds on its own earlier
   blocks), in a scratch directory that sees the repository's ``rules/``, ``examples/`` and
   ``tests/`` (read only) and a copy of ``schema/``; figures are drawn on Agg;
-- shell blocks run line by line; every command must be a ``contract-rules`` command (it runs
-  against the installed package and must exit 0 or 1 without a traceback).
+- shell blocks run line by line (in a ``console`` block, the lines after a ``$`` prompt); every
+  command must be a ``contract-rules`` command, alone or in a pipeline with ``cat``, ``echo`` or
+  ``printf`` (it runs against the installed package and must exit 0 or 1 without a traceback).
 
 A block that cannot run as it stands is marked, with its reason: in the page, by the line
 ``<!-- not runnable: reason -->`` right before the block, or, for pages whose block stands for
@@ -144,15 +145,30 @@ def test_python_blocks_run(page: str, scratch: Path, capsys: pytest.CaptureFixtu
     capsys.readouterr()
 
 
-def shell_commands(body: str) -> list[str]:
-    """The commands of a shell block: continuation lines joined, comments and prompts dropped."""
+#: What a shell block may run besides ``contract-rules``: readers feeding it standard input.
+HELPERS = {"cat", "echo", "printf"}
+
+
+def shell_commands(body: str, lang: str) -> list[str]:
+    """The commands of a shell block: continuation lines joined, comments dropped; in a
+    ``console`` block only the lines after a ``$`` prompt (the others are output)."""
     joined = re.sub(r"\\\n", " ", body)
     out = []
     for raw in joined.splitlines():
-        line = raw.strip().removeprefix("$ ")
+        line = raw.strip()
+        if lang == "console":
+            if not line.startswith("$ "):
+                continue
+            line = line[2:]
         if line and not line.startswith("#"):
-            out.append(line.split(" #", 1)[0].strip())
+            line = line.split(" #", 1)[0].strip()
+            out.append(re.sub(r"(^|\|\s*)\.venv/bin/contract-rules\b", r"\1contract-rules", line))
     return out
+
+
+def programs(command: str) -> list[str]:
+    """The program of each stage of a pipeline (``a | b``), redirections aside."""
+    return [shlex.split(stage)[0] for stage in command.split("|") if stage.strip()]
 
 
 SHELL = [b for b in ALL if b.lang in {"sh", "bash", "console"} and b.reason is None]
@@ -162,9 +178,9 @@ SHELL = [b for b in ALL if b.lang in {"sh", "bash", "console"} and b.reason is N
 def test_shell_blocks_run(block: Block, scratch: Path) -> None:
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    for command in shell_commands(block.body):
-        argv = shlex.split(command)
-        assert argv[0] == "contract-rules", (
+    for command in shell_commands(block.body, block.lang):
+        progs = programs(command)
+        assert "contract-rules" in progs and set(progs) <= HELPERS | {"contract-rules"}, (
             f"{block.id}: {command!r} is not a contract-rules command: run it here or mark the "
             "block <!-- not runnable: reason -->"
         )
