@@ -275,13 +275,20 @@ def _count(text: str) -> int:
     return _positive_int(text, least=0)
 
 
+#: The largest value a reader limit takes: the reader reads at most ``max_bytes + 1`` bytes at
+#: once, and a larger request than memory can hold is an error, not a limit.
+LIMIT_MOST = 2**30
+
+
 def _positive_int(text: str, least: int = 1) -> int:
     try:
         n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    except ValueError:  # also more digits than int() reads
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
     if n < least:
         raise argparse.ArgumentTypeError(f"must be at least {least}, got {n}")
+    if n > LIMIT_MOST:
+        raise argparse.ArgumentTypeError(f"must be at most {LIMIT_MOST:,}, got {text[:40]}")
     return n
 
 

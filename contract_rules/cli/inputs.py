@@ -7,7 +7,7 @@ import argparse
 import re
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,7 +36,21 @@ def instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"instant {text!r} has no offset; add one, e.g. {t.isoformat()}+08:00"
         )
+    try:
+        utc_year = t.astimezone(UTC).year
+    except OverflowError:
+        utc_year = 0 if t.year == 1 else 10000
+    if not INSTANT_YEARS[0] <= utc_year <= INSTANT_YEARS[1]:
+        # the calendar's arithmetic reaches a year either side (docs: years 2-9998)
+        raise argparse.ArgumentTypeError(
+            f"instant {text!r} is outside the years {INSTANT_YEARS[0]}–{INSTANT_YEARS[1]} "
+            "that evaluation supports"
+        )
     return t
+
+
+#: The years (in UTC) an instant given on the command line may fall in.
+INSTANT_YEARS = (2, 9998)
 
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?")
@@ -52,8 +66,13 @@ def duration(text: str) -> timedelta:
         raise argparse.ArgumentTypeError(
             f"bad duration {text!r}; write e.g. 48h, 90m, 2d or 1d12h (d, h, m = minutes)"
         )
-    days, hours, minutes = (int(g) if g else 0 for g in m.groups())
-    td = timedelta(days=days, hours=hours, minutes=minutes)
+    try:
+        days, hours, minutes = (int(g) if g else 0 for g in m.groups())
+        td = timedelta(days=days, hours=hours, minutes=minutes)
+    except (ValueError, OverflowError):  # more digits than int() reads, or beyond timedelta
+        raise argparse.ArgumentTypeError(
+            f"duration {text!r} is too long; the longest is {timedelta.max.days}d"
+        ) from None
     if td <= timedelta(0):
         raise argparse.ArgumentTypeError(f"duration {text!r} must be longer than zero")
     return td

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from .common import EXIT_FINDINGS, EXIT_OK, _err, _out, _plural
+from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, _err, _out, _plural
 from .inputs import _add_input_options, _lang, duration, evaluate_file, load_rules
 
 if TYPE_CHECKING:
@@ -94,6 +94,13 @@ def _run_upcoming(args: argparse.Namespace) -> int:
     ruleset = load_rules(args.rules)
     now: datetime = args.now or datetime.now(ZoneInfo(ruleset.contract.timezone))
     now = now.astimezone(ZoneInfo(ruleset.contract.timezone))
+    try:
+        (now.astimezone(UTC) + args.within).astimezone(ZoneInfo(ruleset.contract.timezone))
+    except OverflowError:
+        raise CliError(
+            EXIT_ERROR,
+            f"--within {args.within.days}d from {now.isoformat()} reaches past the year 9999",
+        ) from None
     report, compiled = evaluate_file(args, ruleset, now)
     items, open_count = due_soon(report, compiled, now, args.within)
     if args.format == "json":
