@@ -135,18 +135,25 @@ def _holidays_layer(name: str) -> _Layer:
     except (NotImplementedError, KeyError, ValueError) as exc:  # pragma: no cover - checked above
         raise CalendarError(f"calendar layer {name!r}: {exc}") from None
     years = tuple(range(first, last + 1))
-    source = f"holidays {holidays.__version__}: {country}" + (f"-{subdiv}" if subdiv else "")
+    version = _holidays_version()
+    source = f"holidays {version}: {country}" + (f"-{subdiv}" if subdiv else "")
     return _Layer(
         name=name,
         label=name,
         description=f"public holidays of {country}"
         + (f", subdivision {subdiv}" if subdiv else "")
-        + f", computed by the holidays package {holidays.__version__}",
+        + f", computed by the holidays package {version}",
         years=years,
         sources=MappingProxyType(dict.fromkeys(years, source)),
         days_off=frozenset(d for d in days if first <= d.year <= last),
         working_days=frozenset(),
     )
+
+
+def _holidays_version() -> str:
+    from importlib.metadata import version
+
+    return version("holidays")
 
 
 @cache
