@@ -423,10 +423,7 @@ class Report:
         """
         c = self.accounting.counts()
         n_breaches = len(self.breaches)
-        if c["used"] == 0:
-            status = "no_evidence"
-        else:
-            status = "breach" if n_breaches else "no_breach"
+        status = "no_evidence" if c["used"] == 0 else "breach" if n_breaches else "no_breach"
         return {
             "status": status,
             "breaches": n_breaches,

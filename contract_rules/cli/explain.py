@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ..suggestions import did_you_mean
 from .common import EXIT_FINDINGS, EXIT_OK, CliError, _out, _plural
-from .inputs import _add_input_options, _lang, evaluate_file, load_rules, positive_int
+from .inputs import _add_input_options, _lang, evaluate_input, load_rules, positive_int
 
 if TYPE_CHECKING:
+    from ..events import RawEvent
     from ..model import Norm
     from ..render import DecidingEvent
     from ..report import Obligation, Report
@@ -90,8 +92,12 @@ def pick_instance(report: Report, norm: Norm, key: str | None, nth: int) -> tupl
     return chosen[0], len(same)
 
 
-def deciding_events(path: str, ids: Sequence[str]) -> list[DecidingEvent]:
-    """The events ``ids`` as read from the events file at ``path``, in the order of ``ids``.
+def deciding_events(
+    path: str, ids: Sequence[str], records: Iterable[RawEvent] | None = None
+) -> list[DecidingEvent]:
+    """The events ``ids`` as read from the events file at ``path`` (or from ``records``: the
+    same input read again, such as standard input or an export through its mapping), in the
+    order of ``ids``.
 
     An id ``#N`` (given to an event without one) is the Nth record. An event that cannot be
     found again keeps only its id.
@@ -102,7 +108,7 @@ def deciding_events(path: str, ids: Sequence[str]) -> list[DecidingEvent]:
     wanted = list(dict.fromkeys(ids))
     by_position = {int(i[1:]) - 1: i for i in wanted if i[:1] == "#" and i[1:].isdigit()}
     found: dict[str, DecidingEvent] = {}
-    raws = read_events(path)
+    raws = read_events(path) if records is None else iter(records)
     try:
         for raw in raws:
             data = raw.data
@@ -134,13 +140,18 @@ def _run_explain(args: argparse.Namespace) -> int:
             EXIT_FINDINGS, f"{args.rules}: no rule {args.rule!r}{hint} — rules: {', '.join(ids)}"
         )
     norm = ruleset.norm(args.rule)
-    report, _ = evaluate_file(args, ruleset, args.as_of)
-    ob, total = pick_instance(report, norm, args.key, args.nth)
-    events = deciding_events(args.events, ob.events)
+    done = evaluate_input(args, ruleset, args.as_of)
+    ob, total = pick_instance(done.report, norm, args.key, args.nth)
+    events = deciding_events(args.events, ob.events, done.records())
     if args.format == "json":
         doc = explain_dict(ob, norm=norm, events=events, instances_with_key=total)
+        imported = done.import_dict()
+        if imported is not None:
+            doc["import"] = imported
         _out().write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
     else:
+        for line in done.import_lines():
+            print(line, file=sys.stderr)
         _out().write(
             render_explain(
                 ob,

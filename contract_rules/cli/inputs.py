@@ -283,9 +283,6 @@ def _sniff(data: bytes) -> str:
     return {b"[": ".json", b"{": ".jsonl"}.get(head, ".csv")
 
 
-_SPOOL = _Spool()
-
-
 def _relabel(raws: Iterable[RawEvent], path: Path) -> Iterator[RawEvent]:
     """The records of the spooled file, located ``<stdin>:N`` instead of its temporary name."""
     from ..events import RawEvent
@@ -362,7 +359,7 @@ def evaluate_input(args: argparse.Namespace, ruleset: Ruleset, as_of: datetime |
     mapping_path: str | None = getattr(args, "mapping", None)
     stdin = args.events == "-"
     if stdin:
-        path = _SPOOL.path(".csv" if mapping_path else "")
+        path = _Spool().path(".csv" if mapping_path else "")
         if not mapping_path and path.suffix == ".csv":
             _hint_export(STDIN_NAME, path)
     else:
