@@ -7,6 +7,7 @@ process; ``to_pandas()`` imports pandas only when called.
 from __future__ import annotations
 
 import json
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,6 +32,14 @@ STATUSES: tuple[Status, ...] = ("pending", "fulfilled", "violated", "excused")
 
 #: The name and revision of the report's JSON layout (the ``format`` key of :meth:`Report.to_dict`).
 REPORT_FORMAT = "contract-rules-report/1"
+
+
+def _package_version() -> str:
+    """``contract_rules.__version__``. Read from the package object, which Python imports before
+    any of its modules, rather than imported: the package's ``__init__`` imports the engine,
+    which sits above the report in the layers."""
+    version: str = sys.modules[__name__.rpartition(".")[0]].__version__
+    return version
 
 
 def iso(t: datetime | None) -> str | None:
@@ -436,11 +445,9 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping with stable keys and order: ``format`` (:data:`REPORT_FORMAT`)
         and ``version`` (of the package that wrote it) first, then the report."""
-        from . import __version__  # the package's one version, read when a report is written
-
         return {
             "format": REPORT_FORMAT,
-            "version": __version__,
+            "version": _package_version(),
             "verdict": self.verdict(),
             "contract": {
                 "id": self.contract_id,
