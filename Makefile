@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-dev
 MAPPINGS := $(shell find examples -name '*.mapping.yaml' 2>/dev/null | sort)
 RULES  := $(shell find rules examples tests/rulefiles/valid -name '*.yaml' -not -name '*.mapping.yaml' 2>/dev/null | sort)
 
-.PHONY: demo test lint format typecheck check-rules pytest cov complexity install install-dev bench bench-durable-env clean
+.PHONY: demo test lint format typecheck check-rules pytest cov complexity browser install install-dev bench bench-durable-env clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,26 @@ check-rules: install-dev
 	$(BIN)/contract-rules check --strict $(RULES) $(MAPPINGS)
 	$(BIN)/contract-rules test $(RULES)
 
-pytest: install-dev
+pytest: install-dev browser
 	$(BIN)/python -m pytest
+
+# Headless Chromium and a Chinese font for the browser test of the HTML report
+# (tests/test_html_report.py). Nothing to do when both are present; installed from Debian with
+# apt-get (as root, or through passwordless sudo) when missing. It never fails the build: where
+# apt-get is unavailable the browser test is skipped and says why.
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
+browser:
+	@if [ -x $(CHROMIUM) ] && fc-list :lang=zh family 2>/dev/null | grep -q .; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	else echo "browser: not root and no sudo; the browser test will be skipped"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "browser: no apt-get here; the browser test will be skipped"; exit 0; fi; \
+	echo "browser: installing $(BROWSER_PACKAGES) with apt-get"; \
+	export DEBIAN_FRONTEND=noninteractive; APT="$$SUDO apt-get -q -y -o DPkg::Lock::Timeout=600"; \
+	$$APT install --no-install-recommends $(BROWSER_PACKAGES) >/dev/null \
+	  || { $$APT update >/dev/null && $$APT install --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; } \
+	  || echo "browser: apt-get could not install $(BROWSER_PACKAGES); the browser test will be skipped"
 
 test: lint typecheck check-rules pytest
 

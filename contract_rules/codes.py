@@ -109,6 +109,11 @@ CODES: dict[str, Code] = {
             "naive-instant",
             "A scenario instant (as_of, due, fulfilled_at) has no UTC offset.",
         ),
+        Code(
+            "CR314",
+            "unclaimable-norm",
+            "A remedy lists a norm whose breaches can never be tied to it.",
+        ),
     )
 }
 

@@ -255,6 +255,11 @@ class CompiledNorm:
     single_match: str | None = None
     #: an obligation whose clock never pauses: met on time, an instance is simply fulfilled
     plain_finish: bool = False
+    #: the index of the norm this one's trigger follows (an instance with the same key must
+    #: exist), or -1
+    follows: int = -1
+    #: the party field of a fulfilling event that must name the instance's bearer, if any
+    by_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -293,6 +298,10 @@ class CompiledRuleset:
     #: (event type, field) pairs that carry money
     money_fields: frozenset[tuple[str, str]]
     norm_order: Mapping[str, int]
+    #: per remedy, the condition its claims must meet (``claims.when``)
+    claim_preds: tuple[Predicate, ...] = ()
+    #: the contract's currency: the one its fees are in (None without fees, or when they differ)
+    currency: str | None = None
 
     def cause_slot(self, event: str, field: str, key: str) -> int:
         """The index of the cause slot recording ``field`` of ``event`` per ``key``."""
@@ -399,11 +408,15 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 tier_of_class=_tier_of_class(tiers),
                 best_effort=n.strength == "best_effort",
                 plain_response=n.kind != "prohibition"
-                and (fb is None or fb.accumulate is None)
-                and (fb is None or fb.not_before is None),
+                and (fb is None or (fb.accumulate is None and fb.not_before is None))
+                and (fb is None or fb.by is None),
                 match_is_key=n.key is not None and match == (n.key,),
                 single_match=match[0] if len(match) == 1 else None,
                 plain_finish=n.kind == "obligation" and not n.pause,
+                follows=-1
+                if n.trigger.follows is None
+                else [m.id for m in ruleset.norms].index(n.trigger.follows),
+                by_field=fb.by if fb is not None else None,
                 info=NormInfo(
                     n.id,
                     n.kind,
@@ -447,7 +460,18 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         money_fields=frozenset(money),
         norm_order={n.id: i for i, n in enumerate(ruleset.norms)}
         | {r.id: len(ruleset.norms) + i for i, r in enumerate(ruleset.remedies)},
+        claim_preds=tuple(
+            compile_condition(r.claims.when) if r.claims is not None else _always
+            for r in ruleset.remedies
+        ),
+        currency=_contract_currency(ruleset),
     )
+
+
+def _contract_currency(ruleset: Ruleset) -> str | None:
+    """The currency the contract's money is in: that of its fees, when they share one."""
+    found = {fee.currency for fee in ruleset.contract.fees.values()}
+    return found.pop() if len(found) == 1 else None
 
 
 # =============================================================================== state
@@ -677,6 +701,7 @@ class Evaluator:
             ev = None
         self._next_index = max(self._next_index, raw.index + 1)
         try:
+            fresh = ev is None
             ev = self.validator.validate(raw) if ev is None else self.validator.admit(ev)
             if self._last is not None and ev.at < self._last:
                 raise EventError(
@@ -684,6 +709,8 @@ class Evaluator:
                     f"out of time order: {iso(ev.at)} is before {iso(self._last)}, already seen",
                     event_id=ev.id,
                 )
+            if fresh:
+                self.validator.claim(ev)  # in time order: the earlier of two with one id counts
         except EventError as exc:
             if self.strict:
                 raise
@@ -790,10 +817,15 @@ class Evaluator:
                 self._out_of_term.setdefault(head, []).append(cn.info.rule)
                 why.append(f"out of term for {cn.info.rule} (clause {term.clause or '1'})")
                 continue
+            key = None if cn.key_field is None else str(fields.get(cn.key_field))
+            if cn.follows >= 0 and not (self._seen_keys.get(key, 0) >> cn.follows) & 1:
+                # a follow-up duty arises only where the duty it follows arose (semantics 5)
+                first = c.norms[cn.follows].info.rule
+                why.append(f"no {first} instance for {key}: {cn.info.rule} follows one")
+                continue
             if cn.tiers and not classified:
                 cls = c.calendar.classify(at)
                 classified = True
-            key = None if cn.key_field is None else str(fields.get(cn.key_field))
             if self._create(cn, at, ev.id, fields, key, cls) is None:
                 why.append(f"no tier of {cn.info.rule} applies")
                 continue
@@ -952,12 +984,17 @@ class Evaluator:
                 self._push(at.astimezone(UTC) + self.settle_after, self._live[inst], inst)
             return cn.used_response
         acc = n.fulfilled_by.accumulate if n.fulfilled_by is not None else None
+        by = cn.by_field
         took = False
         early = False
         late = False
+        other: str | None = None
         done: list[_Instance] = []
         for inst in open_list:
             if ev.at < inst.trigger_at:
+                continue
+            if by is not None and str(ev.fields.get(by)) != inst.party:
+                other = inst.party  # an act of another party than the bearer does not count
                 continue
             if inst.not_before is not None and ev.at < inst.not_before:
                 early = True
@@ -988,6 +1025,8 @@ class Evaluator:
             return False, f"before the window of {n.id} opens ({fmt(nb)})"
         if late:
             return False, f"after the window of {n.id} closed"
+        if other is not None:
+            return False, f"by party {ev.fields.get(by or '')}, not {other}, who bears {n.id}"
         return False, f"does not count toward {n.id}"
 
     def _accumulate(
@@ -1054,6 +1093,9 @@ class Evaluator:
 
     def _on_claim(self, k: int, ev: Event) -> tuple[bool, str] | None:
         remedy = self.c.ruleset.remedies[k]
+        pred = self.c.claim_preds[k]
+        if pred is not _always and not pred(ev.fields):
+            return False, f"does not meet the condition of the claims under {remedy.id}"
         self._claims.append((k, ev))
         return True, f"claims under {remedy.id}"
 
@@ -1245,9 +1287,16 @@ class Evaluator:
             if end <= cursor:
                 continue
             if start > cursor:
-                gap = cal.working_time_between(cursor, start) if working else elapsed(cursor, start)
-                if gap >= remaining:
-                    break
+                # the due is inclusive: a pause that starts at or before the instant the clock
+                # runs out stops it (docs/semantics.md, 4b); one that starts later changes nothing
+                if working:
+                    if start > cal.add_working_hours(cursor, remaining):
+                        break
+                    gap = cal.working_time_between(cursor, start)
+                else:
+                    gap = elapsed(cursor, start)
+                    if gap > remaining:
+                        break
                 remaining -= gap
                 cursor = start
             paused += cal.working_time_between(cursor, end) if working else elapsed(cursor, end)
@@ -1473,21 +1522,28 @@ class Evaluator:
             return o.norm.rule in covered and o.party == party
 
         items: dict[int, list[RemedyItem]] = {}
-        currency = "CNY"
+        # money is in the contract's currency: the cap's or the amount's, else the fees'; a
+        # contract with no money of its own takes the currency of its first claim
+        currency = self.c.currency
         if remedy.cap is not None:
             currency = self._amount(remedy.cap.amount)[1]
+        elif remedy.per_breach is not None:
+            currency = self._amount(remedy.per_breach)[1]
         if remedy.kind == "liability":
             claims = remedy.claims
             assert claims is not None
             mine_claims = [ev for kk, ev in self._claims if kk == k and ev.at <= as_of]
+            if currency is None and mine_claims:
+                currency = str(mine_claims[0].fields.get(claims.currency_field))
             # only the instances of a claimed key can decide a claim: a report of a million
             # instances is grouped by the few keys claimed, not by all of them
             keys = {str(ev.fields.get(claims.key)) for ev in mine_claims}
             by_key: dict[str | None, list[Obligation]] = {}
             if keys:
                 for o in obs:
-                    if o.key in keys and relevant(o):
-                        by_key.setdefault(o.key, []).append(o)
+                    name = _claim_name(o)
+                    if name in keys and relevant(o):
+                        by_key.setdefault(name, []).append(o)
             for ev in mine_claims:
                 key = str(ev.fields.get(claims.key))
                 amount = ev.fields.get(claims.amount_field, Decimal(0))
@@ -1498,8 +1554,10 @@ class Evaluator:
                 if cur != currency:
                     ok, why = False, f"currency {cur} is not {currency}"
                 elif breach is not None:
-                    when = breach.due or breach.trigger_at
-                    ok, why = True, f"tied to breach of {breach.rule} [{key}] (due {fmt(when)})"
+                    # a duty belongs to the period of its trigger, not of its due (semantics 4)
+                    when = breach.trigger_at
+                    due = breach.due or breach.trigger_at
+                    ok, why = True, f"tied to breach of {breach.rule} [{key}] (due {fmt(due)})"
                 elif any(o.status == "excused" for o in mine):
                     ex = next(o for o in mine if o.status == "excused")
                     ok, why = False, f"not compensable: {ex.rule} [{key}] excused — {ex.reason}"
@@ -1522,8 +1580,7 @@ class Evaluator:
                 # the status first: a plain field, where is_breach reads the norm's strength
                 if o.status != "violated" or not o.is_breach or not relevant(o):
                     continue
-                when = o.due or o.trigger_at
-                period = self._period_index(remedy.period, when)
+                period = self._period_index(remedy.period, o.trigger_at)
                 items.setdefault(period, []).append(
                     RemedyItem(
                         o.rule,
@@ -1531,7 +1588,7 @@ class Evaluator:
                         o.trigger_event,
                         value,
                         True,
-                        f"breach of {o.rule} due {fmt(when)}",
+                        f"breach of {o.rule} due {fmt(o.due or o.trigger_at)}",
                     )
                 )
         cap = self._amount(remedy.cap.amount)[0] if remedy.cap is not None else None
@@ -1551,7 +1608,7 @@ class Evaluator:
                     period_label=label,
                     period_start=start,
                     period_end=end,
-                    currency=currency,
+                    currency=currency or "",
                     claimed=claimed,
                     compensable=comp,
                     cap=cap,
@@ -1803,6 +1860,14 @@ def _handler_table(entries: tuple[tuple[str, int], ...]) -> tuple[tuple[_Handler
     return tuple(table)
 
 
+def _claim_name(o: Obligation) -> str | None:
+    """How a claim names the instance ``o``: by its key; a keyless one by the id of the event
+    that created it, or (created by a contract date, one per contract) by its rule's id."""
+    if o.key is not None:
+        return o.key
+    return o.trigger_event if o.trigger_event is not None else o.rule
+
+
 def _popping(stack: list[_Instance]) -> Iterator[_Instance]:
     """Take the items off the end of ``stack`` one by one, so that each is freed once used."""
     while stack:
@@ -1960,23 +2025,38 @@ def _evaluate(
         return ev._final_report(t)
     # Out of order: validate everything, order stably, then apply.
     ev = fresh()
-    valid: list[Event] = []
+    valid: list[tuple[Event, bool]] = []
     for n, raw in enumerate(source(), 1):
         if on_progress is not None and n % 10_000 == 0:
             on_progress(n)
         try:
-            valid.append(_validated(ev.validator, raw))
+            valid.append((_validated(ev.validator, raw), not isinstance(raw, Event)))
         except EventError as exc:
             if strict:
                 raise
             ev.reject(_raw_of(raw), exc)
-    valid.sort(key=lambda e: (e.at, e.index))
-    for e in valid:
+    valid.sort(key=lambda x: (x[0].at, x[0].index))
+    for e, raw_record in valid:
+        # ids are claimed in time order: of two events with one id, the later is the duplicate
+        if raw_record and not _claimed(ev, e, strict):
+            continue
         if e.at > t:
             ev.ignore(e, f"after the evaluation time {iso(t)}")
         else:
             ev.apply(e)
     return ev._final_report(t)
+
+
+def _claimed(ev: Evaluator, e: Event, strict: bool) -> bool:
+    """Take ``e``'s id for it; False (``e`` rejected) when an earlier event has it."""
+    try:
+        ev.validator.claim(e)
+    except EventError as exc:
+        if strict:
+            raise
+        ev.reject(RawEvent(e.index, e.where, {"id": e.id, "type": e.type}), exc)
+        return False
+    return True
 
 
 def _stream_in_order(
@@ -1986,23 +2066,47 @@ def _stream_in_order(
     strict: bool,
     on_progress: Callable[[int], None] | None,
 ) -> bool:
-    """Apply events as they come; False (and a spoilt evaluator) at the first one out of order."""
+    """Apply events as they come; False (and a spoilt evaluator) at the first one out of order.
+
+    Ids are claimed as events come, which is time order; the events after ``t`` are in time
+    order among themselves too, and an event that finds its id taken by one of them (a later
+    one) is out of order as well (in streaming mode: a duplicate).
+    """
     last: datetime | None = None
+    late_last: datetime | None = None
+    late_ids: set[str] = set()
+    streaming = ev.settle_after is not None
     validator = ev.validator
     validate = validator.validate_record
+    seen = validator.seen_ids
     for n, raw in enumerate(raws, 1):
         if on_progress is not None and n % 10_000 == 0:
             on_progress(n)
         try:
-            e = validate(*raw) if type(raw) is tuple else _validated(validator, raw)
+            if type(raw) is tuple:
+                e = validate(*raw)
+                claimed = False
+            else:
+                e = _validated(validator, raw)
+                claimed = isinstance(raw, Event)  # a pre-validated event's id is its caller's
         except EventError as exc:
             if strict:
                 raise
             ev.reject(_raw_of(raw), exc)
             continue
         if e.at > t:
+            if not streaming:
+                if late_last is not None and e.at < late_last:
+                    return False
+                late_last = e.at
+            if not claimed:
+                if not _claimed(ev, e, strict):
+                    continue
+                late_ids.add(e.id)
             ev.ignore(e, f"after the evaluation time {iso(t)}")
             continue
+        if not claimed and late_ids and not streaming and e.id in late_ids:
+            return False  # its id was taken by a later event, seen first
         if last is not None and e.at < last:
             if ev.settle_after is None:
                 return False
@@ -2018,6 +2122,12 @@ def _stream_in_order(
                 raise late
             ev.reject(RawEvent(e.index, e.where, {"id": e.id, "type": e.type}), late)
             continue
+        if not claimed:
+            # validator.claim, inline (once per event): the id is taken, unless it was
+            known = len(seen)
+            seen.add(e.id)
+            if len(seen) == known and not _claimed(ev, e, strict):
+                continue  # rejected as a duplicate (_claimed says why)
         last = e.at
         ev.apply(e)
     return True

@@ -3,19 +3,22 @@
 An :class:`Event` is validated and typed: an aware instant, a string id, fields converted to
 their declared types (``decimal`` fields are :class:`~decimal.Decimal`, never float). Invalid
 input raises :class:`~contract_rules.errors.EventError` naming the event (its index, or its file
-and line); the engine can instead collect it as a :class:`Rejected` entry, so nothing is lost.
+and line); the engine can instead collect it as a rejected entry of its report, so nothing is lost.
+
+An event without an ``id`` is named by what it is (:func:`derived_id`: a digest of its type,
+instant and fields), never by its position, so that the report does not depend on input order.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import hashlib
 import json
 import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -120,18 +123,6 @@ def elapsed(a: datetime, b: datetime) -> timedelta:
         if oa is not None and ob is not None and oa != ob:
             d += oa - ob
     return d
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """An input event that failed validation, with the reason; kept so nothing is lost."""
-
-    index: int
-    where: str
-    id: str | None
-    type: str | None
-    reason: str
-    raw: Any = field(compare=False, repr=False)
 
 
 @dataclass(slots=True)
@@ -306,17 +297,6 @@ def _read_csv(path: Path) -> Iterator[RawEvent]:
             i += 1
 
 
-def events_from_text(text: str, fmt: str = "jsonl") -> Iterator[RawEvent]:
-    """Raw records from JSONL or CSV text (used by tests and the notebook)."""
-    if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        for i, row in enumerate(reader):
-            yield RawEvent(i, f"line {reader.line_num}", {k: v for k, v in row.items() if v})
-        return
-    for i, line in enumerate(x for x in text.splitlines() if x.strip()):
-        yield RawEvent(i, f"line {i + 1}", json.loads(line, parse_float=Decimal))
-
-
 # ------------------------------------------------------------------------------- validation
 
 
@@ -337,7 +317,10 @@ class EventValidator:
 
     ``naive_tz``: the zone of naive timestamps; when None (the default) a naive timestamp is an
     error. ``money_fields``: (event type, field) pairs that carry money: non-negative, at most two
-    decimal places. Duplicate ids are errors; missing ids get ``#<index+1>``.
+    decimal places. A missing id is derived from the event's content (:func:`derived_id`).
+
+    Duplicate ids are not judged here but by :meth:`claim`, which the engine calls in time order:
+    of two events with one id, the earlier in time is kept, in any input order.
     """
 
     def __init__(
@@ -373,6 +356,19 @@ class EventValidator:
             for name, checks in self.types.items()
         }
         self.seen_ids: set[str] = set()
+        #: derived ids given so far, with how many events had each (identical events)
+        self._derived: dict[str, int] = {}
+
+    def claim(self, ev: Event) -> None:
+        """Record ``ev``'s id as taken; EventError if an event already took it.
+
+        Called in time order (ties: input order), so the event kept is the earlier in time.
+        """
+        seen = self.seen_ids
+        known = len(seen)
+        seen.add(ev.id)
+        if len(seen) == known:
+            raise EventError(ev.where, f"duplicate event id {ev.id!r}", event_id=ev.id)
 
     def validate(self, raw: RawEvent) -> Event:
         """Return the typed event, or raise EventError naming ``raw.where``."""
@@ -441,12 +437,13 @@ class EventValidator:
                 event_id=ev_id,
             )
         if ev_id is None:
-            ev_id = f"#{index + 1}"
-        seen = self.seen_ids
-        known = len(seen)
-        seen.add(ev_id)
-        if len(seen) == known:
-            raise EventError(where, f"duplicate event id {ev_id!r}", event_id=ev_id)
+            ev_id = derived_id(etype, at, fields)
+            # identical events (same type, instant and fields) are told apart by a count: which
+            # is which does not change the report, since they are alike in everything
+            count = self._derived.get(ev_id, 0) + 1
+            self._derived[ev_id] = count
+            if count > 1:
+                ev_id = f"{ev_id}-{count}"
         return Event(index, ev_id, etype, at, fields, where)
 
     def admit(self, ev: Event) -> Event:
@@ -623,6 +620,18 @@ class EventValidator:
             if d and d.adjusted() >= MONEY_INT_DIGITS:
                 raise fail(f"{d} is too large (at most {MONEY_INT_DIGITS} digits before the point)")
         return d
+
+
+def derived_id(etype: str, at: datetime, fields: Mapping[str, Any]) -> str:
+    """The name of an event given without an id: ``~`` and ten hex digits of a digest of its
+    type, its instant (in UTC) and its typed fields, so that it depends on what the event is,
+    not on where it stands in the input."""
+    text = json.dumps(
+        [etype, at.astimezone(UTC).isoformat(), sorted((k, str(v)) for k, v in fields.items())],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return "~" + hashlib.blake2b(text.encode("utf-8"), digest_size=5).hexdigest()
 
 
 def _text(value: str | int) -> str | None:

@@ -473,6 +473,12 @@ class Trigger(Model):
     event: Identifier | None = None
     when: Condition = Field(default_factory=dict)
     at: Literal["term.start", "term.end"] | None = None
+    follows: Identifier | None = Field(
+        None,
+        description="a norm with the same key: the duty arises only where an instance of it "
+        "already arose (a follow-up duty, such as the confirmation of a service requested "
+        "inside the term)",
+    )
 
     @model_validator(mode="after")
     def _one(self) -> Trigger:
@@ -480,6 +486,8 @@ class Trigger(Model):
             raise ValueError("a trigger names exactly one of event or at")
         if self.at is not None and self.when:
             raise ValueError("a date trigger ('at') takes no condition")
+        if self.at is not None and self.follows is not None:
+            raise ValueError("a date trigger ('at') follows no norm")
         return self
 
 
@@ -497,6 +505,11 @@ class Fulfilment(Correlated):
     accumulate: Accumulate | None = None
     not_before: Deadline | None = Field(
         None, description="events before this instant do not count (a window's start)"
+    )
+    by: Identifier | None = Field(
+        None,
+        description="a party field of the event: only an act of the instance's own party "
+        "(its bearer) counts, e.g. the receiving party's return of confidential information",
     )
 
 
@@ -567,6 +580,8 @@ class Norm(Model):
             and (self.deadline is None and self.tiers is None)
         ):
             raise ValueError("a prohibition with violated_by needs a deadline (its window)")
+        if self.trigger.follows is not None and self.key is None:
+            raise ValueError("a norm whose trigger follows another needs a key (shared with it)")
         return self
 
     @property
@@ -712,6 +727,32 @@ class Ruleset(Model):
         if isinstance(v, str) and v != FORMAT_VERSION:
             raise ValueError(f"unsupported format {v!r}; this version reads {FORMAT_VERSION!r}")
         return v
+
+    @model_validator(mode="after")
+    def _follow_ups(self) -> Ruleset:
+        # what the checks cannot see before the model exists: the norm a trigger follows, and
+        # the party field a fulfilment is performed "by"
+        ids = {n.id: n for n in self.norms}
+        for n in self.norms:
+            follows = n.trigger.follows
+            if follows is not None:
+                other = ids.get(follows)
+                if other is None:
+                    raise ValueError(f"norm {n.id!r}: trigger follows unknown norm {follows!r}")
+                if other.key is None:
+                    raise ValueError(
+                        f"norm {n.id!r}: trigger follows {follows!r}, which has no key to share"
+                    )
+            fb = n.fulfilled_by
+            if fb is not None and fb.by is not None:
+                et = self.events.get(fb.event)
+                spec = et.fields.get(fb.by) if et is not None else None
+                if et is not None and (spec is None or spec.type != "party"):
+                    raise ValueError(
+                        f"norm {n.id!r}: fulfilled_by.by must name a party field of "
+                        f"{fb.event!r}, not {fb.by!r}"
+                    )
+        return self
 
     def norm(self, norm_id: str) -> Norm:
         """The norm with this id (KeyError if none)."""

@@ -511,6 +511,18 @@ def render_html(report: Report, lang: str = "en") -> str:
     )
 
 
+def render_html_document(report: Report, lang: str = "en") -> str:
+    """The report as one self-contained, styled HTML document for people to read, mail and print
+    (``contract-rules eval --format html``; :func:`contract_rules.html_report.render_document`).
+
+    :func:`render_html` stays the light fragment that Jupyter shows."""
+    # imported here: the document builds on this module's labels and on the notebook's monthly
+    # attainment, which itself reads this module's labels
+    from .html_report import render_document
+
+    return render_document(report, lang)
+
+
 def render_csv(report: Report, lang: str = "en") -> str:
     """One CSV row per instance, with ISO instants (machine-friendly; headers in English)."""
     buf = io.StringIO()
@@ -781,7 +793,7 @@ def upcoming_json(items: Sequence[DueSoon]) -> str:
 RENDERERS: dict[str, Callable[[Report, str], str]] = {
     "table": render_table,
     "markdown": render_markdown,
-    "html": render_html,
+    "html": render_html_document,
     "csv": render_csv,
     "json": render_json,
 }

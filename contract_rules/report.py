@@ -523,6 +523,14 @@ class Report:
 
         return plot_timeline(self, calendar, rules=rules, start=start, end=end, lang=lang, ax=ax)
 
+    def to_html(self, lang: str | None = None) -> str:
+        """The report as one self-contained, styled HTML document, for a browser, mail or print
+        (``html_report.render_document``); ``lang`` ``zh`` or ``en``, by default the contract's
+        language. The same as ``contract-rules eval --format html``."""
+        from .html_report import render_document
+
+        return render_document(self, self.language if lang is None else lang)
+
     def _repr_html_(self) -> str:
         """Jupyter's rich view: ``render.render_html`` in the contract's language."""
         from .render import render_html

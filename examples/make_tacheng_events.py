@@ -216,6 +216,16 @@ OTHER_EVENTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("2025-12-01 10:00", "confidential_return_request", {"party": "A", "ref": "CONF-2025-01"}),
     ("2025-12-03 10:00", "confidential_return_request", {"party": "A", "ref": "CONF-2025-02"}),
     ("2025-12-15 16:00", "confidential_returned", {"party": "B", "ref": "CONF-2025-01"}),
+    # 8.1: Party A claims its actual loss from the data change of 04-22 (E0118): uncapped, in
+    # full, beside the capped 8.2 line.
+    (
+        "2025-12-18 10:00",
+        "actual_loss_claim",
+        {"against": "B", "breach": "E0118", "amount": "8000.00", "currency": "CNY"},
+    ),
+    # 7.2 (d): a return recorded by Party A, the requesting party, is no return by the receiving
+    # party B: CONF-2025-02 stays open.
+    ("2025-12-20 10:00", "confidential_returned", {"party": "A", "ref": "CONF-2025-02"}),
 )
 
 

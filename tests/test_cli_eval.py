@@ -63,9 +63,9 @@ def test_table_defaults_to_the_rulesets_language(
     lines = out.splitlines()
     assert lines[0] == "履约评估报告: 医院综合运营管理系统运维服务协议"
     assert lines[1] == f"评估时点: {AS_OF}"
-    answer = "结论: 具约束力的义务违约 7 项 (乙方: 7); 应付 12000.00 CNY; 进行中 4 项"
+    answer = "结论: 具约束力的义务违约 7 项 (乙方: 7); 应付 20000.00 CNY; 进行中 4 项"
     assert lines[2] == answer and lines[-1] == answer  # the one-line answer, first and last
-    assert "== 各项义务 (10)" in lines
+    assert "== 各项义务 (11)" in lines
     duty = next(ln for ln in lines if ln.startswith("onsite.response "))
     assert duty.split() == [
         "onsite.response",
@@ -89,9 +89,9 @@ def test_table_in_english(capsys: pytest.CaptureFixture[str], report: cr.Report)
     assert (code, err) == (EXIT_OK, "")
     lines = out.splitlines()
     assert lines[0].startswith("Evaluation report: Hospital Integrated Operations Management")
-    answer = "Verdict: 7 breaches of binding duties (party B: 7); payable 12000.00 CNY; 4 pending"
+    answer = "Verdict: 7 breaches of binding duties (party B: 7); payable 20000.00 CNY; 4 pending"
     assert lines[2] == answer and lines[-1] == answer
-    assert "== Duties (10)" in lines
+    assert "== Duties (11)" in lines
     assert any("repair the fault" in ln for ln in lines)  # norm titles in English
     start = lines.index("== Breaches (violated binding duties) (7)")
     header = lines[start + 1].split()
@@ -99,7 +99,7 @@ def test_table_in_english(capsys: pytest.CaptureFixture[str], report: cr.Report)
     rows = [ln.split()[:4] for ln in lines[start + 3 : start + 3 + 7]]
     assert [(r[0], None if r[3] == "-" else r[3]) for r in rows] == BREACHES
     assert "== Liability and remedies" in lines
-    assert "== Events: input 247, used 244, ignored 3, rejected 0" in lines
+    assert "== Events: input 249, used 245, ignored 4, rejected 0" in lines
 
 
 def test_json_is_the_report(capsys: pytest.CaptureFixture[str], report: cr.Report) -> None:
@@ -110,7 +110,7 @@ def test_json_is_the_report(capsys: pytest.CaptureFixture[str], report: cr.Repor
     assert [(b["rule"], b["key"]) for b in doc["breaches"]] == BREACHES
     assert doc["counts"] == {"pending": 4, "fulfilled": 153, "violated": 26, "excused": 8}
     assert doc["liability"]["totals"]["liability.cap"]["payable"] == "12000.00"
-    assert doc["events"]["counts"]["input"] == 247
+    assert doc["events"]["counts"]["input"] == 249
     # JSON does not depend on the language
     assert run(capsys, "eval", TACHENG, EVENTS, "--as-of", AS_OF, "--format", "json")[1] == out
 
@@ -138,12 +138,10 @@ def test_csv_has_a_header_and_one_row_per_instance(
 def test_html_names_the_breaches(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = demo(capsys, "--format", "html", "--lang", "en")
     assert (code, err) == (EXIT_OK, "")
-    assert out.startswith('<div class="contract-rules-report">')
-    breaches = out.split("Breaches (violated binding duties) (7)</h4>")[1].split("<h4>")[0]
-    cells = re.findall(
-        r"<tr><td>([^<]*)</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>", breaches
-    )
-    assert [(rule, None if key == "-" else key) for rule, key in cells] == BREACHES
+    assert out.startswith("<!DOCTYPE html>")  # one self-contained document (html_report)
+    breaches = out.split('<section id="cr-breaches">')[1].split("</section>")[0]
+    cells = re.findall(r'<tr data-rule="([^"]*)" data-key="([^"]*)">', breaches)
+    assert [(rule, key or None) for rule, key in cells] == BREACHES
     code, zh, _ = demo(capsys, "--format", "html")
     assert code == EXIT_OK and "违约责任与补偿" in zh and "Liability" not in zh
 
@@ -153,7 +151,7 @@ def test_markdown_has_tables_and_the_verdict(capsys: pytest.CaptureFixture[str])
     assert (code, err) == (EXIT_OK, "")
     lines = out.splitlines()
     assert lines[0].startswith("# Evaluation report: ")
-    assert "**Verdict: 7 breaches of binding duties (party B: 7); payable 12000.00 CNY; " in out
+    assert "**Verdict: 7 breaches of binding duties (party B: 7); payable 20000.00 CNY; " in out
     head = lines.index(
         "| rule | clause | party | key | tier | trigger | due | status "
         "| fulfilled at | strength | reason |"

@@ -24,7 +24,7 @@ def report() -> cr.Report:
 
 def test_counts(report: cr.Report) -> None:
     assert report.counts() == {"pending": 4, "fulfilled": 153, "violated": 26, "excused": 8}
-    assert report.accounting.counts() == {"input": 247, "used": 244, "ignored": 3, "rejected": 0}
+    assert report.accounting.counts() == {"input": 249, "used": 245, "ignored": 4, "rejected": 0}
 
 
 def test_per_norm_table(report: cr.Report) -> None:
@@ -47,13 +47,20 @@ def test_breaches_are_the_late_responses_and_the_data_change(report: cr.Report) 
 
 
 def test_liability_only_for_the_claim_tied_to_a_breach(report: cr.Report) -> None:
-    (line,) = report.liability.lines
-    assert (line.claimed, line.compensable, line.payable) == (
+    line, actual_loss = report.liability.lines
+    assert (line.remedy, line.claimed, line.compensable, line.payable) == (
+        "liability.cap",
         Decimal("17000.00"),
         Decimal("12000.00"),
         Decimal("12000.00"),
     )
     assert line.cap == Decimal("53600.00")
+    # 8.1: the data change of 04-22 (E0118), claimed by its id, is paid in full, uncapped
+    assert (actual_loss.remedy, actual_loss.payable, actual_loss.cap) == (
+        "liability.actual_loss.B",
+        Decimal("8000.00"),
+        None,
+    )
 
 
 def test_out_of_term_request_and_assumption_are_reported(report: cr.Report) -> None:

@@ -124,12 +124,14 @@ def variants(draw: st.DrawFn) -> Ruleset:
         start = draw(STARTS)
         end = start + timedelta(days=draw(st.integers(0, 150)))
         contract["term"]["start"], contract["term"]["end"] = start.isoformat(), end.isoformat()
+    # a remedy lists only binding norms (CR314): their strength is left as it is
+    listed = {nid for r in data.get("remedies", []) for nid in r["norms"]}
     for n in data["norms"]:
         if draw(st.booleans()):
             n["title"] = draw(TEXT)
         if draw(st.booleans()):
             n["survives_term"] = draw(st.booleans())
-        if draw(st.booleans()):
+        if n["id"] not in listed and draw(st.booleans()):
             n["strength"] = draw(st.sampled_from(["binding", "best_effort"]))
         deadline = n.get("deadline")
         if deadline and "hours" in deadline and draw(st.booleans()):

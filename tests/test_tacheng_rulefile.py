@@ -21,10 +21,11 @@ NORM_IDS = {
     "renewal.inquiry",
     "force_majeure.notice",
     "confidentiality.return",
+    "confidentiality.no_disclosure",
     "data.no_unauthorized_change",
     "dispute.negotiation_period",
 }
-REMEDY_IDS = {"liability.cap"}
+REMEDY_IDS = {"liability.cap", "liability.actual_loss.A", "liability.actual_loss.B"}
 EVENT_TYPES = {
     "onsite_request",
     "response",
@@ -39,10 +40,12 @@ EVENT_TYPES = {
     "renewal_inquiry",
     "confidential_return_request",
     "confidential_returned",
+    "confidential_disclosed",
     "data_change",
     "negotiation_requested",
     "arbitration_filed",
     "loss_claim",
+    "actual_loss_claim",
 }
 
 

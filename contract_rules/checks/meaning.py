@@ -570,3 +570,39 @@ def naive_instant(cx: CheckContext) -> Iterator[Finding]:
                         ("scenarios", s, "expect", j, name),
                         f"{name} {t.isoformat()} has no UTC offset; add one, e.g. +08:00",
                     )
+
+
+@register("CR314")
+def unclaimable_norm(cx: CheckContext) -> Iterator[Finding]:
+    """Every norm a remedy lists can give it a breach: a claim (or a credit) is tied only to a
+    violated *binding* instance borne by the remedy's paying party, so a best-effort norm, or a
+    norm whose bearer can never be that party (another fixed party, or ``any``), can never be
+    paid under it. (A keyless instance is named by its trigger event's id, or by its rule id
+    when a contract date creates it, so the key itself never stops a claim.)"""
+    rs = cx.ruleset
+    norms = {n.id: n for n in rs.norms}
+    for r, rem in enumerate(rs.remedies):
+        for j, nid in enumerate(rem.norms):
+            n = norms.get(nid)
+            if n is None:
+                continue  # CR205 reports it
+            path: DocPath = ("remedies", r, "norms", j)
+            if rem.party not in cx.parties or not (
+                n.party in cx.parties or n.party == "any" or n.party.startswith("$")
+            ):
+                continue  # CR203 reports the unknown party
+            if n.strength != "binding":
+                yield cx.finding(
+                    "CR314",
+                    path,
+                    f"remedy {rem.id!r} lists {nid!r}, which is {n.strength}: a missed target "
+                    "is not a breach, so nothing can ever be claimed for it",
+                )
+            elif not n.party.startswith("$") and n.party != rem.party:
+                bearer = "any party ('any')" if n.party == "any" else f"party {n.party}"
+                yield cx.finding(
+                    "CR314",
+                    path,
+                    f"remedy {rem.id!r} is paid by party {rem.party}, but {nid!r} is borne by "
+                    f"{bearer}: none of its breaches can ever be tied to it",
+                )

@@ -14,7 +14,8 @@ from .common import EXIT_FINDINGS, EXIT_OK, CliError, _out, _plural
 from .inputs import _add_input_options, _lang, evaluate_input, load_rules, positive_int
 
 if TYPE_CHECKING:
-    from ..events import RawEvent
+    from ..engine import CompiledRuleset
+    from ..events import EventValidator, RawEvent
     from ..model import Norm
     from ..render import DecidingEvent
     from ..report import Obligation, Report
@@ -93,20 +94,26 @@ def pick_instance(report: Report, norm: Norm, key: str | None, nth: int) -> tupl
 
 
 def deciding_events(
-    path: str, ids: Sequence[str], records: Iterable[RawEvent] | None = None
+    path: str,
+    ids: Sequence[str],
+    validator: EventValidator | None = None,
+    records: Iterable[RawEvent] | None = None,
 ) -> list[DecidingEvent]:
     """The events ``ids`` as read from the events file at ``path`` (or from ``records``: the
     same input read again, such as standard input or an export through its mapping), in the
     order of ``ids``.
 
-    An id ``#N`` (given to an event without one) is the Nth record. An event that cannot be
-    found again keeps only its id.
+    An event without an id is named by what it is (``~`` and a digest: ``events.derived_id``);
+    ``validator`` (a fresh one, of the ruleset and zones of the evaluation) names such records
+    again, in file order as the evaluation did. An event that cannot be found again keeps only
+    its id.
     """
+    from ..errors import EventError
     from ..events import read_events
     from ..render import DecidingEvent
 
     wanted = list(dict.fromkeys(ids))
-    by_position = {int(i[1:]) - 1: i for i in wanted if i[:1] == "#" and i[1:].isdigit()}
+    derived = validator is not None and any(i[:1] == "~" for i in wanted)
     found: dict[str, DecidingEvent] = {}
     raws = read_events(path) if records is None else iter(records)
     try:
@@ -115,7 +122,12 @@ def deciding_events(
             if not isinstance(data, Mapping):
                 continue
             rid = data.get("id")
-            ident = str(rid) if rid is not None else by_position.get(raw.index)
+            ident = str(rid) if rid is not None else None
+            if ident is None and derived and validator is not None:
+                try:
+                    ident = validator.validate(raw).id
+                except EventError:
+                    ident = None  # rejected by the evaluation too: it decided nothing
             if ident is not None and ident in wanted and ident not in found:
                 found[ident] = DecidingEvent(ident, raw.where, dict(data))
                 if len(found) == len(wanted):
@@ -142,7 +154,8 @@ def _run_explain(args: argparse.Namespace) -> int:
     norm = ruleset.norm(args.rule)
     done = evaluate_input(args, ruleset, args.as_of)
     ob, total = pick_instance(done.report, norm, args.key, args.nth)
-    events = deciding_events(args.events, ob.events, done.records())
+    validator = _validator(done.compiled, args.naive_tz)
+    events = deciding_events(args.events, ob.events, validator, done.records())
     if args.format == "json":
         doc = explain_dict(ob, norm=norm, events=events, instances_with_key=total)
         imported = done.import_dict()
@@ -163,3 +176,17 @@ def _run_explain(args: argparse.Namespace) -> int:
             )
         )
     return EXIT_OK
+
+
+def _validator(compiled: CompiledRuleset, naive_tz: str | None) -> EventValidator:
+    """A fresh validator as the evaluation built it: it names events without ids alike."""
+    from zoneinfo import ZoneInfo
+
+    from ..events import EventValidator
+
+    return EventValidator(
+        compiled.ruleset,
+        compiled.tz,
+        naive_tz=ZoneInfo(naive_tz) if naive_tz else None,
+        money_fields=compiled.money_fields,
+    )
