@@ -323,10 +323,11 @@ class Evaluated:
         st = self.stats
         if st is None:
             return []
+        rows = f"{st.rows:,} row{'' if st.rows == 1 else 's'}"
+        events = f"{st.events:,} event{'' if st.events == 1 else 's'}"
         lines = [
-            f"Import: {self.events} through {self.mapping}: {_plural(st.rows, 'row')} → "
-            f"{_plural(st.events, 'event')} ({st.rows_without_event} rows without an event, "
-            f"{st.rows_rejected} rejected)"
+            f"Import: {self.events} through {self.mapping}: {rows} → {events} "
+            f"({st.rows_without_event:,} without an event, {st.rows_rejected:,} rejected)"
         ]
         reasons = top_reasons(self.report)
         if reasons:
