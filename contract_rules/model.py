@@ -206,18 +206,41 @@ class WorkingHoursSpec(Model):
 
 
 class CalendarSpec(Model):
-    """The business calendar: shipped layers, working hours, and this contract's overrides."""
+    """The business calendar: layers, working hours, and this contract's overrides."""
 
-    layers: list[str] = Field(min_length=1, description="e.g. [cn-national, cn-xinjiang]")
+    layers: list[str] = Field(
+        min_length=1,
+        description="e.g. [cn-national, cn-xinjiang], or holidays:<country>[-<subdivision>] "
+        "(public holidays from the holidays package, e.g. holidays:DE-BY)",
+    )
     working_hours: WorkingHoursSpec = Field(default_factory=WorkingHoursSpec)
     days_off: list[date] = Field(default_factory=list)
     working_days: list[date] = Field(default_factory=list)
+    ics: list[str] = Field(
+        default_factory=list,
+        description="company closures: iCalendar files (paths relative to the rule file) whose "
+        "all-day events are days off; read when the rule file is loaded",
+    )
     fallback: Literal["weekdays", "national_only"] | None = Field(
         None,
         description="where a layer has no data for a year: 'national_only' lets a regional "
         "layer add nothing (the national layer is still required); 'weekdays' assumes the "
         "Mon-Fri rule. Every use is recorded in the report's assumptions.",
     )
+
+    #: The days of the ``ics`` files, read when the rule file was loaded (None: not read).
+    _closures: tuple[date, ...] | None = PrivateAttr(default=None)
+
+    @field_validator("ics", mode="before")
+    @classmethod
+    def _one_file(cls, v: Any) -> Any:
+        """``ics: closures.ics`` is short for ``ics: [closures.ics]``."""
+        return [v] if isinstance(v, str) else v
+
+    @property
+    def closures(self) -> tuple[date, ...] | None:
+        """The company closures read from the ``ics`` files (None when they were not read)."""
+        return self._closures
 
 
 # --------------------------------------------------------------------------- events

@@ -244,9 +244,19 @@ def verdict(report: Report, lang: str = "en") -> str:
     """The one-line answer to "was the contract met?": the breaches of binding duties per party,
     the money payable per currency (when a remedy applies) and how many instances still run.
 
-    ``Verdict: 7 breaches of binding duties (party B: 7); payable 12000.00 CNY; 4 pending``
+    ``Verdict: 7 breaches of binding duties (party B: 7); payable 12000.00 CNY; 4 pending``;
+    ``; 3 events rejected`` when some input was rejected, and ``Verdict: none: no event could
+    be used (49 read, 49 rejected)`` when events were read but none was used.
     """
     lb = labels(lang)
+    ev = report.accounting.counts()
+    zh = lang == "zh"
+    if ev["input"] and not ev["used"]:  # no verdict without evidence
+        return f"{lb['verdict']}: " + (
+            f"无结论: 没有可用的事件 (读入 {ev['input']} 个, 拒收 {ev['rejected']} 个)"
+            if zh
+            else f"none: no event could be used ({ev['input']} read, {ev['rejected']} rejected)"
+        )
     breaches = report.breaches
     if breaches:
         per_party: dict[str, int] = {}
@@ -268,6 +278,9 @@ def verdict(report: Report, lang: str = "en") -> str:
     pending = report.counts()["pending"]
     if pending:
         text += "; " + lb["verdict_pending"].format(n=pending)
+    if ev["rejected"]:  # the verdict rests on part of the input only
+        r = ev["rejected"]
+        text += f"; 拒收事件 {r} 个" if zh else f"; {r} event{'s' if r != 1 else ''} rejected"
     return f"{lb['verdict']}: {text}"
 
 

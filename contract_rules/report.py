@@ -7,6 +7,7 @@ process; ``to_pandas()`` imports pandas only when called.
 from __future__ import annotations
 
 import json
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,6 +28,18 @@ if TYPE_CHECKING:
 
 Disposition = Literal["used", "ignored", "rejected"]
 STATUSES: tuple[Status, ...] = ("pending", "fulfilled", "violated", "excused")
+
+
+#: The name and revision of the report's JSON layout (the ``format`` key of :meth:`Report.to_dict`).
+REPORT_FORMAT = "contract-rules-report/1"
+
+
+def _package_version() -> str:
+    """``contract_rules.__version__``. Read from the package object, which Python imports before
+    any of its modules, rather than imported: the package's ``__init__`` imports the engine,
+    which sits above the report in the layers."""
+    version: str = sys.modules[__name__.rpartition(".")[0]].__version__
+    return version
 
 
 def iso(t: datetime | None) -> str | None:
@@ -408,9 +421,34 @@ class Report:
             lines.append(f"  deciding events: {', '.join(ob.events)}")
         return "\n".join(lines)
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready mapping with stable keys and order."""
+    def verdict(self) -> dict[str, Any]:
+        """The verdict as data, and what it rests on.
+
+        ``status`` is ``no_evidence`` when no input event was used (nothing to base a verdict
+        on: an empty input, or every event rejected or ignored), else ``breach`` when a binding
+        duty was violated, else ``no_breach``; with the counts of breaches, pending instances
+        and input, used and rejected events. A verdict with rejected events rests on part of
+        the input only; ``eval --strict`` fails such a run.
+        """
+        c = self.accounting.counts()
+        n_breaches = len(self.breaches)
+        status = "no_evidence" if c["used"] == 0 else "breach" if n_breaches else "no_breach"
         return {
+            "status": status,
+            "breaches": n_breaches,
+            "pending": self.counts()["pending"],
+            "events_input": c["input"],
+            "events_used": c["used"],
+            "events_rejected": c["rejected"],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping with stable keys and order: ``format`` (:data:`REPORT_FORMAT`)
+        and ``version`` (of the package that wrote it) first, then the report."""
+        return {
+            "format": REPORT_FORMAT,
+            "version": _package_version(),
+            "verdict": self.verdict(),
             "contract": {
                 "id": self.contract_id,
                 "title": {"zh": self.contract_title_zh, "en": self.contract_title_en},

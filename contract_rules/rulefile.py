@@ -101,6 +101,7 @@ def _validate(doc: LoadedDocument) -> RuleFileResult:
         result.findings.sort()
         return result
     ruleset._source = doc
+    findings.extend(_read_closures(ruleset, doc))
     from .checks import run_checks  # the checks need the model only; imported on use
 
     findings.extend(run_checks(ruleset, doc))
@@ -110,6 +111,46 @@ def _validate(doc: LoadedDocument) -> RuleFileResult:
     else:
         result.ruleset = None
     return result
+
+
+def _read_closures(ruleset: Ruleset, doc: LoadedDocument) -> list[Finding]:
+    """Read the ``calendar.ics`` closure files (relative to the rule file, or to the working
+    directory for text) into the ruleset; each file that cannot be read or parsed is a CR204
+    finding at its entry."""
+    spec = ruleset.calendar
+    if not spec.ics:
+        return []
+    from .calendar.closures import parse_closures
+    from .errors import CalendarError
+
+    base = Path(doc.source).parent if not doc.source.startswith("<") else Path.cwd()
+    listed = isinstance(doc.data, dict) and isinstance(doc.data["calendar"].get("ics"), list)
+    findings: list[Finding] = []
+    days: set[Any] = set()
+    for j, name in enumerate(spec.ics):
+        where = doc.locate(("calendar", "ics", j) if listed else ("calendar", "ics"))
+        try:
+            found = parse_closures((base / name).read_bytes(), name)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            findings.append(code("CR204").at(where, f"calendar.ics: cannot read {name}: {why}"))
+            continue
+        except CalendarError as exc:
+            findings.append(code("CR204").at(where, f"calendar.ics: {exc}"))
+            continue
+        clash = sorted(set(found) & set(spec.working_days))
+        if clash:
+            findings.append(
+                code("CR204").at(
+                    where,
+                    f"calendar.ics: {name} closes {', '.join(map(str, clash[:5]))}, which "
+                    "calendar.working_days declares working days",
+                )
+            )
+        days.update(found)
+    if not findings:
+        spec._closures = tuple(sorted(days))
+    return findings
 
 
 def _kind(value: Any) -> str:

@@ -46,11 +46,12 @@ from zoneinfo import ZoneInfo as ZoneInfo
 from .business import BusinessCalendar
 from .declared import build_calendar
 from .hours import WorkingHours
-from .layers import AVAILABLE_LAYERS, layer_coverage
+from .layers import AVAILABLE_LAYERS, HOLIDAYS_PREFIX, is_known_layer, layer_coverage, layer_problem
 from .units import DayEnd, Fallback, PeriodUnit, WorkingTimeClass
 
 __all__ = [
     "AVAILABLE_LAYERS",
+    "HOLIDAYS_PREFIX",
     "BusinessCalendar",
     "DayEnd",
     "Fallback",
@@ -58,5 +59,7 @@ __all__ = [
     "WorkingHours",
     "WorkingTimeClass",
     "build_calendar",
+    "is_known_layer",
     "layer_coverage",
+    "layer_problem",
 ]

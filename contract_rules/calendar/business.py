@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import CalendarCoverageError, CalendarError
 from .hours import WorkingHours, _tod_us
 from .index import _Fast, _Table
-from .layers import _NATIONAL, AVAILABLE_LAYERS, _Layer, _load_layer, _unknown_layer
+from .layers import _NATIONAL, AVAILABLE_LAYERS, _Layer, _load_layer, _unknown_layer, is_known_layer
 from .units import (
     _EPOCH,
     _FAST_MAX_YEARS,
@@ -96,7 +96,7 @@ class BusinessCalendar:
                 f"a calendar needs at least one layer; known layers: {', '.join(AVAILABLE_LAYERS)}"
             )
         for n in names:
-            if not isinstance(n, str) or n not in AVAILABLE_LAYERS:
+            if not is_known_layer(n):
                 raise _unknown_layer(n)
         if len(set(names)) != len(names):
             raise CalendarError(f"calendar layers listed twice: {names}")

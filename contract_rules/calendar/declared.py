@@ -6,6 +6,7 @@ engine and the notebook's views both build their calendar here.
 
 from __future__ import annotations
 
+from ..errors import CalendarError
 from ..model import Ruleset, parse_window
 from .business import BusinessCalendar
 from .hours import WorkingHours
@@ -14,8 +15,19 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def build_calendar(ruleset: Ruleset) -> BusinessCalendar:
-    """The business calendar a ruleset declares (layers, working hours, overrides, fallback)."""
+    """The business calendar a ruleset declares (layers, working hours, overrides, company
+    closures, fallback).
+
+    Raises :class:`CalendarError` when the ruleset names ``ics`` closure files that were not read
+    (a ruleset built from data rather than loaded from its rule file): they are never ignored.
+    """
     spec = ruleset.calendar
+    closures = spec.closures
+    if spec.ics and closures is None:
+        raise CalendarError(
+            f"calendar.ics names {', '.join(spec.ics)}, which were not read: load the rule file "
+            "(load_ruleset(path)) so that its closures are read relative to it"
+        )
     wh = spec.working_hours
     hours = WorkingHours(
         default=tuple(parse_window(w) for w in wh.default),
@@ -28,7 +40,7 @@ def build_calendar(ruleset: Ruleset) -> BusinessCalendar:
         ruleset.contract.timezone,
         tuple(spec.layers),
         working_hours=hours,
-        extra_days_off=spec.days_off,
+        extra_days_off=sorted({*spec.days_off, *(closures or ())}),
         extra_working_days=spec.working_days,
         fallback=spec.fallback,
     )

@@ -10,7 +10,9 @@ documentation and the tests can iterate over them::
 
 The checks live in one module per code family, each ordered by code:
 
-- :mod:`.framework`: :class:`CheckContext`, the registry and :func:`run_checks`;
+- :mod:`.framework`: :class:`CheckContext`, the registry and :func:`run_checks`; which findings
+  a run reports (:class:`Selection`: ``--select``/``--ignore``, and the inline
+  ``# contract-rules: ignore[CR123]`` comments, :func:`apply_selection`);
 - :mod:`.walk`: walks over the ruleset and value typing shared by several checks;
 - :mod:`.shape`: ``CR1xx`` (the few shape codes the schema cannot judge: CR104, CR105);
 - :mod:`.references`: ``CR2xx``;
@@ -24,9 +26,27 @@ A new check is a function in its family's module, in code order, decorated with
 from __future__ import annotations
 
 from . import meaning, references, shape  # noqa: F401  (importing a family registers its checks)
-from .framework import CHECKS, Check, CheckContext, run_checks
+from .framework import (
+    CHECKS,
+    Check,
+    CheckContext,
+    Selection,
+    apply_selection,
+    inline_ignores,
+    run_checks,
+    selection_problem,
+)
 
-__all__ = ["CHECKS", "Check", "CheckContext", "run_checks"]
+__all__ = [
+    "CHECKS",
+    "Check",
+    "CheckContext",
+    "Selection",
+    "apply_selection",
+    "inline_ignores",
+    "run_checks",
+    "selection_problem",
+]
 
 # Codes in order, whatever the order the families were imported in (the same dict object).
 _ordered = sorted(CHECKS.items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,3 +82,75 @@ def run_checks(ruleset: Ruleset, doc: LoadedDocument) -> list[Finding]:
         for f in check(cx):
             seen.setdefault((f.location, f.code, f.message), f)
     return sorted(seen.values())
+
+
+# ------------------------------------------------------------------------------ selection
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which findings a run reports, as linters choose: ``select`` (codes or code prefixes such
+    as ``CR3``; empty: every code) minus ``ignore`` (codes or prefixes)."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def wants(self, code: str) -> bool:
+        """Whether findings of ``code`` are reported."""
+        chosen = not self.select or code.startswith(self.select)
+        return chosen and not (self.ignore and code.startswith(self.ignore))
+
+
+def selection_problem(items: Iterable[str]) -> str | None:
+    """None when every item names a finding code or a prefix of some (``CR1``, ``CR30``); else
+    what is wrong with the first that does not, with a "did you mean"."""
+    from ..codes import CODES
+    from ..suggestions import did_you_mean
+
+    for item in items:
+        if not item.startswith("CR") or not any(c.startswith(item) for c in CODES):
+            return f"unknown finding code {item!r}{did_you_mean(item, CODES)}"
+    return None
+
+
+_INLINE = re.compile(r"(?:^|\s)#\s*contract-rules:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
+
+
+def inline_ignores(text: str) -> dict[int, frozenset[str] | None]:
+    """The lines (1-based) that a ``# contract-rules: ignore[CR123, CR204]`` comment silences,
+    each with its codes (None: every code, for a bare ``# contract-rules: ignore``).
+
+    A comment after content silences its own line; a comment alone on its line silences the
+    next line, as linters do.
+    """
+    out: dict[int, frozenset[str] | None] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _INLINE.search(line)
+        if m is None:
+            continue
+        codes = (
+            None
+            if m.group(1) is None
+            else frozenset(c.strip().upper() for c in m.group(1).split(",") if c.strip())
+        )
+        target = n + 1 if not line[: m.start()].strip() else n
+        prior = out.get(target, frozenset())
+        out[target] = None if codes is None or prior is None else prior | codes
+    return out
+
+
+def apply_selection(
+    findings: Iterable[Finding], selection: Selection, text: str | None = None
+) -> tuple[list[Finding], int]:
+    """The findings ``selection`` wants and no inline comment of ``text`` (the file's text, if
+    known) silences, and how many were left out."""
+    silenced = inline_ignores(text) if text else {}
+    kept: list[Finding] = []
+    dropped = 0
+    for f in findings:
+        codes = silenced.get(f.location.line, frozenset())
+        if not selection.wants(f.code) or codes is None or f.code in codes:
+            dropped += 1
+        else:
+            kept.append(f)
+    return kept, dropped

@@ -27,7 +27,6 @@ from .walk import (
     _NATIONAL_LAYER,
     _amounts,
     _as_decimal,
-    _available_layers,
     _candidates,
     _cited_clauses,
     _conditions,
@@ -315,12 +314,11 @@ def calendar_coverage(cx: CheckContext) -> Iterator[Finding]:
     term = cx.ruleset.contract.term
     if term.end < term.start:
         return  # CR311
-    from ..calendar import layer_coverage
+    from ..calendar import is_known_layer, layer_coverage
 
-    known = _available_layers()
     needed = range(term.start.year, _year_after_a_month(term.end) + 1)
     for j, layer in enumerate(cal.layers):
-        if layer not in known or _exempt(cal.fallback, layer):
+        if not is_known_layer(layer) or _exempt(cal.fallback, layer):
             continue
         covered = set(layer_coverage(layer))
         missing = [y for y in needed if y not in covered]

@@ -11,7 +11,6 @@ from ..suggestions import suggest as _suggest
 from .framework import CheckContext, register
 from .walk import (
     _amounts,
-    _available_layers,
     _cited_clauses,
     _conditions,
     _enum_problem,
@@ -147,15 +146,17 @@ def unknown_party(cx: CheckContext) -> Iterator[Finding]:
 
 @register("CR204")
 def unknown_calendar_layer(cx: CheckContext) -> Iterator[Finding]:
-    """Every calendar layer is one the package ships, and none is listed twice."""
-    known = _available_layers()
+    """Every calendar layer is one the package ships or a ``holidays:<country>[-<subdivision>]``
+    the holidays package knows (with "did you mean" for a country or subdivision), and none is
+    listed twice."""
+    from ..calendar import layer_problem  # lazily: the calendar is only needed here
+
     seen: set[str] = set()
     for j, layer in enumerate(cx.ruleset.calendar.layers):
         path = ("calendar", "layers", j)
-        if layer not in known:
-            yield cx.finding(
-                "CR204", path, f"unknown calendar layer {layer!r}{_suggest(layer, known)}"
-            )
+        problem = layer_problem(layer)
+        if problem is not None:
+            yield cx.finding("CR204", path, problem)
         elif layer in seen:
             yield cx.finding("CR204", path, f"calendar layer {layer!r} is listed twice")
         seen.add(layer)

@@ -20,9 +20,10 @@ render through :mod:`contract_rules.render` and import the engine only when they
 
 Exit codes: :data:`EXIT_OK` (0) clean, :data:`EXIT_FINDINGS` (1) findings that fail the run
 (rule-file errors, an invalid event, failing scenarios, breaches with ``--fail-on-breach``, an
-unknown rule or key for ``explain``), :data:`EXIT_ERROR` (2) usage or I/O error (a bad option
-value, a path that does not exist or cannot be read). A run that fails raises
-:class:`CliError` inside; :func:`main` prints its located message on stderr.
+unknown rule or key for ``explain``, no event that could be used for ``eval``, a rejection with
+``eval --strict``), :data:`EXIT_ERROR` (2) usage or I/O error (a bad option value, a path that
+does not exist or cannot be read, a ticket export given without ``--mapping``). A run that
+fails raises :class:`CliError` inside; :func:`main` prints its located message on stderr.
 """
 
 from __future__ import annotations
@@ -35,19 +36,24 @@ from .check import (
     FileReport,
     check_paths,
     collect_files,
+    find_config,
     format_github,
     format_json,
     format_parsable,
+    format_sarif,
     format_text,
+    read_config,
 )
 from .common import EXIT_CODES_HELP, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, PROG, CliError, Command
 from .eval import EVAL_FORMATS
 from .explain import deciding_events, pick_instance
 from .inputs import (
     EVENT_SUFFIXES,
+    Evaluated,
     Progress,
     duration,
     evaluate_file,
+    evaluate_input,
     instant,
     load_rules,
     positive_int,
@@ -84,6 +90,7 @@ __all__ = [
     "CheckRun",
     "CliError",
     "Command",
+    "Evaluated",
     "FileReport",
     "Progress",
     "ScenarioFileReport",
@@ -95,9 +102,12 @@ __all__ = [
     "due_soon",
     "duration",
     "evaluate_file",
+    "evaluate_input",
+    "find_config",
     "format_github",
     "format_json",
     "format_parsable",
+    "format_sarif",
     "format_test_github",
     "format_test_json",
     "format_test_parsable",
@@ -110,6 +120,7 @@ __all__ = [
     "pick_instance",
     "positive_int",
     "progress_for",
+    "read_config",
     "run_tests",
     "schema_text",
     "warning_level",

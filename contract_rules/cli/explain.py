@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ..suggestions import did_you_mean
 from .common import EXIT_FINDINGS, EXIT_OK, CliError, _out, _plural
-from .inputs import _add_input_options, _lang, evaluate_file, load_rules, positive_int
+from .inputs import _add_input_options, _lang, evaluate_input, load_rules, positive_int
 
 if TYPE_CHECKING:
     from ..engine import CompiledRuleset
-    from ..events import EventValidator
+    from ..events import EventValidator, RawEvent
     from ..model import Norm
     from ..render import DecidingEvent
     from ..report import Obligation, Report
@@ -93,9 +94,14 @@ def pick_instance(report: Report, norm: Norm, key: str | None, nth: int) -> tupl
 
 
 def deciding_events(
-    path: str, ids: Sequence[str], validator: EventValidator | None = None
+    path: str,
+    ids: Sequence[str],
+    validator: EventValidator | None = None,
+    records: Iterable[RawEvent] | None = None,
 ) -> list[DecidingEvent]:
-    """The events ``ids`` as read from the events file at ``path``, in the order of ``ids``.
+    """The events ``ids`` as read from the events file at ``path`` (or from ``records``: the
+    same input read again, such as standard input or an export through its mapping), in the
+    order of ``ids``.
 
     An event without an id is named by what it is (``~`` and a digest: ``events.derived_id``);
     ``validator`` (a fresh one, of the ruleset and zones of the evaluation) names such records
@@ -109,7 +115,7 @@ def deciding_events(
     wanted = list(dict.fromkeys(ids))
     derived = validator is not None and any(i[:1] == "~" for i in wanted)
     found: dict[str, DecidingEvent] = {}
-    raws = read_events(path)
+    raws = read_events(path) if records is None else iter(records)
     try:
         for raw in raws:
             data = raw.data
@@ -146,13 +152,19 @@ def _run_explain(args: argparse.Namespace) -> int:
             EXIT_FINDINGS, f"{args.rules}: no rule {args.rule!r}{hint} — rules: {', '.join(ids)}"
         )
     norm = ruleset.norm(args.rule)
-    report, compiled = evaluate_file(args, ruleset, args.as_of)
-    ob, total = pick_instance(report, norm, args.key, args.nth)
-    events = deciding_events(args.events, ob.events, _validator(compiled, args.naive_tz))
+    done = evaluate_input(args, ruleset, args.as_of)
+    ob, total = pick_instance(done.report, norm, args.key, args.nth)
+    validator = _validator(done.compiled, args.naive_tz)
+    events = deciding_events(args.events, ob.events, validator, done.records())
     if args.format == "json":
         doc = explain_dict(ob, norm=norm, events=events, instances_with_key=total)
+        imported = done.import_dict()
+        if imported is not None:
+            doc["import"] = imported
         _out().write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
     else:
+        for line in done.import_lines():
+            print(line, file=sys.stderr)
         _out().write(
             render_explain(
                 ob,

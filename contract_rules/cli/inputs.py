@@ -7,15 +7,19 @@ import argparse
 import re
 import sys
 import time
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .common import EXIT_ERROR, EXIT_FINDINGS, CliError, _err, _plural
 
 if TYPE_CHECKING:
     from ..engine import CompiledRuleset
+    from ..events import RawEvent
+    from ..mapping import ImportMapping, MappingStats
     from ..model import Ruleset
     from ..report import Report
 
@@ -36,7 +40,21 @@ def instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"instant {text!r} has no offset; add one, e.g. {t.isoformat()}+08:00"
         )
+    try:
+        utc_year = t.astimezone(UTC).year
+    except OverflowError:
+        utc_year = 0 if t.year == 1 else 10000
+    if not INSTANT_YEARS[0] <= utc_year <= INSTANT_YEARS[1]:
+        # the calendar's arithmetic reaches a year either side (docs: years 2-9998)
+        raise argparse.ArgumentTypeError(
+            f"instant {text!r} is outside the years {INSTANT_YEARS[0]}–{INSTANT_YEARS[1]} "
+            "that evaluation supports"
+        )
     return t
+
+
+#: The years (in UTC) an instant given on the command line may fall in.
+INSTANT_YEARS = (2, 9998)
 
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?")
@@ -52,8 +70,13 @@ def duration(text: str) -> timedelta:
         raise argparse.ArgumentTypeError(
             f"bad duration {text!r}; write e.g. 48h, 90m, 2d or 1d12h (d, h, m = minutes)"
         )
-    days, hours, minutes = (int(g) if g else 0 for g in m.groups())
-    td = timedelta(days=days, hours=hours, minutes=minutes)
+    try:
+        days, hours, minutes = (int(g) if g else 0 for g in m.groups())
+        td = timedelta(days=days, hours=hours, minutes=minutes)
+    except (ValueError, OverflowError):  # more digits than int() reads, or beyond timedelta
+        raise argparse.ArgumentTypeError(
+            f"duration {text!r} is too long; the longest is {timedelta.max.days}d"
+        ) from None
     if td <= timedelta(0):
         raise argparse.ArgumentTypeError(f"duration {text!r} must be longer than zero")
     return td
@@ -118,7 +141,18 @@ def _add_input_options(p: argparse.ArgumentParser, *, at: str) -> None:
     """RULES, EVENTS and the options every evaluating command shares; ``at`` is the option
     that sets the evaluation instant (``--as-of`` or ``--now``)."""
     p.add_argument("rules", metavar="RULES", help="the rule file")
-    p.add_argument("events", metavar="EVENTS", help="the events: a .jsonl, .json or .csv file")
+    p.add_argument(
+        "events",
+        metavar="EVENTS",
+        help="the events: a .jsonl, .json or .csv file, a ticket export with --mapping, "
+        "or - for standard input",
+    )
+    p.add_argument(
+        "--mapping",
+        metavar="M.mapping.yaml",
+        default=None,
+        help="read EVENTS as a ticket export (CSV) through this import mapping (docs/import.md)",
+    )
     p.add_argument(
         at,
         type=instant,
@@ -173,39 +207,195 @@ def load_rules(path: str) -> Ruleset:
     return result.ruleset
 
 
-def _check_events_path(path: str) -> None:
+def _check_events_path(path: str, *, export: bool = False) -> None:
     p = Path(path)
     if not p.exists():
         raise CliError(EXIT_ERROR, f"{path}: no such file or directory")
     if p.is_dir():
         raise CliError(EXIT_ERROR, f"{path}: is a directory; give one events file")
+    if export:
+        return  # an export is CSV whatever its name; the mapping says how to read it
     if p.suffix.lower() not in EVENT_SUFFIXES:
         raise CliError(
             EXIT_ERROR,
             f"{path}: unknown event file type {p.suffix!r} (use {', '.join(EVENT_SUFFIXES)})",
         )
+    if p.suffix.lower() == ".csv":
+        _hint_export(path, p)
 
 
-def evaluate_file(
-    args: argparse.Namespace, ruleset: Ruleset, as_of: datetime | None
-) -> tuple[Report, CompiledRuleset]:
-    """Evaluate ``ruleset`` against the events file ``args.events`` at ``as_of`` (None: now),
-    with ``args.collect`` and ``args.naive_tz``; progress on stderr when it is a terminal.
+def _hint_export(shown: str, path: Path) -> None:
+    """Raise a usage error naming ``--mapping`` when a CSV file's header has no ``type`` or no
+    ``at`` column: an events CSV has both; a ticket export has neither."""
+    import csv
 
-    Raises :class:`CliError`: code 2 when the events file is missing, of an unknown type or
-    unreadable; code 1 for an invalid event (``file:line: reason``) or another evaluation
-    error (``RULES: reason``, e.g. a date outside the calendar's data).
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+            header = next(csv.reader([fh.readline()]), [])
+    except (OSError, csv.Error):
+        return  # the reader reports it, located
+    missing = [c for c in ("type", "at") if c not in header]
+    if missing and header:
+        raise CliError(
+            EXIT_ERROR,
+            f"{shown}: its header has no {' and no '.join(repr(c) for c in missing)} column: "
+            "it looks like a ticket export, not an events file; read it through its import "
+            "mapping with --mapping M.mapping.yaml (docs/import.md)",
+        )
+
+
+#: What ``-`` reads from: standard input's bytes (tests replace it).
+def _stdin_bytes() -> bytes:
+    return sys.stdin.buffer.read()
+
+
+STDIN_NAME = "<stdin>"
+
+
+class _Spool:
+    """Standard input written once to a private temporary file, so that every reader (and
+    ``explain``'s second look at the deciding events) reads it as a file; removed at exit."""
+
+    def __init__(self) -> None:
+        self.paths: dict[str, Path] = {}
+
+    def path(self, suffix: str) -> Path:
+        if suffix not in self.paths:
+            import atexit
+            import shutil
+            import tempfile
+
+            folder = Path(tempfile.mkdtemp(prefix="contract-rules-stdin-"))
+            atexit.register(shutil.rmtree, folder, True)
+            data = _stdin_bytes()
+            if not suffix:
+                suffix = _sniff(data)
+            target = folder / f"stdin{suffix}"
+            target.write_bytes(data)
+            self.paths[suffix] = target
+            self.paths[""] = target
+        return self.paths[suffix]
+
+
+def _sniff(data: bytes) -> str:
+    """The events format of standard input: ``[`` a JSON list, ``{`` JSONL, else CSV."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return {b"[": ".json", b"{": ".jsonl"}.get(head, ".csv")
+
+
+def _relabel(raws: Iterable[RawEvent], path: Path) -> Iterator[RawEvent]:
+    """The records of the spooled file, located ``<stdin>:N`` instead of its temporary name."""
+    from ..events import RawEvent
+
+    name = str(path)
+    for r in raws:
+        yield RawEvent(r.index, STDIN_NAME + r.where[len(name) :], r.data)
+
+
+@dataclass
+class Evaluated:
+    """What an evaluating command read and computed: the report, the compiled ruleset, the
+    import statistics (with ``--mapping``) and a way to read the same records again."""
+
+    report: Report
+    compiled: CompiledRuleset
+    records: Callable[[], Iterator[RawEvent]]
+    stats: MappingStats | None = None
+    mapping: str | None = None
+    events: str = ""
+
+    def import_dict(self) -> dict[str, Any] | None:
+        """The import statistics as JSON-ready data (None without ``--mapping``): the rows, the
+        events made of them and the top reasons of rejection."""
+        if self.stats is None:
+            return None
+        return {
+            "mapping": self.mapping,
+            "export": self.events,
+            **self.stats.to_dict(),
+            "top_reasons": [
+                {"reason": reason, "count": n} for reason, n in top_reasons(self.report)
+            ],
+        }
+
+    def import_lines(self) -> list[str]:
+        """The import statistics for a person: one line, then the top reasons of rejection."""
+        st = self.stats
+        if st is None:
+            return []
+        rows = f"{st.rows:,} row{'' if st.rows == 1 else 's'}"
+        events = f"{st.events:,} event{'' if st.events == 1 else 's'}"
+        lines = [
+            f"Import: {self.events} through {self.mapping}: {rows} → {events} "
+            f"({st.rows_without_event:,} without an event, {st.rows_rejected:,} rejected)"
+        ]
+        reasons = top_reasons(self.report)
+        if reasons:
+            lines.append("  top reasons of rejection:")
+            lines += [f"    {n:>7,} × {reason}" for reason, n in reasons]
+        return lines
+
+
+def top_reasons(report: Report, n: int = 5) -> list[tuple[str, int]]:
+    """The ``n`` most frequent reasons of rejection, most frequent first (ties by text)."""
+    from collections import Counter
+
+    counts = Counter(e.reason for e in report.accounting.rejected)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
+def evaluate_input(args: argparse.Namespace, ruleset: Ruleset, as_of: datetime | None) -> Evaluated:
+    """Evaluate ``ruleset`` against ``args.events`` (a file, ``-`` for standard input, or with
+    ``args.mapping`` a ticket export read through that mapping) at ``as_of`` (None: now), with
+    ``args.collect`` and ``args.naive_tz``; progress on stderr when it is a terminal.
+
+    Raises :class:`CliError`: code 2 when the events file is missing, of an unknown type,
+    unreadable, or a ticket export given without ``--mapping``; code 1 for an invalid event
+    (``file:line: reason``), a mapping with errors, or another evaluation error.
     """
     from ..engine import compile_ruleset, evaluate
-    from ..errors import ContractRulesError, EventError
+    from ..errors import ContractRulesError, EventError, MappingError
+    from ..events import read_events
 
-    _check_events_path(args.events)
+    mapping_path: str | None = getattr(args, "mapping", None)
+    stdin = args.events == "-"
+    if stdin:
+        path = _Spool().path(".csv" if mapping_path else "")
+        if not mapping_path and path.suffix == ".csv":
+            _hint_export(STDIN_NAME, path)
+    else:
+        _check_events_path(args.events, export=mapping_path is not None)
+        path = Path(args.events)
+    shown = STDIN_NAME if stdin else args.events
+    stats = None
+    if mapping_path is not None:
+        from ..mapping import MappingStats, read_export
+
+        mp = _load_mapping(mapping_path, ruleset)
+
+        def records() -> Iterator[RawEvent]:
+            raws = read_export(path, mp)
+            return _relabel(raws, path) if stdin else raws
+
+        stats = MappingStats()
+        source: Any = (
+            _relabel(read_export(path, mp, stats=stats), path)
+            if stdin
+            else (read_export(path, mp, stats=stats))
+        )
+    else:
+
+        def records() -> Iterator[RawEvent]:
+            raws = read_events(path)
+            return _relabel(raws, path) if stdin else raws
+
+        source = records() if stdin else args.events
     progress = progress_for(sys.stderr)
     try:
         compiled = compile_ruleset(ruleset)
         report = evaluate(
             compiled,
-            args.events,
+            source,
             as_of,
             strict=not args.collect,
             naive_tz=args.naive_tz,
@@ -217,15 +407,56 @@ def evaluate_file(
             f"{exc.where}: {exc.reason}",
             ["use --collect to report invalid events as rejected and go on"],
         ) from None
+    except MappingError as exc:
+        raise CliError(
+            EXIT_FINDINGS,
+            f"{shown}: the export does not fit the mapping {mapping_path}",
+            [str(f) for f in exc.findings],
+        ) from None
     except ContractRulesError as exc:
         raise CliError(EXIT_FINDINGS, f"{args.rules}: {exc}") from None
     except OSError as exc:
-        raise CliError(EXIT_ERROR, f"{args.events}: {exc.strerror or exc}") from None
+        raise CliError(EXIT_ERROR, f"{shown}: {exc.strerror or exc}") from None
     finally:
         if progress is not None:
             progress.close()
     _note_rejected(report)
-    return report, compiled
+    return Evaluated(report, compiled, records, stats, mapping_path, shown)
+
+
+def _load_mapping(path: str, ruleset: Ruleset) -> ImportMapping:
+    """The import mapping at ``path``, checked against ``ruleset``'s vocabulary.
+
+    Raises :class:`CliError`: code 2 when it cannot be read, 1 with its located errors."""
+    from ..findings import Severity
+    from ..mapping import check_mapping, read_mapping
+
+    p = Path(path)
+    if not p.is_file():
+        what = "is a directory" if p.is_dir() else "no such file or directory"
+        raise CliError(EXIT_ERROR, f"{path}: {what} (--mapping)")
+    try:
+        mp, findings, _ = read_mapping(p)
+    except OSError as exc:
+        raise CliError(EXIT_ERROR, f"{path}: {exc.strerror or exc}") from None
+    if mp is not None:
+        findings = [*findings, *check_mapping(mp, ruleset)]
+    errors = sorted(f for f in findings if f.severity is Severity.ERROR)
+    if mp is None or errors:
+        raise CliError(
+            EXIT_FINDINGS,
+            f"{path}: {_plural(len(errors), 'error')} in the import mapping; nothing was evaluated",
+            [str(f) for f in errors],
+        )
+    return mp
+
+
+def evaluate_file(
+    args: argparse.Namespace, ruleset: Ruleset, as_of: datetime | None
+) -> tuple[Report, CompiledRuleset]:
+    """:func:`evaluate_input`'s report and compiled ruleset (the shape of earlier releases)."""
+    done = evaluate_input(args, ruleset, as_of)
+    return done.report, done.compiled
 
 
 def _note_rejected(report: Report) -> None:

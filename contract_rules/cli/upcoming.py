@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import sys
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .common import EXIT_FINDINGS, EXIT_OK, _err, _out, _plural
-from .inputs import _add_input_options, _lang, duration, evaluate_file, load_rules
+from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, _err, _out, _plural
+from .inputs import _add_input_options, _lang, duration, evaluate_input, load_rules
 
 if TYPE_CHECKING:
     from ..engine import CompiledRuleset
@@ -89,16 +91,30 @@ def _configure_upcoming(p: argparse.ArgumentParser) -> None:
 
 
 def _run_upcoming(args: argparse.Namespace) -> int:
-    from ..render import render_upcoming, upcoming_json
+    from ..render import render_upcoming
 
     ruleset = load_rules(args.rules)
     now: datetime = args.now or datetime.now(ZoneInfo(ruleset.contract.timezone))
     now = now.astimezone(ZoneInfo(ruleset.contract.timezone))
-    report, compiled = evaluate_file(args, ruleset, now)
-    items, open_count = due_soon(report, compiled, now, args.within)
+    try:
+        (now.astimezone(UTC) + args.within).astimezone(ZoneInfo(ruleset.contract.timezone))
+    except OverflowError:
+        raise CliError(
+            EXIT_ERROR,
+            f"--within {args.within.days}d from {now.isoformat()} reaches past the year 9999",
+        ) from None
+    done = evaluate_input(args, ruleset, now)
+    items, open_count = due_soon(done.report, done.compiled, now, args.within)
     if args.format == "json":
-        _out().write(upcoming_json(items))
+        # keys sorted, as in every other JSON output; the list stays soonest first
+        doc: Any = [d.to_dict() for d in items]
+        imported = done.import_dict()
+        if imported is not None:
+            doc = {"upcoming": doc, "import": imported}
+        _out().write(json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     else:
+        for line in done.import_lines():
+            print(line, file=sys.stderr)
         _out().write(
             render_upcoming(
                 items,
