@@ -70,9 +70,9 @@ def test_text_all_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[0] == str(TACHENG)
     assert lines[1] == "  ✓ response inside working hours is due 2 h later"
     assert str(SLA) in lines
-    assert sum(ln.startswith("  ✓ ") for ln in lines) == 29
+    assert sum(ln.startswith("  ✓ ") for ln in lines) == 30
     assert not any("✗" in ln for ln in lines)
-    assert lines[-1] == "29 passed, 0 failed in 2 files"
+    assert lines[-1] == "30 passed, 0 failed in 2 files"
 
 
 def test_parsable_and_github_print_nothing_when_all_pass(
@@ -87,7 +87,7 @@ def test_json_all_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert (code, err) == (EXIT_OK, "")
     doc = json.loads(out)
     assert [(f["file"], f["status"], f["passed"], f["failed"]) for f in doc["files"]] == [
-        (str(TACHENG), "passed", 17, 0),
+        (str(TACHENG), "passed", 18, 0),
         (str(MINIMAL), "empty", 0, 0),
     ]
     first = doc["files"][0]["scenarios"][0]
@@ -97,7 +97,7 @@ def test_json_all_pass(capsys: pytest.CaptureFixture[str]) -> None:
         True,
     )
     assert doc["summary"] == {
-        "files": 2, "scenarios": 17, "passed": 17, "failed": 0, "invalid": 0, "exit_code": 0,
+        "files": 2, "scenarios": 18, "passed": 18, "failed": 0, "invalid": 0, "exit_code": 0,
     }  # fmt: skip
 
 
@@ -124,8 +124,8 @@ def test_text_shows_expected_against_actual_located(
     lines = out.splitlines()
     i = lines.index(f"  ✗ {SCENARIO}  ({scenario_at})")
     assert lines[i + 1].startswith(f"      {expectation_at}  {MISMATCH} (fulfilled late at ")
-    assert sum(ln.startswith("  ✓ ") for ln in lines) == 16
-    assert lines[-1] == "16 passed, 1 failed in 1 file"
+    assert sum(ln.startswith("  ✓ ") for ln in lines) == 17
+    assert lines[-1] == "17 passed, 1 failed in 1 file"
 
 
 def test_parsable_is_one_located_line_per_failure(
@@ -143,7 +143,7 @@ def test_json_failure(capsys: pytest.CaptureFixture[str], failing: Path) -> None
     assert (code, err) == (EXIT_FINDINGS, "")
     doc = json.loads(out)
     (f,) = doc["files"]
-    assert (f["status"], f["passed"], f["failed"]) == ("failed", 16, 1)
+    assert (f["status"], f["passed"], f["failed"]) == ("failed", 17, 1)
     (bad,) = [s for s in f["scenarios"] if not s["passed"]]
     assert bad["name"] == SCENARIO
     assert (bad["line"], bad["column"]) == position(failing, f"name: {SCENARIO}")
@@ -209,7 +209,7 @@ def test_rule_file_errors_are_printed_and_fail(capsys: pytest.CaptureFixture[str
         "(unknown-key)",
         f"      {BAD}:32:37: [error] CR101 unknown key 'whn'; did you mean 'when'? (unknown-key)",
     ]
-    assert lines[-1] == "17 passed, 0 failed in 2 files; 1 with rule-file errors"
+    assert lines[-1] == "18 passed, 0 failed in 2 files; 1 with rule-file errors"
     code, out, _ = run(capsys, "test", "--format", "parsable", BAD)
     assert code == EXIT_FINDINGS
     assert out == run(capsys, "check", "--format", "parsable", BAD)[1]
@@ -234,7 +234,7 @@ def test_a_missing_path_is_2_and_the_others_still_run(
     code, out, err = run(capsys, "test", missing, TACHENG)
     assert code == EXIT_ERROR
     assert err == f"contract-rules: {missing}: no such file or directory\n"
-    assert out.splitlines()[-1] == "17 passed, 0 failed in 1 file; 1 not readable"
+    assert out.splitlines()[-1] == "18 passed, 0 failed in 1 file; 1 not readable"
     code, out, _ = run(capsys, "test", "--format", "json", missing)
     assert json.loads(out)["files"][0]["status"] == "missing"
 
@@ -254,7 +254,7 @@ def test_a_directory_is_searched_like_check(
         ("a_sla.yaml", "passed"),
         ("b_tacheng.yml", "failed"),
     ]
-    assert doc["summary"]["scenarios"] == 29
+    assert doc["summary"]["scenarios"] == 30
 
 
 def test_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
