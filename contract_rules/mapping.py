@@ -48,7 +48,7 @@ import time as _time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -804,7 +804,9 @@ class _Mapper:
         if not block:
             return
         if self.m.order_by is not None and len(block) > 1:
-            block.sort(key=lambda r: (r[0], r[1]))
+            # as instants: aware datetimes of one zone compare by wall time, which orders the
+            # hour a clock change repeats or skips wrongly
+            block.sort(key=lambda r: (_instant(r[0]), r[1]))
         for ts, rowno, where, cells in block:
             yield from self._map_row(ts, rowno, where, cells)
 
@@ -815,7 +817,11 @@ class _Mapper:
         st = self.incidents.get(inc)
         if st is None:
             st = self.incidents[inc] = _Incident(len(self.watched))
-        if ts is not None and st.last_ts is not None and ts < st.last_ts:
+        if (
+            ts is not None
+            and st.last_ts is not None
+            and ts.astimezone(UTC) < st.last_ts.astimezone(UTC)
+        ):
             yield self._reject(
                 rowno,
                 where,
@@ -1313,3 +1319,11 @@ def read_export(
     if isinstance(export, str | os.PathLike):
         return read_csv_mapped(export, mp, stats=stats, reader=reader)
     return read_dataframe_mapped(export, mp, stats=stats, reader=reader)
+
+
+def _instant(ts: datetime | None) -> datetime | None:
+    """``ts`` in UTC, to compare as an instant (None stays None).
+
+    Two aware datetimes that share a tzinfo object compare by their wall times, fold ignored;
+    in UTC they compare by the instants they name."""
+    return None if ts is None else ts.astimezone(UTC)

@@ -301,3 +301,20 @@ def test_timestamps_parsed_in_bulk_on_days_the_offset_changes(tmp_path: Path) ->
     ats = [d["at"] for _, _, d in got if isinstance(d, dict) and d["type"] == "state"]
     assert ats == [iso for _, iso in times]
     assert stats["rows_rejected"] == 1  # 29 February 2017 does not exist
+
+
+def test_one_incident_across_the_spring_gap_is_ordered_by_instant(tmp_path: Path) -> None:
+    """Regression: the row reader ordered an incident's rows, and judged them out of order, by
+    wall time; 02:30 in Berlin's spring gap reads as 02:30+01:00 (01:30 UTC), later than
+    03:00+02:00 (01:00 UTC). Both readers order by instant, and reject nothing."""
+    mapping = load_mapping(MAPPINGS["berlin-strptime"])
+    rows = [  # the file in time order: 03:00 (01:00 UTC), then 02:30 in the gap (01:30 UTC)
+        "INC1,S1,27/3/2016 00:10,27/3/2016 03:00,1 - Critical,c",
+        "INC1,S2,27/3/2016 00:10,27/3/2016 02:30,1 - Critical,c",
+    ]
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    got, stats = both_csv(path, mapping)
+    states = [(d["state"], d["at"]) for _, _, d in got if isinstance(d, dict) and "state" in d]
+    assert states == [("S1", "2016-03-27T03:00:00+02:00"), ("S2", "2016-03-27T02:30:00+01:00")]
+    assert stats["rows_rejected"] == 0
