@@ -1007,7 +1007,8 @@ def read_csv_mapped(
 
     The file is read one record at a time with the csv module (memory: see the module
     docstring). Rows are numbered by the line their record starts on (the header is line 1),
-    located ``"<path>:<line>"``. Every physical line is accounted for: a record with more or
+    located ``"<path>:<line>"``. Every physical line that is not blank is accounted for (a
+    blank line holds no record, as in the csv module, and is counted nowhere): a record with more or
     fewer cells than the header, text not in the declared encoding (only that record), or
     broken CSV (a stray or unterminated quote) is rejected with that reason; when a broken
     record ran over several lines, only its first line is rejected and reading goes on from the
