@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import heapq
 import os
+import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -1922,9 +1923,23 @@ def _as_of_instant(as_of: datetime | str | None, tz: tzinfo) -> datetime:
 EventSource = str | os.PathLike[str] | Iterable[Mapping[str, Any] | Event | RawEvent]
 
 
+#: Serialises the collector switch: evaluations in other threads share the one process-wide
+#: collector, so only the first evaluation in flight turns it off and only the last turns it back
+#: on (to what the first found). Reading and switching without the lock let a thread read "off"
+#: while another was about to restore "on", and leave it off for good.
+_collector_lock = threading.Lock()
+#: evaluations in flight, and whether the collector was on when the first of them began
+_collector_users = 0
+_collector_was_enabled = False
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for a bulk evaluation, restoring its state after.
+
+    Safe under threads: the evaluations running at one time share one pause (a count under a
+    lock); the first to begin turns the collector off, the last to end restores the state the
+    first found. Nested use (a report inside an evaluation) counts the same way.
 
     An evaluation allocates millions of small objects and makes no reference cycles; left on,
     the collector rescans the growing heap again and again (measured: 60 % of report time).
@@ -1940,16 +1955,22 @@ def _collector_paused() -> Iterator[None]:
     too when the caller keeps objects frozen (``gc.get_freeze_count()``), which unfreezing would
     release.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _collector_users, _collector_was_enabled
+    with _collector_lock:
+        if _collector_users == 0:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+        _collector_users += 1
     try:
         yield
     finally:
-        if was_enabled:
-            if gc.get_count()[0] >= _PROMOTE_AT and not gc.get_freeze_count():
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
+        with _collector_lock:
+            _collector_users -= 1
+            if _collector_users == 0 and _collector_was_enabled:
+                if gc.get_count()[0] >= _PROMOTE_AT and not gc.get_freeze_count():
+                    gc.freeze()
+                    gc.unfreeze()
+                gc.enable()
 
 
 #: young tracked objects from which a bulk evaluation hands them to the oldest generation (a
