@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from functools import cached_property
 from operator import attrgetter
@@ -40,7 +40,6 @@ from .events import (
     comparable,
     elapsed,
     in_zone,
-    offset_note,
     read_records,
 )
 from .model import (
@@ -63,9 +62,8 @@ from .report import (
     RemedyItem,
     RemedyLine,
     Report,
-    iso,
-    money,
 )
+from .text import dur, fmt, iso, money
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 #: An event handler: (evaluator, index in its table, event) -> None (not for it), or (used,
@@ -476,39 +474,6 @@ def _contract_currency(ruleset: Ruleset) -> str | None:
 
 
 # =============================================================================== state
-
-
-#: "00" to "99", and the years seen as four digits: dates are formatted from these pieces
-#: (integer formatting costs about 150 ns a number here, a tuple or dict lookup a tenth of it)
-_TWO_DIGITS = tuple(f"{i:02d}" for i in range(100))
-_YEAR_TEXT: dict[int, str] = {}
-
-
-def _year_text(year: int) -> str:
-    text = _YEAR_TEXT.get(year)
-    if text is None:
-        text = _YEAR_TEXT[year] = f"{year:04d}"
-    return text
-
-
-def fmt(t: datetime, *, day_end: bool = False) -> str:
-    """``2025-03-03 10:00``; with day_end, a midnight shows as 24:00 of the day before.
-
-    Seconds are shown when present, and the UTC offset of the second occurrence of a wall time
-    that happens twice (a repeated hour: ``2025-11-02 01:30-05:00``). (Built from cached digit
-    pieces: ``strftime`` costs six times more and ``%``-formatting two and a half, and reasons
-    are formatted for every missed duty.)
-    """
-    two = _TWO_DIGITS
-    if day_end and t.hour == 0 and t.minute == 0 and t.second == 0 and t.microsecond == 0:
-        prev = t - timedelta(days=1)
-        return f"{_year_text(prev.year)}-{two[prev.month]}-{two[prev.day]} 24:00"
-    text = f"{_year_text(t.year)}-{two[t.month]}-{two[t.day]} {two[t.hour]}:{two[t.minute]}"
-    if t.second or t.microsecond:
-        text = f"{text}:{two[t.second]}"
-    if t.fold or isinstance(t.tzinfo, timezone):  # what offset_note looks at
-        return text + offset_note(t)
-    return text
 
 
 @dataclass(slots=True)
@@ -1440,7 +1405,7 @@ class Evaluator:
                 elif at is not None:
                     status = "violated"
                     if due is not None:
-                        when, late = fmt(at), _dur(elapsed(due, at))
+                        when, late = fmt(at), dur(elapsed(due, at))
                         reason = f"fulfilled late at {when} ({late} after due)"
                         reason_zh = f"迟延履行于 {when} (超过期限 {late})"
                 elif due is not None and as_of > due:
@@ -1788,9 +1753,9 @@ def _explain(
     if paused is not None:
         paused_for, ids, moved = paused
         steps.append(
-            f"计时暂停 {_dur(paused_for)} ({', '.join(ids)}) → 期限 {fmt(moved)}"
+            f"计时暂停 {dur(paused_for)} ({', '.join(ids)}) → 期限 {fmt(moved)}"
             if zh
-            else f"clock paused {_dur(paused_for)} ({', '.join(ids)}) → due {fmt(moved)}"
+            else f"clock paused {dur(paused_for)} ({', '.join(ids)}) → due {fmt(moved)}"
         )
     if at is not None:
         if zh:
@@ -1811,30 +1776,6 @@ def _add_years(d: date, n: int) -> date:
         return d.replace(year=d.year + n)
     except ValueError:  # 29 February
         return d.replace(year=d.year + n, day=28)
-
-
-def _dur(td: timedelta) -> str:
-    """``2h 30min``, truncated to whole minutes (whole seconds below a minute); below a second,
-    the exact fraction (``0.000001s``) rather than ``0s``."""
-    secs = td.days * 86400 + td.seconds
-    if secs < 0:
-        if td.microseconds:
-            secs += 1  # truncate toward zero, as int(total_seconds()) does
-        if secs < 0:
-            return "-" + _dur(timedelta(seconds=-secs))
-    if secs == 0:
-        return f"{td.total_seconds():.6f}".rstrip("0") + "s" if td.microseconds else "0s"
-    days, rem = divmod(secs, 86400)
-    h, rem = divmod(rem, 3600)
-    m = rem // 60
-    num = _NUMBERS  # hours, minutes and seconds below 100, as text
-    if not days and not h:
-        return num[m] + "min" if m else num[secs] + "s"
-    text = (f"{days}d {num[h]}h" if h else f"{days}d") if days else num[h] + "h"
-    return f"{text} {num[m]}min" if m else text
-
-
-_NUMBERS = tuple(str(i) for i in range(100))
 
 
 _TRIGGER_AT = attrgetter("trigger_at")
