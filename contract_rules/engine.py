@@ -25,12 +25,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
-from functools import cached_property
 from operator import attrgetter
-from typing import Any, cast, get_args
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from .calendar import BusinessCalendar, PeriodUnit, WorkingTimeClass, build_calendar
+from .calendar import PeriodUnit
+from .calendar import build_calendar as build_calendar  # importable here, as before
+from .compiler import CauseSlot as CauseSlot  # the compile step's names, importable here
+from .compiler import CompiledDeadline as CompiledDeadline
+from .compiler import CompiledExcuse as CompiledExcuse
+from .compiler import CompiledNorm as CompiledNorm
+from .compiler import CompiledRuleset as CompiledRuleset
+from .compiler import CompiledSpan as CompiledSpan
+from .compiler import CompiledTier as CompiledTier
+from .compiler import Predicate as Predicate
+from .compiler import _always
+from .compiler import compile_condition as compile_condition
+from .compiler import compile_ruleset as compile_ruleset
 from .errors import ContractRulesError, EventError
 from .events import (
     MAX_ID_CHARS,
@@ -43,29 +54,22 @@ from .events import (
     read_records,
 )
 from .model import (
-    Condition,
-    Deadline,
-    FieldTest,
-    Norm,
     Remedy,
     Ruleset,
-    Span,
     Status,
-    Tier,
 )
 from .report import (
     Accounting,
     EventEntry,
     Liability,
-    NormInfo,
     Obligation,
     RemedyItem,
     RemedyLine,
     Report,
 )
-from .text import dur, fmt, iso, money
+from .text import dur, iso, money
+from .text import fmt as fmt  # importable here, as before
 
-Predicate = Callable[[Mapping[str, Any]], bool]
 #: An event handler: (evaluator, index in its table, event) -> None (not for it), or (used,
 #: reason). The trigger handler takes a tuple of norm indexes: the norms one event triggers.
 _Handler = Callable[["Evaluator", Any, "Event"], "tuple[bool, str] | None"]
@@ -91,386 +95,6 @@ _CLASS_WORDS = {
     "outside_working_hours": "outside working hours of a working day",
     "non_working_day": "on a non-working day",
 }
-
-
-# =============================================================================== compiling
-
-
-def compile_condition(cond: Condition) -> Predicate:
-    """A predicate on an event's fields: every listed field must match (AND)."""
-    tests: list[tuple[str, Callable[[Any], bool]]] = []
-    for name, spec in cond.items():
-        tests.append((name, _field_test(spec)))
-    if not tests:
-        return _always
-
-    def pred(fields: Mapping[str, Any]) -> bool:
-        return all(name in fields and test(fields[name]) for name, test in tests)
-
-    return pred
-
-
-def _always(fields: Mapping[str, Any]) -> bool:
-    return True
-
-
-def _norm_value(v: Any) -> Any:
-    if isinstance(v, bool) or v is None:
-        return v
-    if isinstance(v, int | Decimal):
-        return Decimal(v)
-    return v
-
-
-def _field_test(spec: FieldTest | Any) -> Callable[[Any], bool]:
-    if not isinstance(spec, FieldTest):
-        want = _norm_value(spec)
-        return lambda v: _norm_value(v) == want
-    checks: list[Callable[[Any], bool]] = []
-    given = spec.model_fields_set
-    if "eq" in given:
-        eq = _norm_value(spec.eq)
-        checks.append(lambda v: _norm_value(v) == eq)
-    if "ne" in given:
-        ne = _norm_value(spec.ne)
-        checks.append(lambda v: _norm_value(v) != ne)
-    if spec.in_ is not None:
-        allowed = [_norm_value(x) for x in spec.in_]
-        checks.append(lambda v: _norm_value(v) in allowed)
-    if spec.not_in is not None:
-        banned = [_norm_value(x) for x in spec.not_in]
-        checks.append(lambda v: _norm_value(v) not in banned)
-    for op in ("lt", "le", "gt", "ge"):
-        bound = getattr(spec, op)
-        if bound is not None:
-            checks.append(_compare(op, bound))
-    return lambda v: all(c(v) for c in checks)
-
-
-def _compare(op: str, bound: Decimal) -> Callable[[Any], bool]:
-    def test(v: Any) -> bool:
-        if isinstance(v, bool) or not isinstance(v, int | Decimal):
-            return False
-        d = Decimal(v)
-        return {"lt": d < bound, "le": d <= bound, "gt": d > bound, "ge": d >= bound}[op]
-
-    return test
-
-
-@dataclass(frozen=True)
-class CompiledDeadline:
-    """A deadline with its unit, amount and clock length worked out once."""
-
-    spec: Deadline
-    unit: str
-    amount: Decimal
-    #: the length for clock units (minutes, hours, working_hours); zero otherwise
-    delta: timedelta
-    text: str
-    #: clock hours or minutes counted from the trigger: the common case, due = trigger + delta
-    clock_from_trigger: bool = False
-
-    @classmethod
-    def of(cls, d: Deadline) -> CompiledDeadline:
-        """Compile ``d``."""
-        unit = d.unit
-        amount = d.amount
-        delta = timedelta(0)
-        if unit in ("minutes", "hours", "working_hours"):
-            per = 60 if unit == "minutes" else 3600
-            delta = timedelta(microseconds=int(amount * per * 1_000_000))
-        simple = unit in ("minutes", "hours") and d.from_ == "trigger"
-        return cls(d, unit, amount, delta, d.describe(anchor=False), simple)
-
-
-@dataclass(frozen=True)
-class CompiledTier:
-    """A tier with its compiled condition and deadline."""
-
-    tier: Tier
-    classes: frozenset[str] | None
-    pred: Predicate
-    deadline: CompiledDeadline
-    #: the tier's name, as every instance in it reports it
-    name: str = ""
-    #: its place among the norm's tiers
-    position: int = 0
-
-
-@dataclass(frozen=True)
-class CompiledExcuse:
-    """An excuse ready to test: the cause slot and values it looks for, or the span it names."""
-
-    clause: str
-    reason_en: str
-    reason_zh: str
-    #: the index of the cause slot (``CompiledRuleset.causes``), or -1 for a span excuse or a
-    #: cause excuse without a key (which can never apply: causes are recorded per key)
-    slot: int = -1
-    values: frozenset[str] = frozenset()
-    span: str | None = None
-
-
-@dataclass(frozen=True)
-class CompiledNorm:
-    """A norm ready to run: predicates, tiers, correlation fields and excuse specs."""
-
-    index: int
-    norm: Norm
-    trigger_pred: Predicate
-    tiers: tuple[CompiledTier, ...]
-    response_type: str | None
-    response_pred: Predicate
-    match: tuple[str, ...]
-    pause: tuple[str, ...]
-    deadline: CompiledDeadline | None
-    not_before: CompiledDeadline | None
-    #: the norm's words as every instance reports them, made once
-    info: NormInfo
-    #: what the hot path asks of every event, worked out once: the outcome of a response's use
-    #: (with the accounting's words for it), the party when it is fixed (None when it comes
-    #: from the event), whether instances wait for a response, and whether a trigger is itself
-    #: the final act (a prohibition without a violating event)
-    used_response: tuple[bool, str] = (True, "")
-    static_party: str | None = None
-    waits: bool = False
-    final_on_trigger: bool = False
-    #: the norm's settings the hot path reads, copied out of the (slower to read) model
-    key_field: str | None = None
-    within_term: bool = True
-    survives_term: bool = False
-    #: the excuses, in the rule file's order (the first that applies is reported)
-    excuses: tuple[CompiledExcuse, ...] = ()
-    #: time class -> the tier that applies, when the tiers are chosen by time class alone (no
-    #: tier has a condition on the trigger's fields); None otherwise
-    tier_of_class: Mapping[str, CompiledTier] | None = None
-    best_effort: bool = False
-    #: a response simply fulfils the instance (no money to add up, no window, not a
-    #: prohibition's late act)
-    plain_response: bool = False
-    #: instances correlate on the one field that is also their key (the match is the key)
-    match_is_key: bool = False
-    #: the one field instances correlate on, if it is one
-    single_match: str | None = None
-    #: an obligation whose clock never pauses: met on time, an instance is simply fulfilled
-    plain_finish: bool = False
-    #: the index of the norm this one's trigger follows (an instance with the same key must
-    #: exist), or -1
-    follows: int = -1
-    #: the party field of a fulfilling event that must name the instance's bearer, if any
-    by_field: str | None = None
-
-
-@dataclass(frozen=True)
-class CauseSlot:
-    """Where causes are recorded: events of ``event`` naming ``field`` for the key ``key``."""
-
-    event: str
-    field: str
-    key: str
-
-
-@dataclass(frozen=True)
-class CompiledSpan:
-    """A span definition with compiled start and end conditions."""
-
-    name: str
-    span: Span
-    start_pred: Predicate
-    end_pred: Predicate
-
-
-@dataclass(frozen=True, eq=False)
-class CompiledRuleset:
-    """An engine-neutral compiled form of a ruleset. Immutable; share it across evaluations."""
-
-    ruleset: Ruleset
-    calendar: BusinessCalendar
-    tz: ZoneInfo
-    term_start: datetime
-    term_end: datetime
-    norms: tuple[CompiledNorm, ...]
-    spans: tuple[CompiledSpan, ...]
-    causes: tuple[CauseSlot, ...]
-    #: event type → what it can do: (trigger|response|cause|span_start|span_end|claim, index)
-    dispatch: Mapping[str, tuple[tuple[str, int], ...]]
-    #: (event type, field) pairs that carry money
-    money_fields: frozenset[tuple[str, str]]
-    norm_order: Mapping[str, int]
-    #: per remedy, the condition its claims must meet (``claims.when``)
-    claim_preds: tuple[Predicate, ...] = ()
-    #: the contract's currency: the one its fees are in (None without fees, or when they differ)
-    currency: str | None = None
-
-    def cause_slot(self, event: str, field: str, key: str) -> int:
-        """The index of the cause slot recording ``field`` of ``event`` per ``key``."""
-        return self._slots[(event, field, key)]
-
-    @cached_property
-    def _slots(self) -> dict[tuple[str, str, str], int]:
-        return {(c.event, c.field, c.key): j for j, c in enumerate(self.causes)}
-
-    def other_party(self, party: str) -> str:
-        """The other party of a two-party contract."""
-        others = [p for p in self.ruleset.contract.parties if p != party]
-        return others[0] if len(others) == 1 else "any"
-
-
-def _tier_of_class(tiers: tuple[CompiledTier, ...]) -> dict[str, CompiledTier] | None:
-    """Per time class, the first tier that applies, when tiers depend on the class alone."""
-    if not tiers or any(t.pred is not _always for t in tiers):
-        return None
-    found: dict[str, CompiledTier] = {}
-    for cls in get_args(WorkingTimeClass):
-        for t in tiers:
-            if t.classes is None or cls in t.classes:
-                found[cls] = t
-                break
-    return found
-
-
-def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
-    """Compile once, evaluate many times. Raises CalendarError for a bad calendar spec."""
-    cal = build_calendar(ruleset)
-    tz = ZoneInfo(ruleset.contract.timezone)
-    term = ruleset.contract.term
-    # midnights of the zone, as instants (a midnight skipped by a change of offset becomes the
-    # day's first instant), in the form the engine compares
-    term_start = in_zone(datetime.combine(term.start, time(0), tz), tz)
-    term_end = in_zone(datetime.combine(term.end + timedelta(days=1), time(0), tz), tz)
-    norms: list[CompiledNorm] = []
-    dispatch: dict[str, list[tuple[str, int]]] = {}
-    money: set[tuple[str, str]] = set()
-    causes: list[CauseSlot] = []
-
-    def add(etype: str, what: str, idx: int) -> None:
-        entry = (what, idx)
-        lst = dispatch.setdefault(etype, [])
-        if entry not in lst:
-            lst.append(entry)
-
-    for i, n in enumerate(ruleset.norms):
-        response = n.fulfilled_by or n.violated_by or n.exercised_by
-        match: tuple[str, ...] = ()
-        if response is not None:
-            match = (
-                tuple(response.match) if response.match is not None else ((n.key,) if n.key else ())
-            )
-        tiers = tuple(
-            CompiledTier(
-                t,
-                frozenset(t.at) if t.at is not None else None,
-                compile_condition(t.when),
-                CompiledDeadline.of(t.deadline),
-                t.name,
-                k,
-            )
-            for k, t in enumerate(n.tiers or [])
-        )
-        verb = {"obligation": "fulfils", "prohibition": "violates", "permission": "exercises"}
-        fb = n.fulfilled_by
-        excuses: list[CompiledExcuse] = []
-        for ex in n.excuses:
-            words = (ex.clause, ex.reason.get("en") or "", ex.reason.get("zh") or "")
-            if ex.cause is None:
-                excuses.append(CompiledExcuse(*words, span=ex.span))
-                continue
-            at_slot = -1
-            if ex.cause.key or n.key:
-                found = CauseSlot(ex.cause.event, ex.cause.field, ex.cause.key or n.key or "")
-                if found not in causes:
-                    causes.append(found)
-                at_slot = causes.index(found)
-            excuses.append(CompiledExcuse(*words, slot=at_slot, values=frozenset(ex.cause.values)))
-        norms.append(
-            CompiledNorm(
-                index=i,
-                norm=n,
-                trigger_pred=compile_condition(n.trigger.when),
-                tiers=tiers,
-                response_type=response.event if response else None,
-                response_pred=compile_condition(response.when) if response else _always,
-                match=match,
-                pause=tuple(n.pause),
-                deadline=CompiledDeadline.of(n.deadline) if n.deadline is not None else None,
-                not_before=CompiledDeadline.of(fb.not_before)
-                if fb is not None and fb.not_before is not None
-                else None,
-                used_response=(True, f"{verb[n.kind]} {n.id}"),
-                static_party=None if n.party.startswith("$") else n.party,
-                waits=response is not None,
-                final_on_trigger=n.kind == "prohibition" and n.violated_by is None,
-                key_field=n.key,
-                within_term=n.within_term,
-                survives_term=n.survives_term,
-                excuses=tuple(excuses),
-                tier_of_class=_tier_of_class(tiers),
-                best_effort=n.strength == "best_effort",
-                plain_response=n.kind != "prohibition"
-                and (fb is None or (fb.accumulate is None and fb.not_before is None))
-                and (fb is None or fb.by is None),
-                match_is_key=n.key is not None and match == (n.key,),
-                single_match=match[0] if len(match) == 1 else None,
-                plain_finish=n.kind == "obligation" and not n.pause,
-                follows=-1
-                if n.trigger.follows is None
-                else [m.id for m in ruleset.norms].index(n.trigger.follows),
-                by_field=fb.by if fb is not None else None,
-                info=NormInfo(
-                    n.id,
-                    n.kind,
-                    n.clause,
-                    n.title.zh or "",
-                    n.title.en or "",
-                    n.strength,
-                ),
-            )
-        )
-        if n.trigger.event:
-            add(n.trigger.event, "trigger", i)
-        if response is not None:
-            add(response.event, "response", i)
-        if n.fulfilled_by and n.fulfilled_by.accumulate:
-            acc = n.fulfilled_by.accumulate
-            money.add((n.fulfilled_by.event, acc.field))
-    spans = tuple(
-        CompiledSpan(name, s, compile_condition(s.start.when), compile_condition(s.end.when))
-        for name, s in ruleset.spans.items()
-    )
-    for j, s in enumerate(spans):
-        add(s.span.start.event, "span_start", j)
-        add(s.span.end.event, "span_end", j)
-    for j, slot in enumerate(causes):
-        add(slot.event, "cause", j)
-    for k, r in enumerate(ruleset.remedies):
-        if r.claims is not None:
-            add(r.claims.event, "claim", k)
-            money.add((r.claims.event, r.claims.amount_field))
-    return CompiledRuleset(
-        ruleset=ruleset,
-        calendar=cal,
-        tz=tz,
-        term_start=term_start,
-        term_end=term_end,
-        norms=tuple(norms),
-        spans=spans,
-        causes=tuple(causes),
-        dispatch={k: tuple(v) for k, v in dispatch.items()},
-        money_fields=frozenset(money),
-        norm_order={n.id: i for i, n in enumerate(ruleset.norms)}
-        | {r.id: len(ruleset.norms) + i for i, r in enumerate(ruleset.remedies)},
-        claim_preds=tuple(
-            compile_condition(r.claims.when) if r.claims is not None else _always
-            for r in ruleset.remedies
-        ),
-        currency=_contract_currency(ruleset),
-    )
-
-
-def _contract_currency(ruleset: Ruleset) -> str | None:
-    """The currency the contract's money is in: that of its fees, when they share one."""
-    found = {fee.currency for fee in ruleset.contract.fees.values()}
-    return found.pop() if len(found) == 1 else None
 
 
 # =============================================================================== state
