@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, cast
@@ -54,17 +54,15 @@ from .events import (
     read_records,
 )
 from .model import (
-    Remedy,
     Ruleset,
     Status,
 )
+from .remedies import remedy_lines
 from .report import (
     Accounting,
     EventEntry,
     Liability,
     Obligation,
-    RemedyItem,
-    RemedyLine,
     Report,
 )
 from .text import dur, iso, money
@@ -788,7 +786,7 @@ class Evaluator:
             timezone=rs.contract.timezone,
             as_of=self._zoned(t),
             obligations=obs,
-            liability=Liability(tuple(self._remedies(for_remedies, t))),
+            liability=Liability(tuple(remedy_lines(self.c, self._claims, for_remedies, t))),
             accounting=Accounting(
                 used_count=self._used_count,
                 ignored=tuple(sorted(self._ignored, key=lambda e: e.index)),
@@ -1085,165 +1083,6 @@ class Evaluator:
             return _Explainer(self.c, inst.cn, inst.tier, inst.base_due, inst.not_before, paused)
         return inst.how
 
-    # ------------------------------------------------------------------ remedies
-
-    def _remedies(self, obs: Sequence[Obligation], as_of: datetime) -> list[RemedyLine]:
-        lines: list[RemedyLine] = []
-        for k, remedy in enumerate(self.c.ruleset.remedies):
-            lines.extend(self._remedy_lines(k, remedy, obs, as_of))
-        return lines
-
-    def _amount(self, amount: Any) -> tuple[Decimal, str]:
-        if amount.money is not None:
-            return Decimal(amount.money.amount), str(amount.money.currency)
-        fee = self.c.ruleset.contract.fees[amount.fee]
-        value = Decimal(fee.amount)
-        if amount.percent is not None:
-            value = (value * Decimal(amount.percent) / Decimal(100)).quantize(Decimal("0.01"))
-        return value, fee.currency
-
-    def _remedy_lines(
-        self, k: int, remedy: Remedy, obs: Sequence[Obligation], as_of: datetime
-    ) -> list[RemedyLine]:
-        covered = set(remedy.norms)
-        party = remedy.party
-
-        def relevant(o: Obligation) -> bool:
-            return o.norm.rule in covered and o.party == party
-
-        items: dict[int, list[RemedyItem]] = {}
-        # money is in the contract's currency: the cap's or the amount's, else the fees'; a
-        # contract with no money of its own takes the currency of its first claim
-        currency = self.c.currency
-        if remedy.cap is not None:
-            currency = self._amount(remedy.cap.amount)[1]
-        elif remedy.per_breach is not None:
-            currency = self._amount(remedy.per_breach)[1]
-        if remedy.kind == "liability":
-            claims = remedy.claims
-            assert claims is not None
-            mine_claims = [ev for kk, ev in self._claims if kk == k and ev.at <= as_of]
-            if currency is None and mine_claims:
-                currency = str(mine_claims[0].fields.get(claims.currency_field))
-            # only the instances of a claimed key can decide a claim: a report of a million
-            # instances is grouped by the few keys claimed, not by all of them
-            keys = {str(ev.fields.get(claims.key)) for ev in mine_claims}
-            by_key: dict[str | None, list[Obligation]] = {}
-            if keys:
-                for o in obs:
-                    name = _claim_name(o)
-                    if name in keys and relevant(o):
-                        by_key.setdefault(name, []).append(o)
-            for ev in mine_claims:
-                key = str(ev.fields.get(claims.key))
-                amount = ev.fields.get(claims.amount_field, Decimal(0))
-                cur = str(ev.fields.get(claims.currency_field, currency))
-                mine = by_key.get(key, [])
-                breach = next((o for o in mine if o.is_breach), None)
-                when = ev.at
-                if cur != currency:
-                    ok, why = False, f"currency {cur} is not {currency}"
-                elif breach is not None:
-                    # a duty belongs to the period of its trigger, not of its due (semantics 4)
-                    when = breach.trigger_at
-                    due = breach.due or breach.trigger_at
-                    ok, why = True, f"tied to breach of {breach.rule} [{key}] (due {fmt(due)})"
-                elif any(o.status == "excused" for o in mine):
-                    ex = next(o for o in mine if o.status == "excused")
-                    ok, why = False, f"not compensable: {ex.rule} [{key}] excused — {ex.reason}"
-                else:
-                    ok = False
-                    why = (
-                        "not compensable: no violated binding duty of party "
-                        f"{remedy.party} for {key}"
-                    )
-                period = self._period_index(remedy.period, when)
-                items.setdefault(period, []).append(
-                    RemedyItem(
-                        breach.rule if breach else None, key, ev.id, Decimal(amount), ok, why
-                    )
-                )
-        else:
-            assert remedy.per_breach is not None
-            value, currency = self._amount(remedy.per_breach)
-            for o in obs:
-                # the status first: a plain field, where is_breach reads the norm's strength
-                if o.status != "violated" or not o.is_breach or not relevant(o):
-                    continue
-                period = self._period_index(remedy.period, o.trigger_at)
-                items.setdefault(period, []).append(
-                    RemedyItem(
-                        o.rule,
-                        o.key,
-                        o.trigger_event,
-                        value,
-                        True,
-                        f"breach of {o.rule} due {fmt(o.due or o.trigger_at)}",
-                    )
-                )
-        cap = self._amount(remedy.cap.amount)[0] if remedy.cap is not None else None
-        out: list[RemedyLine] = []
-        for period in sorted(items):
-            its = tuple(items[period])
-            claimed = sum((i.amount for i in its), Decimal("0.00"))
-            comp = sum((i.amount for i in its if i.compensable), Decimal("0.00"))
-            payable = min(comp, cap) if cap is not None else comp
-            start, end, label = self._period_bounds(remedy.period, period)
-            out.append(
-                RemedyLine(
-                    remedy=remedy.id,
-                    kind=remedy.kind,
-                    clause=remedy.clause,
-                    period=period,
-                    period_label=label,
-                    period_start=start,
-                    period_end=end,
-                    currency=currency or "",
-                    claimed=claimed,
-                    compensable=comp,
-                    cap=cap,
-                    payable=payable,
-                    items=its,
-                )
-            )
-        return out
-
-    def _period_index(self, per: str, t: datetime) -> int:
-        start = self.c.ruleset.contract.term.start
-        local = t.astimezone(self.c.tz).date()
-        if per == "term":
-            return 1
-        if per == "month":
-            return (local.year - start.year) * 12 + (local.month - start.month) + 1
-        k = max(1, local.year - start.year + 1)
-        while k > 1 and local < _add_years(start, k - 1):
-            k -= 1
-        while local >= _add_years(start, k):
-            k += 1
-        return k
-
-    def _period_bounds(self, per: str, k: int) -> tuple[datetime, datetime, str]:
-        term = self.c.ruleset.contract.term
-        tz = self.c.tz
-        if per == "term":
-            return self.c.term_start, self.c.term_end, f"term {term.start} – {term.end}"
-        if per == "month":
-            m0 = term.start.year * 12 + term.start.month - 1 + (k - 1)
-            first = date(m0 // 12, m0 % 12 + 1, 1)
-            nxt = date((m0 + 1) // 12, (m0 + 1) % 12 + 1, 1)
-            return (
-                datetime.combine(first, time(0), tz),
-                datetime.combine(nxt, time(0), tz),
-                f"{first:%Y-%m}",
-            )
-        a = _add_years(term.start, k - 1)
-        b = _add_years(term.start, k)
-        return (
-            datetime.combine(a, time(0), tz),
-            datetime.combine(b, time(0), tz),
-            f"service year {k} ({a} – {b - timedelta(days=1)})",
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class _Explainer:
@@ -1395,13 +1234,6 @@ def _explain(
     return tuple(steps)
 
 
-def _add_years(d: date, n: int) -> date:
-    try:
-        return d.replace(year=d.year + n)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + n, day=28)
-
-
 _TRIGGER_AT = attrgetter("trigger_at")
 #: What an event can do (the dispatch table's words) -> the Evaluator method that does it.
 _HANDLERS: dict[str, _Handler] = {
@@ -1424,14 +1256,6 @@ def _handler_table(entries: tuple[tuple[str, int], ...]) -> tuple[tuple[_Handler
         else:
             table.append((_HANDLERS[what], (idx,) if what == "trigger" else idx))
     return tuple(table)
-
-
-def _claim_name(o: Obligation) -> str | None:
-    """How a claim names the instance ``o``: by its key; a keyless one by the id of the event
-    that created it, or (created by a contract date, one per contract) by its rule's id."""
-    if o.key is not None:
-        return o.key
-    return o.trigger_event if o.trigger_event is not None else o.rule
 
 
 def _popping(stack: list[_Instance]) -> Iterator[_Instance]:
