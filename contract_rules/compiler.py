@@ -249,6 +249,22 @@ def _tier_of_class(tiers: tuple[CompiledTier, ...]) -> dict[str, CompiledTier] |
     return found
 
 
+def anchors(
+    c: CompiledRuleset, d: CompiledDeadline, trigger_at: datetime
+) -> tuple[datetime, datetime, str]:
+    """The instants a deadline counts from (for clock units, for day units) and their name."""
+    term = c.ruleset.contract.term
+    if d.spec.from_ == "trigger":
+        return trigger_at, trigger_at, "the trigger"
+    if d.spec.from_ == "term.start":
+        return (
+            c.term_start,
+            datetime.combine(term.start, time(12), c.tz),
+            f"term start {term.start}",
+        )
+    return c.term_end, datetime.combine(term.end, time(12), c.tz), f"term end {term.end}"
+
+
 def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     """Compile once, evaluate many times. Raises CalendarError for a bad calendar spec."""
     cal = build_calendar(ruleset)

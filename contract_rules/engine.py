@@ -22,8 +22,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, cast
@@ -39,7 +38,7 @@ from .compiler import CompiledRuleset as CompiledRuleset
 from .compiler import CompiledSpan as CompiledSpan
 from .compiler import CompiledTier as CompiledTier
 from .compiler import Predicate as Predicate
-from .compiler import _always
+from .compiler import _always, anchors
 from .compiler import compile_condition as compile_condition
 from .compiler import compile_ruleset as compile_ruleset
 from .errors import ContractRulesError, EventError
@@ -49,13 +48,13 @@ from .events import (
     EventValidator,
     RawEvent,
     comparable,
-    elapsed,
     in_zone,
     read_records,
 )
+from .explanations import Explainer
+from .instances import Cause, Instance, Judge, Match, SpanRec
 from .model import (
     Ruleset,
-    Status,
 )
 from .remedies import remedy_lines
 from .report import (
@@ -65,118 +64,18 @@ from .report import (
     Obligation,
     Report,
 )
-from .text import dur, iso, money
 from .text import fmt as fmt  # importable here, as before
+from .text import iso, money
 
 #: An event handler: (evaluator, index in its table, event) -> None (not for it), or (used,
 #: reason). The trigger handler takes a tuple of norm indexes: the norms one event triggers.
 _Handler = Callable[["Evaluator", Any, "Event"], "tuple[bool, str] | None"]
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-#: A clock pause applied to an instance: how long, which span starts, and the moved due.
-_Paused = tuple[timedelta, tuple[str, ...], datetime]
-_CLASS_WORDS_ZH = {
-    "working_hours": "工作日的工作时间",
-    "outside_working_hours": "工作日的非工作时间",
-    "non_working_day": "非工作日",
-}
-_UNITS_ZH = {
-    "minutes": "分钟",
-    "hours": "小时",
-    "working_hours": "工作小时",
-    "days": "日",
-    "working_days": "个工作日",
-    "months": "个月",
-    "years": "年",
-}
-_CLASS_WORDS = {
-    "working_hours": "inside working hours of a working day",
-    "outside_working_hours": "outside working hours of a working day",
-    "non_working_day": "on a non-working day",
-}
-
-
 # =============================================================================== state
 
 
-@dataclass(slots=True)
-class _SpanRec:
-    name: str
-    key: str | None
-    party: str | None
-    start: datetime
-    start_id: str
-    end: datetime | None = None
-    end_id: str | None = None
-
-
-#: The correlation value of an instance: the one matching field's text, or a tuple of several.
-_Match = str | tuple[str, ...]
-
-
-@dataclass(slots=True)
-class _More:
-    """The facts few instances have: a window opening, money paid in parts, notes."""
-
-    not_before: datetime | None = None
-    paid: Decimal | None = None
-    parts: int = 0
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True, eq=False)
-class _Instance:
-    """One open or closed instance of a norm while an evaluation runs (identity-hashed).
-
-    Kept small: a large evaluation holds hundreds of thousands of them.
-    """
-
-    cn: CompiledNorm
-    key: str | None
-    match: _Match
-    nth: int
-    trigger_at: datetime
-    trigger_id: str | None
-    party: str
-    tier: CompiledTier | None
-    base_due: datetime | None
-    #: the explainer shared by its norm and tier (given positionally, as every
-    #: field is: keyword arguments cost a quarter of a µs more per instance)
-    how: _Explainer
-    responded_at: datetime | None = None
-    #: the id of the event that fulfilled it, or the ids of those that add up to it; kept
-    #: bare (no tuple with the trigger's id) until the report, to keep running state small
-    answered_by: str | tuple[str, ...] | None = None
-    more: _More | None = None
-
-    @property
-    def deadline(self) -> CompiledDeadline | None:
-        """The deadline in force: the tier's, or the norm's."""
-        return self.tier.deadline if self.tier is not None else self.cn.deadline
-
-    @property
-    def not_before(self) -> datetime | None:
-        """When fulfilment starts to count, if the norm says so."""
-        return self.more.not_before if self.more is not None else None
-
-    def extra(self) -> _More:
-        """The rarely needed facts, created on first use."""
-        if self.more is None:
-            self.more = _More()
-        return self.more
-
-
-@dataclass(frozen=True, slots=True)
-class _Cause:
-    value: str
-    event_id: str
-    at: datetime
-
-
-_NO_EXCUSE: tuple[str, str, tuple[str, ...]] | None = None
 #: what a handler returns when a rule used the event (the reason is for the ignored only)
 _USED = (True, "")
-_BEST_EFFORT_NOTE = "best effort: a missed target is reported, not a breach"
-_BEST_EFFORT_NOTES = (_BEST_EFFORT_NOTE,)
 
 
 class Evaluator:
@@ -211,24 +110,24 @@ class Evaluator:
             self.c.ruleset, self.c.tz, naive_tz=ntz, money_fields=self.c.money_fields
         )
         #: every instance, in creation order (batch and incremental use) ...
-        self._instances: list[_Instance] = []
+        self._instances: list[Instance] = []
         #: ... or, in streaming mode, the instances not yet settled, each with its number in
         #: creation order, which orders instances that settle at one instant (a dict, for
         #: removal; a list costs a sixth of the memory where nothing is removed)
-        self._live: dict[_Instance, int] = {}
+        self._live: dict[Instance, int] = {}
         self._seq = 0
         #: per norm: correlation value -> the instances waiting for a response
-        self._open: list[dict[_Match, list[_Instance]]] = [{} for _ in self.c.norms]
+        self._open: list[dict[Match, list[Instance]]] = [{} for _ in self.c.norms]
         #: per norm: instances so far per key (the ``nth`` of the next one)
         #: key -> a bit per norm that has an instance with that key; and the rare repeats:
         #: (norm, key) -> instances so far. Together they number instances (``nth``) at a
         #: dict entry per key, not one per norm and key.
         self._seen_keys: dict[str | None, int] = {}
         self._repeats: dict[tuple[int, str | None], int] = {}
-        self._causes: dict[tuple[int, str], list[_Cause]] = {}
-        self._spans: dict[str, list[_SpanRec]] = {}
-        self._spans_by_key: dict[tuple[str, str | None], list[_SpanRec]] = {}
-        self._open_spans: dict[tuple[str, str | None, str | None], _SpanRec] = {}
+        self._causes: dict[tuple[int, str], list[Cause]] = {}
+        self._spans: dict[str, list[SpanRec]] = {}
+        self._spans_by_key: dict[tuple[str, str | None], list[SpanRec]] = {}
+        self._open_spans: dict[tuple[str, str | None, str | None], SpanRec] = {}
         self._claims: list[tuple[int, Event]] = []
         self._ignored: list[EventEntry] = []
         self._rejected: list[EventEntry] = []
@@ -239,15 +138,17 @@ class Evaluator:
         self._last: datetime | None = None
         self._next_index = 0
         self._years: set[int] = set()
+        #: decides what an instance is at an instant, reading the causes and spans above
+        self._judge = Judge(self.c, self._causes, self._spans, self._spans_by_key, self._years)
         #: the instant of the last event that created instances, and the instants at which two
         #: events (or an event and a term date) created instances: only there does the report
         #: order need more than the trigger instant (instances arise in order otherwise)
         self._created_at: datetime | None = None
         self._ties: set[datetime] = set()
         #: per norm, the explainer shared by its plain instances, one per tier (or one)
-        self._how: list[tuple[_Explainer, ...]] = [
-            tuple(_Explainer(self.c, cn, t, None, None, None) for t in cn.tiers)
-            or (_Explainer(self.c, cn, None, None, None, None),)
+        self._how: list[tuple[Explainer, ...]] = [
+            tuple(Explainer(self.c, cn, t, None, None, None) for t in cn.tiers)
+            or (Explainer(self.c, cn, None, None, None, None),)
             for cn in self.c.norms
         ]
         #: event type -> the handlers and their indexes, in the order of the dispatch table
@@ -259,7 +160,7 @@ class Evaluator:
         self.on_settled = on_settled
         #: (when it may settle, creation number, instance): instances that settle at one instant
         #: do so in creation order, and are never compared themselves
-        self._heap: list[tuple[datetime, int, _Instance]] = []
+        self._heap: list[tuple[datetime, int, Instance]] = []
         #: the heap's first instant in the zone's compared form (events are compared with it
         #: once each; the heap itself holds UTC instants, exact for any settle_after)
         self._top: datetime | None = None
@@ -434,7 +335,7 @@ class Evaluator:
         fields: Mapping[str, Any],
         key: str | None,
         cls: str | None,
-    ) -> _Instance | None:
+    ) -> Instance | None:
         """A new instance of ``cn`` triggered at ``at`` (of time class ``cls`` when ``cn`` has
         tiers); None when no tier of it applies. The caller records the year of ``at``."""
         tier: CompiledTier | None = None
@@ -455,7 +356,7 @@ class Evaluator:
             deadline = tier.deadline
         party = cn.static_party or self._party(cn.norm.party, fields)
         if cn.match_is_key:
-            match: _Match = key if key is not None else "None"
+            match: Match = key if key is not None else "None"
         else:
             match = _match_of(cn.match, fields) if cn.match else ()
         # nth: the first instance of a norm per key is told by one bit (see __init__)
@@ -476,7 +377,7 @@ class Evaluator:
                 base_due = self._due(deadline, at)
             if base_due.fold:
                 base_due = comparable(base_due)
-        inst = _Instance(
+        inst = Instance(
             cn,
             key,
             match,
@@ -529,10 +430,10 @@ class Evaluator:
         if unit == "hours" or unit == "minutes":
             if d.spec.from_ == "trigger":
                 return cal.add_clock(trigger_at, d.delta)
-            return cal.add_clock(_anchors(self.c, d, trigger_at)[0], d.delta)
+            return cal.add_clock(anchors(self.c, d, trigger_at)[0], d.delta)
         if unit == "at":
             return c.term_start if d.spec.at == "term.start" else c.term_end
-        clock_anchor, day_anchor, _ = _anchors(self.c, d, trigger_at)
+        clock_anchor, day_anchor, _ = anchors(self.c, d, trigger_at)
         if unit == "working_hours":
             return cal.add_working_hours(clock_anchor, d.delta)
         ct = d.spec.counting
@@ -577,7 +478,7 @@ class Evaluator:
         early = False
         late = False
         other: str | None = None
-        done: list[_Instance] = []
+        done: list[Instance] = []
         for inst in open_list:
             if ev.at < inst.trigger_at:
                 continue
@@ -618,7 +519,7 @@ class Evaluator:
         return False, f"does not count toward {n.id}"
 
     def _accumulate(
-        self, inst: _Instance, ev: Event, fld: str, cur_fld: str | None, target_name: str
+        self, inst: Instance, ev: Event, fld: str, cur_fld: str | None, target_name: str
     ) -> bool:
         fee = self.c.ruleset.contract.fees[target_name]
         more = inst.extra()
@@ -648,7 +549,7 @@ class Evaluator:
         if slot.field not in ev.fields or slot.key not in ev.fields:
             return None
         lst = self._causes.setdefault((j, str(ev.fields[slot.key])), [])
-        lst.append(_Cause(str(ev.fields[slot.field]), ev.id, ev.at))
+        lst.append(Cause(str(ev.fields[slot.field]), ev.id, ev.at))
         return True, "records a cause"
 
     def _on_span_start(self, j: int, ev: Event) -> tuple[bool, str] | None:
@@ -660,7 +561,7 @@ class Evaluator:
         slot = (cs.name, key, party)
         if slot in self._open_spans:
             return False, f"{cs.name} {key or ''} is already open"
-        rec = _SpanRec(cs.name, key, party, ev.at, ev.id)
+        rec = SpanRec(cs.name, key, party, ev.at, ev.id)
         self._open_spans[slot] = rec
         self._spans.setdefault(cs.name, []).append(rec)
         self._spans_by_key.setdefault((cs.name, key), []).append(rec)
@@ -689,7 +590,7 @@ class Evaluator:
 
     # ------------------------------------------------------------------ settling (streaming)
 
-    def _push(self, when: datetime, seq: int, inst: _Instance) -> None:
+    def _push(self, when: datetime, seq: int, inst: Instance) -> None:
         """Schedule ``inst`` to be looked at once the event clock passes ``when`` (UTC)."""
         heap = self._heap
         heapq.heappush(heap, (when, seq, inst))
@@ -710,7 +611,7 @@ class Evaluator:
             _, seq, inst = heapq.heappop(self._heap)
             if inst not in self._live:
                 continue
-            due, _ = self._current_due(inst, now)
+            due, _ = self._judge.current_due(inst, now)
             closed_at = inst.responded_at
             if closed_at is None and due is not None:
                 when = due.astimezone(UTC) + self.settle_after
@@ -723,7 +624,7 @@ class Evaluator:
                 continue  # no deadline and not fulfilled: open until it is
             if closed_at is None and kind == "permission":
                 continue  # a right not yet exercised stays open; exercising it settles it
-            ob = self._finish(inst, now)
+            ob = self._judge.finish(inst, now)
             del self._live[inst]
             open_ = self._open[inst.cn.index]
             lst = open_.get(inst.match)
@@ -760,6 +661,7 @@ class Evaluator:
 
     def _report(self, t: datetime, *, consume: bool = False) -> Report:
         order = self._order_of()
+        finish = self._judge.finish
         if consume:
             # The evaluator is spent: what only later events needed goes first (the ids seen,
             # the counts per key), then each instance is freed as it is reported, so that an
@@ -771,9 +673,9 @@ class Evaluator:
             self._repeats = {}
             self.validator.seen_ids = set()
             order.reverse()
-            obs = tuple(self._finish(inst, t) for inst in _popping(order) if inst.trigger_at <= t)
+            obs = tuple(finish(inst, t) for inst in _popping(order) if inst.trigger_at <= t)
         else:
-            obs = tuple(self._finish(inst, t) for inst in order if inst.trigger_at <= t)
+            obs = tuple(finish(inst, t) for inst in order if inst.trigger_at <= t)
         rs = self.c.ruleset
         for_remedies: Sequence[Obligation] = obs
         if self._settled_for_remedies:
@@ -806,7 +708,7 @@ class Evaluator:
             ruleset=rs,
         )
 
-    def _order_of(self) -> list[_Instance]:
+    def _order_of(self) -> list[Instance]:
         """The instances in the report's order: trigger instant, norm order, key, nth.
 
         Sorted by trigger instant (instants in :func:`events.comparable` form compare exactly),
@@ -843,396 +745,6 @@ class Evaluator:
         """``t`` as reported: in the ruleset's zone itself (see :func:`events.comparable`)."""
         return t if t.tzinfo is self.c.tz else t.astimezone(self.c.tz)
 
-    def _pauses(self, inst: _Instance, as_of: datetime) -> list[tuple[datetime, datetime, str]]:
-        pauses: list[tuple[datetime, datetime, str]] = []
-        for name in inst.cn.pause:
-            for rec in self._spans_by_key.get((name, inst.key), ()):
-                if rec.start > as_of:
-                    continue
-                end = rec.end if rec.end is not None and rec.end <= as_of else as_of
-                if end > inst.trigger_at:
-                    pauses.append((max(rec.start, inst.trigger_at), end, rec.start_id))
-        pauses.sort()
-        return pauses
-
-    def _current_due(
-        self, inst: _Instance, as_of: datetime
-    ) -> tuple[datetime | None, _Paused | None]:
-        """The due instant with clock pauses applied (an open pause counts until as_of)."""
-        d = inst.deadline
-        if inst.base_due is None or not inst.cn.pause or d is None:
-            return inst.base_due, None
-        pauses = self._pauses(inst, as_of)
-        if not pauses:
-            return inst.base_due, None
-        cal = self.c.calendar
-        working = d.unit == "working_hours"
-        remaining = d.delta
-        cursor = inst.trigger_at
-        paused = timedelta(0)
-        used: list[str] = []
-        for start, end, sid in pauses:
-            if end <= cursor:
-                continue
-            if start > cursor:
-                # the due is inclusive: a pause that starts at or before the instant the clock
-                # runs out stops it (docs/semantics.md, 4b); one that starts later changes nothing
-                if working:
-                    if start > cal.add_working_hours(cursor, remaining):
-                        break
-                    gap = cal.working_time_between(cursor, start)
-                else:
-                    gap = elapsed(cursor, start)
-                    if gap > remaining:
-                        break
-                remaining -= gap
-                cursor = start
-            paused += cal.working_time_between(cursor, end) if working else elapsed(cursor, end)
-            used.append(sid)
-            cursor = end
-        if not used:
-            return inst.base_due, None
-        due = (
-            cal.add_working_hours(cursor, remaining)
-            if working
-            else cal.add_clock(cursor, remaining)
-        )
-        self._years.add(due.year)
-        due = comparable(due)
-        return due, (paused, tuple(used), due)
-
-    def _excuse(
-        self, inst: _Instance, due: datetime | None
-    ) -> tuple[str, str, tuple[str, ...]] | None:
-        """The first excuse that applies: its reason in English and Chinese, and the events."""
-        causes = self._causes
-        spans = self._spans
-        if not causes and not spans:
-            return _NO_EXCUSE  # nothing recorded can excuse anything
-        key = inst.key
-        for ex in inst.cn.excuses:
-            if ex.span is None:
-                if key is None or ex.slot < 0:
-                    continue
-                for rec in causes.get((ex.slot, key), ()):
-                    if rec.value in ex.values:
-                        when = fmt(rec.at)
-                        reason = (
-                            f"cause {rec.value} determined {when} ({rec.event_id}); "
-                            f"clause {ex.clause}: {ex.reason_en}"
-                        )
-                        reason_zh = (
-                            f"原因 {rec.value} 于 {when} 认定 ({rec.event_id}); "
-                            f"第 {ex.clause} 条: {ex.reason_zh}"
-                        )
-                        return reason, reason_zh, (rec.event_id,)
-            elif due is not None:
-                for span in spans.get(ex.span, ()):
-                    if span.party is not None and span.party != inst.party:
-                        continue
-                    if span.start <= due and (span.end is None or due <= span.end):
-                        until = fmt(span.end) if span.end else "ongoing"
-                        reason = (
-                            f"due {fmt(due)} inside {ex.span} {span.key or ''} of party "
-                            f"{span.party} ({fmt(span.start)} – {until}); clause {ex.clause}: "
-                            f"{ex.reason_en}"
-                        )
-                        reason_zh = (
-                            f"期限 {fmt(due)} 处于当事方 {span.party} 的 {ex.span} "
-                            f"{span.key or ''} 期间 ({fmt(span.start)} – "
-                            f"{fmt(span.end) if span.end else '持续中'}); 第 {ex.clause} 条: "
-                            f"{ex.reason_zh}"
-                        )
-                        ids = (span.start_id,) + ((span.end_id,) if span.end_id else ())
-                        return reason, reason_zh, ids
-        return _NO_EXCUSE
-
-    def _finish(self, inst: _Instance, as_of: datetime) -> Obligation:
-        """The obligation that ``inst`` is at ``as_of``."""
-        cn = inst.cn
-        at = inst.responded_at
-        due = inst.base_due
-        how = inst.how
-        if cn.plain_finish and at is not None and (due is None or at <= due) and inst.more is None:
-            # the common case, decided without the general rules: an obligation without clock
-            # pauses, met on time
-            status: Status = "fulfilled"
-            reason = reason_zh = None
-            deciding = inst.answered_by
-            said: tuple[str, ...] = ()
-        else:
-            due, at, status, reason, reason_zh, deciding, said, how = self._judge(inst, as_of)
-        # reported in the zone itself (the engine keeps a repeated hour's second occurrence
-        # in its fixed offset, see events.comparable)
-        tz = self.c.tz
-        trigger_at = inst.trigger_at
-        if trigger_at.tzinfo is not tz:
-            trigger_at = trigger_at.astimezone(tz)
-        if due is not None and due.tzinfo is not tz:
-            due = due.astimezone(tz)
-        if at is not None and at.tzinfo is not tz:
-            at = at.astimezone(tz)
-        return Obligation(
-            cn.info,
-            inst.party,
-            inst.key,
-            inst.nth,
-            trigger_at,
-            inst.trigger_id,
-            inst.tier.name if inst.tier else None,
-            due,
-            status,
-            at,
-            reason,
-            reason_zh,
-            deciding,
-            said,
-            how,
-        )
-
-    def _judge(
-        self, inst: _Instance, as_of: datetime
-    ) -> tuple[
-        datetime | None,
-        datetime | None,
-        Status,
-        str | None,
-        str | None,
-        str | tuple[str, ...] | None,
-        tuple[str, ...],
-        _Explainer,
-    ]:
-        """The general rules of :meth:`_finish`: due (pauses applied), the time of fulfilment as
-        reported, status, reasons (en, zh), the deciding events after the trigger, notes, and
-        the explainer."""
-        cn = inst.cn
-        n = cn.norm
-        due, paused = self._current_due(inst, as_of) if cn.pause else (inst.base_due, None)
-        deciding = inst.answered_by
-        more = inst.more
-        notes: list[str] | None = list(more.notes) if more is not None and more.notes else None
-        reason: str | None = None
-        reason_zh: str | None = None
-        at = inst.responded_at
-        status: Status
-        kind = cn.info.kind
-        if kind == "obligation":
-            if at is not None and (due is None or at <= due):
-                status = "fulfilled"
-            else:
-                excuse = self._excuse(inst, due) if cn.excuses else None
-                if excuse is not None:
-                    status, reason, reason_zh = "excused", excuse[0], excuse[1]
-                    deciding = _joined(deciding, excuse[2])
-                elif at is not None:
-                    status = "violated"
-                    if due is not None:
-                        when, late = fmt(at), dur(elapsed(due, at))
-                        reason = f"fulfilled late at {when} ({late} after due)"
-                        reason_zh = f"迟延履行于 {when} (超过期限 {late})"
-                elif due is not None and as_of > due:
-                    status = "violated"
-                    when = fmt(due, day_end=True)
-                    reason = f"not fulfilled by {when}"
-                    reason_zh = f"至 {when} 未履行"
-                else:
-                    status = "pending"
-            if more is not None and more.parts:
-                notes = notes or []
-                if more.parts > 1:
-                    notes.append(f"paid in {more.parts} parts; the clause asks for one payment")
-                if inst.responded_at is None and more.paid is not None:
-                    notes.append(f"paid {money(more.paid)} so far")
-        elif kind == "prohibition":
-            if n.violated_by is None or (at is not None and (due is None or at <= due)):
-                excuse = self._excuse(inst, due) if cn.excuses else None
-                if excuse is not None:
-                    status, reason, reason_zh = "excused", excuse[0], excuse[1]
-                    deciding = _joined(deciding, excuse[2])
-                else:
-                    status = "violated"
-                    when = fmt(at or inst.trigger_at)
-                    reason = f"prohibited act at {when}"
-                    reason_zh = f"于 {when} 发生禁止行为"
-                at = None
-            elif due is not None and as_of > due:
-                status, at = "fulfilled", None
-            else:
-                status, at = "pending", None
-        else:  # permission
-            if at is None:
-                status = "pending"
-            elif due is not None and at < due:
-                status = "violated"
-                when, before = fmt(at), fmt(due, day_end=True)
-                reason = f"exercised prematurely at {when}, before {before}"
-                reason_zh = f"于 {when} 提前行使，早于 {before}"
-            else:
-                status = "fulfilled"
-        if status == "violated" and cn.best_effort:
-            # one shared tuple for the common case: a missed best-effort target, nothing else
-            said = (*notes, _BEST_EFFORT_NOTE) if notes else _BEST_EFFORT_NOTES
-        else:
-            said = tuple(notes) if notes else ()
-        return due, at, status, reason, reason_zh, deciding, said, self._explainer(inst, paused)
-
-    def _explainer(self, inst: _Instance, paused: _Paused | None) -> _Explainer:
-        """The explainer of ``inst``: the one shared by its norm and tier, unless the instance
-        has facts of its own (a clock pause, a window opening)."""
-        if paused is not None or (inst.more is not None and inst.more.not_before is not None):
-            return _Explainer(self.c, inst.cn, inst.tier, inst.base_due, inst.not_before, paused)
-        return inst.how
-
-
-@dataclass(frozen=True, slots=True)
-class _Explainer:
-    """What an instance's explanation needs beyond the obligation itself; called with the
-    obligation and a language, it gives the steps (:func:`_explain`)."""
-
-    c: CompiledRuleset
-    cn: CompiledNorm
-    tier: CompiledTier | None
-    #: the due before pauses, when a pause moved it (else it is the obligation's due)
-    base_due: datetime | None
-    not_before: datetime | None
-    paused: _Paused | None
-
-    def __call__(self, ob: Obligation, lang: str = "en") -> tuple[str, ...]:
-        return _explain(
-            self.c,
-            self.cn,
-            ob.trigger_at,
-            ob.trigger_event,
-            self.tier,
-            # the time class of the trigger, which chose the tier (worked out again here: an
-            # explanation is built on demand, an instance is not)
-            self.c.calendar.classify(ob.trigger_at) if self.tier is not None else None,
-            ob.due if self.paused is None else self.base_due,
-            self.not_before,
-            self.paused,
-            ob.due,
-            ob.fulfilled_at,
-            ob.status,
-            lang,
-        )
-
-
-def _anchors(
-    c: CompiledRuleset, d: CompiledDeadline, trigger_at: datetime
-) -> tuple[datetime, datetime, str]:
-    """The instants a deadline counts from (for clock units, for day units) and their name."""
-    term = c.ruleset.contract.term
-    if d.spec.from_ == "trigger":
-        return trigger_at, trigger_at, "the trigger"
-    if d.spec.from_ == "term.start":
-        return (
-            c.term_start,
-            datetime.combine(term.start, time(12), c.tz),
-            f"term start {term.start}",
-        )
-    return c.term_end, datetime.combine(term.end, time(12), c.tz), f"term end {term.end}"
-
-
-def _due_text(
-    c: CompiledRuleset, d: CompiledDeadline, trigger_at: datetime, due: datetime, lang: str = "en"
-) -> str:
-    """How the due instant was computed, in words (``zh`` or ``en``)."""
-    zh = lang == "zh"
-    if d.unit == "at":
-        anchor = ("期限届满时" if d.spec.at == "term.end" else "期限开始时") if zh else d.spec.at
-        return (
-            f"期限: {anchor} {fmt(due, day_end=True)}"
-            if zh
-            else f"due at {anchor}: {fmt(due, day_end=True)}"
-        )
-    _, _, label = _anchors(c, d, trigger_at)
-    if zh:
-        label = {"the trigger": "触发"}.get(
-            label,
-            label.replace("term end", "服务期限届满").replace("term start", "服务期限开始"),
-        )
-        amount = f"{abs(d.amount).normalize():f} {_UNITS_ZH[d.unit]}"
-        if d.unit in ("minutes", "hours", "working_hours"):
-            return f"期限: {label}后 {amount} → {fmt(due)}"
-        rule = (
-            "民法典第二百零一至二百零三条"
-            if d.unit in ("days", "months", "years")
-            else "按工作日计"
-        )
-        rel = "前" if d.amount < 0 else "后"
-        return f"期限: {label}{rel} {amount} ({rule}) → {fmt(due, day_end=True)}"
-    if d.unit in ("minutes", "hours", "working_hours"):
-        return f"due {d.text} after {label} → {fmt(due)}"
-    rule = "Civil Code Art. 201–203" if d.unit in ("days", "months", "years") else "working days"
-    rel = "before" if d.amount < 0 else "after"
-    return f"{d.text} {rel} {label} ({rule}) → {fmt(due, day_end=True)}"
-
-
-def _explain(
-    c: CompiledRuleset,
-    cn: CompiledNorm,
-    trigger_at: datetime,
-    trigger_id: str | None,
-    tier: CompiledTier | None,
-    cls: str | None,
-    base_due: datetime | None,
-    not_before: datetime | None,
-    paused: _Paused | None,
-    due: datetime | None,
-    at: datetime | None,
-    status: str,
-    lang: str = "en",
-) -> tuple[str, ...]:
-    """The steps behind an instance in ``lang`` (zh or en), built only when asked for."""
-    n = cn.norm
-    zh = lang == "zh"
-    what = f"{n.trigger.event} {trigger_id}" if trigger_id else f"{n.trigger.at}"
-    steps = [
-        f"触发: {what} 于 {fmt(trigger_at)}" if zh else f"trigger: {what} at {fmt(trigger_at)}"
-    ]
-    deadline = tier.deadline if tier is not None else cn.deadline
-    if tier is not None and cls is not None:
-        if zh:
-            length = f"{tier.deadline.amount.normalize():f} {_UNITS_ZH[tier.deadline.unit]}"
-            words = _CLASS_WORDS_ZH[cls]
-            steps.append(f"{fmt(trigger_at)} 属于{words} → 档位 {tier.tier.name}: {length}")
-        else:
-            steps.append(
-                f"{fmt(trigger_at)} is {_CLASS_WORDS[cls]} → tier {tier.tier.name}: "
-                f"{tier.deadline.spec.describe()}"
-            )
-    if deadline is not None and base_due is not None:
-        steps.append(_due_text(c, deadline, trigger_at, base_due, lang))
-    else:
-        steps.append(
-            "未约定期限: 履行前一直进行中" if zh else "no deadline: pending until fulfilled"
-        )
-    if not_before is not None and cn.not_before is not None:
-        steps.append(
-            f"自 {fmt(not_before)} 起的履行方计入"
-            if zh
-            else f"fulfilment counts from {fmt(not_before)} ({cn.not_before.spec.describe()})"
-        )
-    if paused is not None:
-        paused_for, ids, moved = paused
-        steps.append(
-            f"计时暂停 {dur(paused_for)} ({', '.join(ids)}) → 期限 {fmt(moved)}"
-            if zh
-            else f"clock paused {dur(paused_for)} ({', '.join(ids)}) → due {fmt(moved)}"
-        )
-    if at is not None:
-        if zh:
-            verb_zh = {"obligation": "履行", "prohibition": "违反", "permission": "行使"}
-            steps.append(f"{verb_zh[n.kind]}于 {fmt(at)}" + (f"，期限 {fmt(due)}" if due else ""))
-        else:
-            verb = {
-                "obligation": "fulfilled",
-                "prohibition": "violated",
-                "permission": "exercised",
-            }
-            steps.append(f"{verb[n.kind]} at {fmt(at)}" + (f", due {fmt(due)}" if due else ""))
-    return tuple(steps)
-
 
 _TRIGGER_AT = attrgetter("trigger_at")
 #: What an event can do (the dispatch table's words) -> the Evaluator method that does it.
@@ -1258,24 +770,13 @@ def _handler_table(entries: tuple[tuple[str, int], ...]) -> tuple[tuple[_Handler
     return tuple(table)
 
 
-def _popping(stack: list[_Instance]) -> Iterator[_Instance]:
+def _popping(stack: list[Instance]) -> Iterator[Instance]:
     """Take the items off the end of ``stack`` one by one, so that each is freed once used."""
     while stack:
         yield stack.pop()
 
 
-def _joined(
-    ids: str | tuple[str, ...] | None, more: tuple[str, ...]
-) -> str | tuple[str, ...] | None:
-    """Event ids ``ids`` (one, several or none) followed by ``more``."""
-    if not more:
-        return ids
-    if ids is None:
-        return more
-    return (ids, *more) if isinstance(ids, str) else (*ids, *more)
-
-
-def _match_of(names: tuple[str, ...], fields: Mapping[str, Any]) -> _Match:
+def _match_of(names: tuple[str, ...], fields: Mapping[str, Any]) -> Match:
     """The correlation value of ``fields``: one field's text as is, several as a tuple."""
     if len(names) == 1:
         return str(fields.get(names[0]))
