@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import contract_rules.engine as engine
+import contract_rules.collector as collector
 from contract_rules.engine import CompiledRuleset, evaluate
 from tests.conftest import TACHENG_AS_OF, TACHENG_EVENTS
 
@@ -32,8 +32,8 @@ def collector_on() -> Iterator[None]:
 def test_collector_stays_off_until_the_last_evaluation_in_flight_ends(
     collector_on: None,
 ) -> None:
-    first = engine._collector_paused()
-    second = engine._collector_paused()
+    first = collector.collector_paused()
+    second = collector.collector_paused()
     first.__enter__()
     second.__enter__()
     assert not gc.isenabled()
@@ -67,19 +67,19 @@ def test_a_switch_between_reading_and_disabling_does_not_leave_the_collector_off
         freeze=gc.freeze,
         unfreeze=gc.unfreeze,
     )
-    monkeypatch.setattr(engine, "gc", fake)
+    monkeypatch.setattr(collector, "gc", fake)
     a_in = threading.Event()
     release_a = threading.Event()
 
     def run_a() -> None:
-        with engine._collector_paused():
+        with collector.collector_paused():
             a_in.set()
             release_a.wait(timeout=2)
         a_done.set()
 
     def run_b() -> None:
         a_in.wait(timeout=2)
-        with engine._collector_paused():
+        with collector.collector_paused():
             pass
 
     ta = threading.Thread(target=run_a, name="A")
@@ -118,4 +118,4 @@ def test_twelve_threads_of_three_evaluations_agree_and_restore_the_collector(
     assert not errors
     assert results == [expected] * 36
     assert gc.isenabled()
-    assert engine._collector_users == 0
+    assert collector._collector_users == 0
