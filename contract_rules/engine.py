@@ -9,6 +9,13 @@ instant, ties by input order; the same input gives the same report, byte for byt
   is open and when it falls due; :meth:`Evaluator.report` gives the same report as the batch call.
 - :func:`evaluate` is the batch call: read, validate, order, feed, report.
 
+This module is the public one: the compile step (:mod:`~contract_rules.compiler`) and the
+:class:`Evaluator` (:mod:`~contract_rules.evaluator`) are importable from it, with
+:func:`parse_as_of` and :func:`~contract_rules.text.fmt`. The other rooms of the engine:
+:mod:`~contract_rules.instances` (what an instance comes to), :mod:`~contract_rules.remedies`,
+:mod:`~contract_rules.explanations` (the zh/en message catalogue), :mod:`~contract_rules.text`
+and :mod:`~contract_rules.collector` (``docs/architecture.md``).
+
 The meaning of every status, deadline and excuse is fixed in ``docs/semantics.md``.
 """
 
