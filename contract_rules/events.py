@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import EventError
 from .model import RESERVED_EVENT_KEYS, FieldSpec, Ruleset
+from .text import offset_note as offset_note  # moved to the text module; importable here
 
 MAX_ID_CHARS = 200
 MAX_STRING_CHARS = 10_000
@@ -90,24 +91,6 @@ def in_zone(t: datetime, tz: tzinfo) -> datetime:
     if t.tzinfo is tz:
         t = t.astimezone(UTC)
     return comparable(t.astimezone(tz))
-
-
-def offset_note(t: datetime) -> str:
-    """``""``, or ``t``'s UTC offset (``"-05:00"``) when ``t`` is the second occurrence of a
-    wall time that happens twice (a repeated hour: ``fold=1``, or its :func:`comparable` form).
-
-    Texts show wall times; this tells the second 01:30 from the first, which is shown bare.
-    (Telling whether a first occurrence has a twin needs ``replace(fold=1)``, which costs a
-    microsecond per formatted instant.)
-    """
-    if not t.fold and not isinstance(t.tzinfo, timezone):
-        return ""
-    off = t.utcoffset()
-    if off is None:
-        return ""
-    sign = "-" if off < timedelta(0) else "+"
-    minutes = abs(off) // timedelta(minutes=1)
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def elapsed(a: datetime, b: datetime) -> timedelta:

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .events import offset_note
-from .report import STATUSES, Obligation, Report, iso, money
+from .report import STATUSES, Obligation, Report
+from .text import iso, money, offset_note
 
 if TYPE_CHECKING:
     from .model import Norm, Ruleset

@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from .model import Ruleset, Status, Strength
+from .text import iso as iso  # public here, as before
+from .text import money as money  # public here, as before
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,18 +42,6 @@ def _package_version() -> str:
     which sits above the report in the layers."""
     version: str = sys.modules[__name__.rpartition(".")[0]].__version__
     return version
-
-
-def iso(t: datetime | None) -> str | None:
-    """ISO 8601 with offset, microseconds only when present; None stays None."""
-    if t is None:
-        return None
-    return t.isoformat(timespec="microseconds" if t.microsecond else "seconds")
-
-
-def money(d: Decimal) -> str:
-    """A Decimal amount as a string with two places (``53600.00``)."""
-    return f"{d.quantize(Decimal('0.01')):f}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -521,13 +521,13 @@ def _late_words(td: timedelta) -> str:
 
 @given(st.timedeltas(min_value=timedelta(days=-(10**6)), max_value=timedelta(days=10**6)))
 def test_durations_in_reasons_read_as_days_hours_minutes(td: timedelta) -> None:
-    from contract_rules.engine import _dur
+    from contract_rules.text import dur as _dur
 
     assert _dur(td) == _late_words(td)
 
 
 def test_durations_in_reasons_examples() -> None:
-    from contract_rules.engine import _dur
+    from contract_rules.text import dur as _dur
 
     assert [_dur(timedelta(**kw)) for kw in ({"hours": 2, "minutes": 30}, {"days": 2}, {})] == [
         "2h 30min",
@@ -568,6 +568,6 @@ def _time_words(t: datetime, day_end: bool) -> str:
     st.booleans(),
 )
 def test_instants_in_reasons_read_as_date_and_time(t: datetime, day_end: bool) -> None:
-    from contract_rules.engine import fmt
+    from contract_rules.text import fmt
 
     assert fmt(t, day_end=day_end) == _time_words(t, day_end)

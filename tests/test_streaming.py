@@ -150,9 +150,9 @@ def test_a_bulk_evaluation_leaves_the_collector_nothing_young_to_scan(
     a report of 50,000 objects is slow to build in a test.)"""
     import gc
 
-    from contract_rules import engine
+    from contract_rules import collector
 
-    monkeypatch.setattr(engine, "_PROMOTE_AT", 1_000)
+    monkeypatch.setattr(collector, "_PROMOTE_AT", 1_000)
     compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
     events = _events(600)  # well over the youngest generation's threshold of tracked objects
     seen: list[int] = []
@@ -211,9 +211,9 @@ def test_a_bulk_evaluation_keeps_the_callers_collector_settings(
     """A disabled collector stays disabled; objects the caller froze stay frozen."""
     import gc
 
-    from contract_rules import engine
+    from contract_rules import collector
 
-    monkeypatch.setattr(engine, "_PROMOTE_AT", 1)
+    monkeypatch.setattr(collector, "_PROMOTE_AT", 1)
     compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
     was = gc.isenabled()
     try:

@@ -145,7 +145,6 @@ class _Fast:
         "note_hi_u",
         "note_hi_us",
         "note_lo",
-        "note_lo_us",
         "origin",
         "origin_u",
         "starts",
@@ -244,7 +243,7 @@ class _Fast:
             elif cov_hi <= tab.last_year:
                 note_hi = max(local_new_year(cov_hi + 1) - _TWO_DAYS_US, lo_us - 1)
         self.noisy = note_lo != lo_us or note_hi != hi_us
-        self.note_lo_us, self.note_hi_us = note_lo, note_hi
+        self.note_hi_us = note_hi
         self.note_lo = _EPOCH + timedelta(microseconds=note_lo)
         self.note_hi_u = epoch_u + timedelta(microseconds=note_hi)
 

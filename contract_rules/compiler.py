@@ -1,0 +1,429 @@
+"""The compile step: a :class:`~contract_rules.model.Ruleset` in, a :class:`CompiledRuleset` out.
+
+Everything an evaluation asks of the rules more than once is worked out here, once per ruleset:
+the calendar, the predicates of every condition, the deadlines' units and clock lengths, the
+excuses' cause slots, and the dispatch table (event type → what it can do). A compiled ruleset
+is immutable and engine-neutral: share it across evaluations and threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, get_args
+from zoneinfo import ZoneInfo
+
+from .calendar import BusinessCalendar, WorkingTimeClass, build_calendar
+from .events import in_zone
+from .model import Condition, Correlated, Deadline, FieldTest, Norm, Ruleset, Span, Tier
+from .report import NormInfo
+
+Predicate = Callable[[Mapping[str, Any]], bool]
+#: the words of a response's use in the accounting, per norm kind
+_VERB = {"obligation": "fulfils", "prohibition": "violates", "permission": "exercises"}
+
+
+def compile_condition(cond: Condition) -> Predicate:
+    """A predicate on an event's fields: every listed field must match (AND)."""
+    tests: list[tuple[str, Callable[[Any], bool]]] = []
+    for name, spec in cond.items():
+        tests.append((name, _field_test(spec)))
+    if not tests:
+        return _always
+
+    def pred(fields: Mapping[str, Any]) -> bool:
+        return all(name in fields and test(fields[name]) for name, test in tests)
+
+    return pred
+
+
+def _always(fields: Mapping[str, Any]) -> bool:
+    return True
+
+
+def _norm_value(v: Any) -> Any:
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, int | Decimal):
+        return Decimal(v)
+    return v
+
+
+def _field_test(spec: FieldTest | Any) -> Callable[[Any], bool]:
+    if not isinstance(spec, FieldTest):
+        want = _norm_value(spec)
+        return lambda v: _norm_value(v) == want
+    checks: list[Callable[[Any], bool]] = []
+    given = spec.model_fields_set
+    if "eq" in given:
+        eq = _norm_value(spec.eq)
+        checks.append(lambda v: _norm_value(v) == eq)
+    if "ne" in given:
+        ne = _norm_value(spec.ne)
+        checks.append(lambda v: _norm_value(v) != ne)
+    if spec.in_ is not None:
+        allowed = [_norm_value(x) for x in spec.in_]
+        checks.append(lambda v: _norm_value(v) in allowed)
+    if spec.not_in is not None:
+        banned = [_norm_value(x) for x in spec.not_in]
+        checks.append(lambda v: _norm_value(v) not in banned)
+    for op in ("lt", "le", "gt", "ge"):
+        bound = getattr(spec, op)
+        if bound is not None:
+            checks.append(_compare(op, bound))
+    return lambda v: all(c(v) for c in checks)
+
+
+def _compare(op: str, bound: Decimal) -> Callable[[Any], bool]:
+    def test(v: Any) -> bool:
+        if isinstance(v, bool) or not isinstance(v, int | Decimal):
+            return False
+        d = Decimal(v)
+        return {"lt": d < bound, "le": d <= bound, "gt": d > bound, "ge": d >= bound}[op]
+
+    return test
+
+
+@dataclass(frozen=True)
+class CompiledDeadline:
+    """A deadline with its unit, amount and clock length worked out once."""
+
+    spec: Deadline
+    unit: str
+    amount: Decimal
+    #: the length for clock units (minutes, hours, working_hours); zero otherwise
+    delta: timedelta
+    text: str
+    #: clock hours or minutes counted from the trigger: the common case, due = trigger + delta
+    clock_from_trigger: bool = False
+
+    @classmethod
+    def of(cls, d: Deadline) -> CompiledDeadline:
+        """Compile ``d``."""
+        unit = d.unit
+        amount = d.amount
+        delta = timedelta(0)
+        if unit in ("minutes", "hours", "working_hours"):
+            per = 60 if unit == "minutes" else 3600
+            delta = timedelta(microseconds=int(amount * per * 1_000_000))
+        simple = unit in ("minutes", "hours") and d.from_ == "trigger"
+        return cls(d, unit, amount, delta, d.describe(anchor=False), simple)
+
+
+@dataclass(frozen=True)
+class CompiledTier:
+    """A tier with its compiled condition and deadline."""
+
+    tier: Tier
+    classes: frozenset[str] | None
+    pred: Predicate
+    deadline: CompiledDeadline
+    #: the tier's name, as every instance in it reports it
+    name: str = ""
+    #: its place among the norm's tiers
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class CompiledExcuse:
+    """An excuse ready to test: the cause slot and values it looks for, or the span it names."""
+
+    clause: str
+    reason_en: str
+    reason_zh: str
+    #: the index of the cause slot (``CompiledRuleset.causes``), or -1 for a span excuse or a
+    #: cause excuse without a key (which can never apply: causes are recorded per key)
+    slot: int = -1
+    values: frozenset[str] = frozenset()
+    span: str | None = None
+
+
+@dataclass(frozen=True)
+class CompiledNorm:
+    """A norm ready to run: predicates, tiers, correlation fields and excuse specs."""
+
+    index: int
+    norm: Norm
+    trigger_pred: Predicate
+    tiers: tuple[CompiledTier, ...]
+    response_pred: Predicate
+    match: tuple[str, ...]
+    pause: tuple[str, ...]
+    deadline: CompiledDeadline | None
+    not_before: CompiledDeadline | None
+    #: the norm's words as every instance reports them, made once
+    info: NormInfo
+    #: what the hot path asks of every event, worked out once: the outcome of a response's use
+    #: (with the accounting's words for it), the party when it is fixed (None when it comes
+    #: from the event), whether instances wait for a response, and whether a trigger is itself
+    #: the final act (a prohibition without a violating event)
+    used_response: tuple[bool, str] = (True, "")
+    static_party: str | None = None
+    waits: bool = False
+    final_on_trigger: bool = False
+    #: the norm's settings the hot path reads, copied out of the (slower to read) model
+    key_field: str | None = None
+    within_term: bool = True
+    survives_term: bool = False
+    #: the excuses, in the rule file's order (the first that applies is reported)
+    excuses: tuple[CompiledExcuse, ...] = ()
+    #: time class -> the tier that applies, when the tiers are chosen by time class alone (no
+    #: tier has a condition on the trigger's fields); None otherwise
+    tier_of_class: Mapping[str, CompiledTier] | None = None
+    best_effort: bool = False
+    #: a response simply fulfils the instance (no money to add up, no window, not a
+    #: prohibition's late act)
+    plain_response: bool = False
+    #: instances correlate on the one field that is also their key (the match is the key)
+    match_is_key: bool = False
+    #: the one field instances correlate on, if it is one
+    single_match: str | None = None
+    #: an obligation whose clock never pauses: met on time, an instance is simply fulfilled
+    plain_finish: bool = False
+    #: the index of the norm this one's trigger follows (an instance with the same key must
+    #: exist), or -1
+    follows: int = -1
+    #: the party field of a fulfilling event that must name the instance's bearer, if any
+    by_field: str | None = None
+
+
+@dataclass(frozen=True)
+class CauseSlot:
+    """Where causes are recorded: events of ``event`` naming ``field`` for the key ``key``."""
+
+    event: str
+    field: str
+    key: str
+
+
+@dataclass(frozen=True)
+class CompiledSpan:
+    """A span definition with compiled start and end conditions."""
+
+    name: str
+    span: Span
+    start_pred: Predicate
+    end_pred: Predicate
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledRuleset:
+    """An engine-neutral compiled form of a ruleset. Immutable; share it across evaluations."""
+
+    ruleset: Ruleset
+    calendar: BusinessCalendar
+    tz: ZoneInfo
+    term_start: datetime
+    term_end: datetime
+    norms: tuple[CompiledNorm, ...]
+    spans: tuple[CompiledSpan, ...]
+    causes: tuple[CauseSlot, ...]
+    #: event type → what it can do: (trigger|response|cause|span_start|span_end|claim, index)
+    dispatch: Mapping[str, tuple[tuple[str, int], ...]]
+    #: (event type, field) pairs that carry money
+    money_fields: frozenset[tuple[str, str]]
+    norm_order: Mapping[str, int]
+    #: per remedy, the condition its claims must meet (``claims.when``)
+    claim_preds: tuple[Predicate, ...] = ()
+    #: the contract's currency: the one its fees are in (None without fees, or when they differ)
+    currency: str | None = None
+
+    def other_party(self, party: str) -> str:
+        """The other party of a two-party contract."""
+        others = [p for p in self.ruleset.contract.parties if p != party]
+        return others[0] if len(others) == 1 else "any"
+
+
+def _tier_of_class(tiers: tuple[CompiledTier, ...]) -> dict[str, CompiledTier] | None:
+    """Per time class, the first tier that applies, when tiers depend on the class alone."""
+    if not tiers or any(t.pred is not _always for t in tiers):
+        return None
+    found: dict[str, CompiledTier] = {}
+    for cls in get_args(WorkingTimeClass):
+        for t in tiers:
+            if t.classes is None or cls in t.classes:
+                found[cls] = t
+                break
+    return found
+
+
+def anchors(
+    c: CompiledRuleset, d: CompiledDeadline, trigger_at: datetime
+) -> tuple[datetime, datetime, str]:
+    """The instants a deadline counts from (for clock units, for day units) and their name."""
+    term = c.ruleset.contract.term
+    if d.spec.from_ == "trigger":
+        return trigger_at, trigger_at, "the trigger"
+    if d.spec.from_ == "term.start":
+        return (
+            c.term_start,
+            datetime.combine(term.start, time(12), c.tz),
+            f"term start {term.start}",
+        )
+    return c.term_end, datetime.combine(term.end, time(12), c.tz), f"term end {term.end}"
+
+
+def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
+    """Compile once, evaluate many times. Raises CalendarError for a bad calendar spec."""
+    cal = build_calendar(ruleset)
+    tz = ZoneInfo(ruleset.contract.timezone)
+    term = ruleset.contract.term
+    # midnights of the zone, as instants (a midnight skipped by a change of offset becomes the
+    # day's first instant), in the form the engine compares
+    term_start = in_zone(datetime.combine(term.start, time(0), tz), tz)
+    term_end = in_zone(datetime.combine(term.end + timedelta(days=1), time(0), tz), tz)
+    causes: list[CauseSlot] = []
+    norm_ids = [m.id for m in ruleset.norms]
+    norms = tuple(_compile_norm(i, n, norm_ids, causes) for i, n in enumerate(ruleset.norms))
+    spans = tuple(
+        CompiledSpan(name, s, compile_condition(s.start.when), compile_condition(s.end.when))
+        for name, s in ruleset.spans.items()
+    )
+    dispatch, money = _dispatch(ruleset, spans, causes)
+    return CompiledRuleset(
+        ruleset=ruleset,
+        calendar=cal,
+        tz=tz,
+        term_start=term_start,
+        term_end=term_end,
+        norms=norms,
+        spans=spans,
+        causes=tuple(causes),
+        dispatch=dispatch,
+        money_fields=frozenset(money),
+        norm_order={n.id: i for i, n in enumerate(ruleset.norms)}
+        | {r.id: len(ruleset.norms) + i for i, r in enumerate(ruleset.remedies)},
+        claim_preds=tuple(
+            compile_condition(r.claims.when) if r.claims is not None else _always
+            for r in ruleset.remedies
+        ),
+        currency=_contract_currency(ruleset),
+    )
+
+
+def _response_of(n: Norm) -> Correlated | None:
+    """The event that answers an instance of ``n``: fulfils, violates or exercises it."""
+    return n.fulfilled_by or n.violated_by or n.exercised_by
+
+
+def _match_of_norm(n: Norm, response: Correlated | None) -> tuple[str, ...]:
+    """The fields a response must share with the instance it answers (its key by default)."""
+    if response is None:
+        return ()
+    if response.match is not None:
+        return tuple(response.match)
+    return (n.key,) if n.key else ()
+
+
+def _compile_tiers(n: Norm) -> tuple[CompiledTier, ...]:
+    """The norm's tiers, in order, with their conditions and deadlines compiled."""
+    return tuple(
+        CompiledTier(
+            t,
+            frozenset(t.at) if t.at is not None else None,
+            compile_condition(t.when),
+            CompiledDeadline.of(t.deadline),
+            t.name,
+            k,
+        )
+        for k, t in enumerate(n.tiers or [])
+    )
+
+
+def _compile_excuses(n: Norm, causes: list[CauseSlot]) -> tuple[CompiledExcuse, ...]:
+    """The norm's excuses in the rule file's order; a cause excuse gets its slot in ``causes``
+    (added there when it is new: one slot per event, field and key, shared by the norms)."""
+    excuses: list[CompiledExcuse] = []
+    for ex in n.excuses:
+        words = (ex.clause, ex.reason.get("en") or "", ex.reason.get("zh") or "")
+        if ex.cause is None:
+            excuses.append(CompiledExcuse(*words, span=ex.span))
+            continue
+        at_slot = -1
+        if ex.cause.key or n.key:
+            found = CauseSlot(ex.cause.event, ex.cause.field, ex.cause.key or n.key or "")
+            if found not in causes:
+                causes.append(found)
+            at_slot = causes.index(found)
+        excuses.append(CompiledExcuse(*words, slot=at_slot, values=frozenset(ex.cause.values)))
+    return tuple(excuses)
+
+
+def _compile_norm(i: int, n: Norm, norm_ids: list[str], causes: list[CauseSlot]) -> CompiledNorm:
+    """Norm ``i`` compiled; its cause excuses take their slots in ``causes``."""
+    response = _response_of(n)
+    match = _match_of_norm(n, response)
+    tiers = _compile_tiers(n)
+    fb = n.fulfilled_by
+    not_before = fb.not_before if fb is not None else None
+    plain = fb is None or (fb.accumulate is None and fb.not_before is None and fb.by is None)
+    return CompiledNorm(
+        index=i,
+        norm=n,
+        trigger_pred=compile_condition(n.trigger.when),
+        tiers=tiers,
+        response_pred=compile_condition(response.when) if response else _always,
+        match=match,
+        pause=tuple(n.pause),
+        deadline=CompiledDeadline.of(n.deadline) if n.deadline is not None else None,
+        not_before=CompiledDeadline.of(not_before) if not_before is not None else None,
+        used_response=(True, f"{_VERB[n.kind]} {n.id}"),
+        static_party=None if n.party.startswith("$") else n.party,
+        waits=response is not None,
+        final_on_trigger=n.kind == "prohibition" and n.violated_by is None,
+        key_field=n.key,
+        within_term=n.within_term,
+        survives_term=n.survives_term,
+        excuses=_compile_excuses(n, causes),
+        tier_of_class=_tier_of_class(tiers),
+        best_effort=n.strength == "best_effort",
+        plain_response=n.kind != "prohibition" and plain,
+        match_is_key=n.key is not None and match == (n.key,),
+        single_match=match[0] if len(match) == 1 else None,
+        plain_finish=n.kind == "obligation" and not n.pause,
+        follows=-1 if n.trigger.follows is None else norm_ids.index(n.trigger.follows),
+        by_field=fb.by if fb is not None else None,
+        info=NormInfo(n.id, n.kind, n.clause, n.title.zh or "", n.title.en or "", n.strength),
+    )
+
+
+def _dispatch(
+    ruleset: Ruleset, spans: tuple[CompiledSpan, ...], causes: list[CauseSlot]
+) -> tuple[dict[str, tuple[tuple[str, int], ...]], set[tuple[str, str]]]:
+    """The dispatch table (event type → what it can do, in this order: per norm its trigger and
+    response, then spans, causes, claims) and the (event type, field) pairs that carry money."""
+    dispatch: dict[str, list[tuple[str, int]]] = {}
+    money: set[tuple[str, str]] = set()
+
+    def add(etype: str, what: str, idx: int) -> None:
+        entry = (what, idx)
+        lst = dispatch.setdefault(etype, [])
+        if entry not in lst:
+            lst.append(entry)
+
+    for i, n in enumerate(ruleset.norms):
+        response = _response_of(n)
+        if n.trigger.event:
+            add(n.trigger.event, "trigger", i)
+        if response is not None:
+            add(response.event, "response", i)
+        if n.fulfilled_by and n.fulfilled_by.accumulate:
+            money.add((n.fulfilled_by.event, n.fulfilled_by.accumulate.field))
+    for j, s in enumerate(spans):
+        add(s.span.start.event, "span_start", j)
+        add(s.span.end.event, "span_end", j)
+    for j, slot in enumerate(causes):
+        add(slot.event, "cause", j)
+    for k, r in enumerate(ruleset.remedies):
+        if r.claims is not None:
+            add(r.claims.event, "claim", k)
+            money.add((r.claims.event, r.claims.amount_field))
+    return {k: tuple(v) for k, v in dispatch.items()}, money
+
+
+def _contract_currency(ruleset: Ruleset) -> str | None:
+    """The currency the contract's money is in: that of its fees, when they share one."""
+    found = {fee.currency for fee in ruleset.contract.fees.values()}
+    return found.pop() if len(found) == 1 else None

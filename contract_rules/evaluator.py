@@ -1,0 +1,799 @@
+"""The evaluator: events applied one at a time, in time order, to the instances they create,
+answer and excuse; a report at any instant.
+
+:class:`Evaluator` is the per-event hot path (``feed``/``apply``, the handlers of the dispatch
+table, instance creation and due dates, streaming's settling) and the report's assembly. Kept in
+one class so that an event costs a lookup in the dispatch table and one call per handler
+(``docs/architecture.md``, "Size and complexity"). The batch call
+:func:`~contract_rules.engine.evaluate` reads, orders and feeds; what an instance comes to is
+:mod:`~contract_rules.instances`'s.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Decimal
+from operator import attrgetter
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from .calendar import PeriodUnit
+from .calendar import build_calendar as build_calendar  # importable here, as before
+from .collector import collector_paused
+from .compiler import CauseSlot as CauseSlot  # the compile step's names, importable here
+from .compiler import CompiledDeadline as CompiledDeadline
+from .compiler import CompiledExcuse as CompiledExcuse
+from .compiler import CompiledNorm as CompiledNorm
+from .compiler import CompiledRuleset as CompiledRuleset
+from .compiler import CompiledSpan as CompiledSpan
+from .compiler import CompiledTier as CompiledTier
+from .compiler import Predicate as Predicate
+from .compiler import _always, anchors
+from .compiler import compile_condition as compile_condition
+from .compiler import compile_ruleset as compile_ruleset
+from .errors import ContractRulesError, EventError
+from .events import (
+    MAX_ID_CHARS,
+    Event,
+    EventValidator,
+    RawEvent,
+    comparable,
+    in_zone,
+)
+from .explanations import Explainer
+from .instances import Cause, Instance, Judge, Match, SpanRec
+from .model import (
+    Ruleset,
+)
+from .remedies import remedy_lines
+from .report import (
+    Accounting,
+    EventEntry,
+    Liability,
+    Obligation,
+    Report,
+)
+from .text import fmt as fmt  # importable here, as before
+from .text import iso, money
+
+#: An event handler: (evaluator, index in its table, event) -> None (not for it), or (used,
+#: reason). The trigger handler takes a tuple of norm indexes: the norms one event triggers.
+_Handler = Callable[["Evaluator", Any, "Event"], "tuple[bool, str] | None"]
+# =============================================================================== state
+
+
+#: what a handler returns when a rule used the event (the reason is for the ignored only)
+_USED = (True, "")
+
+
+class Evaluator:
+    """Incremental evaluation: feed events in time order, ask for a report or what is open.
+
+    ``strict=True`` (the default) raises :class:`EventError` for an invalid event, naming it;
+    ``strict=False`` records it as rejected. An event earlier than one already fed is out of
+    order: an error in strict mode, rejected otherwise (the batch :func:`evaluate` orders its
+    input first). The results equal those of :func:`evaluate` on the same events.
+
+    Streaming mode (``settle_after`` given): memory is bounded by the open instances, not by the
+    events seen. An instance is *settled* once it is fulfilled, or its due has passed, and
+    ``settle_after`` more has gone by on the event clock; it is then handed to ``on_settled`` and
+    forgotten (the report counts it in ``settled``). A cause or span that arrives after an
+    instance settled can no longer excuse it; choose ``settle_after`` longer than causes take to
+    be determined. Used events are counted, not listed.
+    """
+
+    def __init__(
+        self,
+        compiled: CompiledRuleset | Ruleset,
+        *,
+        strict: bool = True,
+        naive_tz: str | tzinfo | None = None,
+        settle_after: timedelta | None = None,
+        on_settled: Callable[[Obligation], None] | None = None,
+    ) -> None:
+        self.c = compiled if isinstance(compiled, CompiledRuleset) else compile_ruleset(compiled)
+        self.strict = strict
+        ntz = ZoneInfo(naive_tz) if isinstance(naive_tz, str) else naive_tz
+        self.validator = EventValidator(
+            self.c.ruleset, self.c.tz, naive_tz=ntz, money_fields=self.c.money_fields
+        )
+        #: every instance, in creation order (batch and incremental use) ...
+        self._instances: list[Instance] = []
+        #: ... or, in streaming mode, the instances not yet settled, each with its number in
+        #: creation order, which orders instances that settle at one instant (a dict, for
+        #: removal; a list costs a sixth of the memory where nothing is removed)
+        self._live: dict[Instance, int] = {}
+        self._seq = 0
+        #: per norm: correlation value -> the instances waiting for a response
+        self._open: list[dict[Match, list[Instance]]] = [{} for _ in self.c.norms]
+        #: per norm: instances so far per key (the ``nth`` of the next one)
+        #: key -> a bit per norm that has an instance with that key; and the rare repeats:
+        #: (norm, key) -> instances so far. Together they number instances (``nth``) at a
+        #: dict entry per key, not one per norm and key.
+        self._seen_keys: dict[str | None, int] = {}
+        self._repeats: dict[tuple[int, str | None], int] = {}
+        self._causes: dict[tuple[int, str], list[Cause]] = {}
+        self._spans: dict[str, list[SpanRec]] = {}
+        self._spans_by_key: dict[tuple[str, str | None], list[SpanRec]] = {}
+        self._open_spans: dict[tuple[str, str | None, str | None], SpanRec] = {}
+        self._claims: list[tuple[int, Event]] = []
+        self._ignored: list[EventEntry] = []
+        self._rejected: list[EventEntry] = []
+        self._used = array("q")
+        self._used_sorted = True  # in input order so far (always, for input in time order)
+        self._used_count = 0
+        self._out_of_term: dict[str, list[str]] = {}
+        self._last: datetime | None = None
+        self._next_index = 0
+        self._years: set[int] = set()
+        #: decides what an instance is at an instant, reading the causes and spans above
+        self._judge = Judge(self.c, self._causes, self._spans, self._spans_by_key, self._years)
+        #: the instant of the last event that created instances, and the instants at which two
+        #: events (or an event and a term date) created instances: only there does the report
+        #: order need more than the trigger instant (instances arise in order otherwise)
+        self._created_at: datetime | None = None
+        self._ties: set[datetime] = set()
+        #: per norm, the explainer shared by its plain instances, one per tier (or one)
+        self._how: list[tuple[Explainer, ...]] = [
+            tuple(Explainer(self.c, cn, t, None, None, None) for t in cn.tiers)
+            or (Explainer(self.c, cn, None, None, None, None),)
+            for cn in self.c.norms
+        ]
+        #: event type -> the handlers and their indexes, in the order of the dispatch table
+        #: (plain functions, not bound methods: an evaluator makes no reference cycle)
+        self._handlers: dict[str, tuple[tuple[_Handler, Any], ...]] = {
+            etype: _handler_table(entries) for etype, entries in self.c.dispatch.items()
+        }
+        self.settle_after = settle_after
+        self.on_settled = on_settled
+        #: (when it may settle, creation number, instance): instances that settle at one instant
+        #: do so in creation order, and are never compared themselves
+        self._heap: list[tuple[datetime, int, Instance]] = []
+        #: the heap's first instant in the zone's compared form (events are compared with it
+        #: once each; the heap itself holds UTC instants, exact for any settle_after)
+        self._top: datetime | None = None
+        self._settled: dict[str, int] = {}
+        self._settled_for_remedies: list[Obligation] = []
+        self._remedy_norms = {n for r in self.c.ruleset.remedies for n in r.norms}
+        for cn in self.c.norms:
+            if cn.norm.trigger.at is not None:
+                at = self.c.term_start if cn.norm.trigger.at == "term.start" else self.c.term_end
+                cls = self.c.calendar.classify(at) if cn.tiers else None
+                if self._create(cn, at, None, {}, None, cls) is not None:
+                    self._years.add(at.year)
+
+    # ------------------------------------------------------------------ feeding
+
+    def feed(self, event: Mapping[str, Any] | RawEvent | Event) -> EventEntry:
+        """Validate and apply one event; return what became of it (used, ignored, rejected)."""
+        if isinstance(event, Event):
+            ev: Event | None = event
+            raw = RawEvent(event.index, event.where, None)
+        else:
+            raw = (
+                event
+                if isinstance(event, RawEvent)
+                else RawEvent(self._next_index, f"event #{self._next_index + 1}", event)
+            )
+            ev = None
+        self._next_index = max(self._next_index, raw.index + 1)
+        try:
+            fresh = ev is None
+            ev = self.validator.validate(raw) if ev is None else self.validator.admit(ev)
+            if self._last is not None and ev.at < self._last:
+                raise EventError(
+                    ev.where,
+                    f"out of time order: {iso(ev.at)} is before {iso(self._last)}, already seen",
+                    event_id=ev.id,
+                )
+            if fresh:
+                self.validator.claim(ev)  # in time order: the earlier of two with one id counts
+        except EventError as exc:
+            if self.strict:
+                raise
+            return self.reject(raw, exc)
+        reason = self.apply(ev)
+        if reason is None:
+            return EventEntry(ev.index, ev.where, ev.id, ev.type, self._zoned(ev.at), "used", "")
+        return self._ignored[-1]
+
+    def reject(self, raw: RawEvent, exc: EventError) -> EventEntry:
+        """Record an invalid event as rejected, with the error's reason."""
+        data = raw.data if isinstance(raw.data, Mapping) else {}
+        rid = data.get("id")
+        rtype = data.get("type")
+        if isinstance(rid, bool) or not isinstance(rid, str | int):
+            rid = exc.event_id
+        elif isinstance(rid, int):
+            rid = str(rid) if abs(rid) < 10**MAX_ID_CHARS else exc.event_id
+        elif len(rid) > MAX_ID_CHARS:
+            rid = rid[:MAX_ID_CHARS] + "…"
+        entry = EventEntry(
+            raw.index,
+            raw.where,
+            rid,
+            rtype if isinstance(rtype, str) else None,
+            None,
+            "rejected",
+            exc.reason,
+        )
+        self._rejected.append(entry)
+        return entry
+
+    def ignore(self, ev: Event, reason: str) -> EventEntry:
+        """Record a valid event that is not evaluated (e.g. after as_of), with the reason."""
+        entry = EventEntry(
+            ev.index, ev.where, ev.id, ev.type, self._zoned(ev.at), "ignored", reason
+        )
+        self._ignored.append(entry)
+        return entry
+
+    def apply(self, ev: Event) -> str | None:
+        """Apply a validated event not earlier than the last one applied.
+
+        Returns None when a rule used the event, else the reason it was ignored (recorded).
+        """
+        self._last = ev.at
+        top = self._top
+        if top is not None and top < ev.at:
+            self._settle(ev.at)
+        used = False
+        ignored: list[str] | None = None
+        for handler, idx in self._handlers.get(ev.type, ()):
+            outcome = handler(self, idx, ev)
+            if outcome is None:
+                continue
+            if outcome[0]:
+                used = True
+            elif ignored is None:
+                ignored = [outcome[1]]
+            else:
+                ignored.append(outcome[1])
+        if used:
+            self._used_count += 1
+            if self.settle_after is None:
+                if self._used and ev.index < self._used[-1]:
+                    self._used_sorted = False
+                self._used.append(ev.index)
+            return None
+        reason = (
+            "; ".join(dict.fromkeys(ignored or ())) or f"no rule uses events of type {ev.type!r}"
+        )
+        self.ignore(ev, reason)
+        return reason
+
+    # ------------------------------------------------------------------ handlers
+
+    def _on_triggers(self, norms: tuple[int, ...], ev: Event) -> tuple[bool, str] | None:
+        """Create the instances of ``norms`` (in order) that ``ev`` triggers.
+
+        What the norms of one event share is worked out once: its time class (only when a
+        norm has tiers), its place in the term, its year; each norm then checks its own condition
+        and term. Returns used when any norm took the event, else the reasons, one per norm.
+        """
+        c = self.c
+        at = ev.at
+        fields = ev.fields
+        cls: str | None = None
+        classified = False
+        before_term = at < c.term_start
+        after_term = at >= c.term_end
+        used = False
+        why: list[str] = []
+        for i in norms:
+            cn = c.norms[i]
+            if cn.trigger_pred is not _always and not cn.trigger_pred(fields):
+                why.append(f"does not meet the trigger condition of {cn.info.rule}")
+                continue
+            if cn.within_term and (before_term or (after_term and not cn.survives_term)):
+                term = c.ruleset.contract.term
+                head = (
+                    f"{ev.type} {ev.id} at {fmt(at)} is outside the term "
+                    f"({term.start} – {term.end}, clause {term.clause or '1'})"
+                )
+                self._out_of_term.setdefault(head, []).append(cn.info.rule)
+                why.append(f"out of term for {cn.info.rule} (clause {term.clause or '1'})")
+                continue
+            key = None if cn.key_field is None else str(fields.get(cn.key_field))
+            if cn.follows >= 0 and not (self._seen_keys.get(key, 0) >> cn.follows) & 1:
+                # a follow-up duty arises only where the duty it follows arose (semantics 5)
+                first = c.norms[cn.follows].info.rule
+                why.append(f"no {first} instance for {key}: {cn.info.rule} follows one")
+                continue
+            if cn.tiers and not classified:
+                cls = c.calendar.classify(at)
+                classified = True
+            if self._create(cn, at, ev.id, fields, key, cls) is None:
+                why.append(f"no tier of {cn.info.rule} applies")
+                continue
+            used = True
+        if used:
+            self._years.add(at.year)
+            if at == self._created_at or at == c.term_start or at == c.term_end:
+                self._ties.add(at)  # instances of two events (or of a term date) share it
+            self._created_at = at
+            return _USED
+        return False, "; ".join(why)
+
+    def _create(
+        self,
+        cn: CompiledNorm,
+        at: datetime,
+        ev_id: str | None,
+        fields: Mapping[str, Any],
+        key: str | None,
+        cls: str | None,
+    ) -> Instance | None:
+        """A new instance of ``cn`` triggered at ``at`` (of time class ``cls`` when ``cn`` has
+        tiers); None when no tier of it applies. The caller records the year of ``at``."""
+        tier: CompiledTier | None = None
+        deadline = cn.deadline
+        if cn.tiers:
+            by_class = cn.tier_of_class
+            if by_class is not None:
+                tier = by_class.get(cls or "")
+            else:
+                for t in cn.tiers:
+                    if (t.classes is None or cls in t.classes) and (
+                        t.pred is _always or t.pred(fields)
+                    ):
+                        tier = t
+                        break
+            if tier is None:
+                return None
+            deadline = tier.deadline
+        party = cn.static_party or self._party(cn.norm.party, fields)
+        if cn.match_is_key:
+            match: Match = key if key is not None else "None"
+        else:
+            match = _match_of(cn.match, fields) if cn.match else ()
+        # nth: the first instance of a norm per key is told by one bit (see __init__)
+        seen = self._seen_keys.get(key, 0)
+        bit = 1 << cn.index
+        if seen & bit:
+            nth = self._repeats.get((cn.index, key), 1) + 1
+            self._repeats[(cn.index, key)] = nth
+        else:
+            self._seen_keys[key] = seen | bit
+            nth = 1
+        if deadline is None:
+            base_due = None
+        else:
+            if deadline.clock_from_trigger:
+                base_due = self.c.calendar.add_clock(at, deadline.delta)
+            else:
+                base_due = self._due(deadline, at)
+            if base_due.fold:
+                base_due = comparable(base_due)
+        inst = Instance(
+            cn,
+            key,
+            match,
+            nth,
+            at,
+            ev_id,
+            party,
+            tier,
+            base_due,
+            self._how[cn.index][0 if tier is None else tier.position],
+        )
+        if cn.not_before is not None:
+            inst.extra().not_before = comparable(self._due(cn.not_before, at))
+        settle = self.settle_after
+        streaming = settle is not None
+        if streaming:
+            self._seq += 1
+            self._live[inst] = self._seq
+        else:
+            self._instances.append(inst)
+        if cn.waits:
+            open_ = self._open[cn.index]
+            waiting = open_.get(match)
+            if waiting is None:
+                open_[match] = [inst]
+            else:
+                waiting.append(inst)
+        if base_due is not None:
+            self._years.add(base_due.year)
+            if settle is not None:
+                self._push(base_due.astimezone(UTC) + settle, self._seq, inst)
+        elif settle is not None and cn.final_on_trigger:
+            # a prohibited act is violated the moment it happens: settled like a closed instance
+            self._push(at.astimezone(UTC) + settle, self._seq, inst)
+        return inst
+
+    def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
+        if ref.startswith("$trigger."):
+            return str(fields.get(ref.removeprefix("$trigger."), "any"))
+        if ref.startswith("$other."):
+            named = fields.get(ref.removeprefix("$other."))
+            return self.c.other_party(str(named)) if named is not None else "any"
+        return ref
+
+    def _due(self, d: CompiledDeadline, trigger_at: datetime) -> datetime:
+        """The due instant of ``d`` counted from ``trigger_at`` (or a contract date)."""
+        c = self.c
+        cal = c.calendar
+        unit = d.unit
+        if unit == "hours" or unit == "minutes":
+            if d.spec.from_ == "trigger":
+                return cal.add_clock(trigger_at, d.delta)
+            return cal.add_clock(anchors(self.c, d, trigger_at)[0], d.delta)
+        if unit == "at":
+            return c.term_start if d.spec.at == "term.start" else c.term_end
+        clock_anchor, day_anchor, _ = anchors(self.c, d, trigger_at)
+        if unit == "working_hours":
+            return cal.add_working_hours(clock_anchor, d.delta)
+        ct = d.spec.counting
+        if unit == "working_days":
+            return cal.add_working_days(day_anchor, int(d.amount), day_end=ct.day_end)
+        return cal.add_period(
+            day_anchor,
+            int(d.amount),
+            cast(PeriodUnit, unit),
+            count_start_day=ct.count_start_day,
+            extend_over_rest_days=ct.extend_over_rest_days,
+            day_end=ct.day_end,
+        )
+
+    def _on_response(self, i: int, ev: Event) -> tuple[bool, str] | None:
+        cn = self.c.norms[i]
+        n = cn.norm
+        if cn.response_pred is not _always and not cn.response_pred(ev.fields):
+            return False, f"does not meet the condition of {n.id}"
+        one = cn.single_match
+        match = str(ev.fields.get(one)) if one is not None else _match_of(cn.match, ev.fields)
+        open_ = self._open[i]
+        open_list = open_.get(match)
+        if not open_list:
+            said = match if isinstance(match, str) else "/".join(match)
+            return False, f"no open {n.id} instance for {said or 'the contract'}"
+        if cn.plain_response and len(open_list) == 1:
+            # the common case: one instance waits for this event, which simply fulfils it
+            inst = open_list[0]
+            at = ev.at
+            if at < inst.trigger_at:
+                return False, f"does not count toward {n.id}"
+            inst.responded_at = at
+            inst.answered_by = ev.id
+            del open_[match]
+            if self.settle_after is not None:
+                self._push(at.astimezone(UTC) + self.settle_after, self._live[inst], inst)
+            return cn.used_response
+        acc = n.fulfilled_by.accumulate if n.fulfilled_by is not None else None
+        by = cn.by_field
+        took = False
+        early = False
+        late = False
+        other: str | None = None
+        done: list[Instance] = []
+        for inst in open_list:
+            if ev.at < inst.trigger_at:
+                continue
+            if by is not None and str(ev.fields.get(by)) != inst.party:
+                other = inst.party  # an act of another party than the bearer does not count
+                continue
+            if inst.not_before is not None and ev.at < inst.not_before:
+                early = True
+                continue
+            due = inst.base_due
+            if n.kind == "prohibition" and due is not None and not inst.cn.pause and ev.at > due:
+                late = True
+                continue
+            if acc is not None:
+                took |= self._accumulate(inst, ev, acc.field, acc.currency_field, acc.target)
+            else:
+                inst.responded_at = ev.at
+                inst.answered_by = ev.id
+                took = True
+            if inst.responded_at is not None:
+                done.append(inst)
+                if self.settle_after is not None:
+                    at = inst.responded_at
+                    self._push(at.astimezone(UTC) + self.settle_after, self._live[inst], inst)
+        for inst in done:
+            open_list.remove(inst)
+        if not open_list:
+            del open_[match]
+        if took:
+            return cn.used_response
+        if early:
+            nb = min(x.not_before for x in open_list if x.not_before is not None)
+            return False, f"before the window of {n.id} opens ({fmt(nb)})"
+        if late:
+            return False, f"after the window of {n.id} closed"
+        if other is not None:
+            return False, f"by party {ev.fields.get(by or '')}, not {other}, who bears {n.id}"
+        return False, f"does not count toward {n.id}"
+
+    def _accumulate(
+        self, inst: Instance, ev: Event, fld: str, cur_fld: str | None, target_name: str
+    ) -> bool:
+        fee = self.c.ruleset.contract.fees[target_name]
+        more = inst.extra()
+        if cur_fld is not None and ev.fields.get(cur_fld, fee.currency) != fee.currency:
+            more.notes.append(f"{ev.id}: currency {ev.fields.get(cur_fld)} is not {fee.currency}")
+            return False
+        amount = ev.fields.get(fld)
+        if not isinstance(amount, Decimal):
+            return False
+        more.paid = (more.paid or Decimal("0")) + amount
+        more.parts += 1
+        before = inst.answered_by
+        if before is None:
+            inst.answered_by = (ev.id,)
+        elif isinstance(before, str):
+            inst.answered_by = (before, ev.id)
+        else:
+            inst.answered_by = (*before, ev.id)
+        if more.paid >= fee.amount and inst.responded_at is None:
+            inst.responded_at = ev.at
+            if more.paid > fee.amount:
+                more.notes.append(f"paid {money(more.paid)}, more than {money(fee.amount)}")
+        return True
+
+    def _on_cause(self, j: int, ev: Event) -> tuple[bool, str] | None:
+        slot = self.c.causes[j]
+        if slot.field not in ev.fields or slot.key not in ev.fields:
+            return None
+        lst = self._causes.setdefault((j, str(ev.fields[slot.key])), [])
+        lst.append(Cause(str(ev.fields[slot.field]), ev.id, ev.at))
+        return True, "records a cause"
+
+    def _on_span_start(self, j: int, ev: Event) -> tuple[bool, str] | None:
+        cs = self.c.spans[j]
+        if not cs.start_pred(ev.fields):
+            return None
+        key = str(ev.fields.get(cs.span.key)) if cs.span.key else None
+        party = str(ev.fields.get(cs.span.party)) if cs.span.party else None
+        slot = (cs.name, key, party)
+        if slot in self._open_spans:
+            return False, f"{cs.name} {key or ''} is already open"
+        rec = SpanRec(cs.name, key, party, ev.at, ev.id)
+        self._open_spans[slot] = rec
+        self._spans.setdefault(cs.name, []).append(rec)
+        self._spans_by_key.setdefault((cs.name, key), []).append(rec)
+        return True, f"opens {cs.name}"
+
+    def _on_span_end(self, j: int, ev: Event) -> tuple[bool, str] | None:
+        cs = self.c.spans[j]
+        if not cs.end_pred(ev.fields):
+            return None
+        key = str(ev.fields.get(cs.span.key)) if cs.span.key else None
+        party = str(ev.fields.get(cs.span.party)) if cs.span.party else None
+        rec = self._open_spans.pop((cs.name, key, party), None)
+        if rec is None:
+            return False, f"no open {cs.name} {key or ''} to close"
+        rec.end = ev.at
+        rec.end_id = ev.id
+        return True, f"closes {cs.name}"
+
+    def _on_claim(self, k: int, ev: Event) -> tuple[bool, str] | None:
+        remedy = self.c.ruleset.remedies[k]
+        pred = self.c.claim_preds[k]
+        if pred is not _always and not pred(ev.fields):
+            return False, f"does not meet the condition of the claims under {remedy.id}"
+        self._claims.append((k, ev))
+        return True, f"claims under {remedy.id}"
+
+    # ------------------------------------------------------------------ settling (streaming)
+
+    def _push(self, when: datetime, seq: int, inst: Instance) -> None:
+        """Schedule ``inst`` to be looked at once the event clock passes ``when`` (UTC)."""
+        heap = self._heap
+        heapq.heappush(heap, (when, seq, inst))
+        if heap[0][2] is inst:
+            self._top = in_zone(when, self.c.tz)
+
+    def _settle(self, now: datetime) -> None:
+        """Hand every instance settled before ``now`` to ``on_settled`` and forget it."""
+        try:
+            self._settle_before(now)
+        finally:
+            heap = self._heap
+            self._top = in_zone(heap[0][0], self.c.tz) if heap else None
+
+    def _settle_before(self, now: datetime) -> None:
+        assert self.settle_after is not None
+        while self._heap and self._heap[0][0] < now:
+            _, seq, inst = heapq.heappop(self._heap)
+            if inst not in self._live:
+                continue
+            due, _ = self._judge.current_due(inst, now)
+            closed_at = inst.responded_at
+            if closed_at is None and due is not None:
+                when = due.astimezone(UTC) + self.settle_after
+                if when >= now:
+                    self._push(when, seq, inst)  # a pause moved it
+                    continue
+            kind = inst.cn.norm.kind
+            final = kind == "prohibition" and inst.cn.norm.violated_by is None
+            if closed_at is None and due is None and not final:
+                continue  # no deadline and not fulfilled: open until it is
+            if closed_at is None and kind == "permission":
+                continue  # a right not yet exercised stays open; exercising it settles it
+            ob = self._judge.finish(inst, now)
+            del self._live[inst]
+            open_ = self._open[inst.cn.index]
+            lst = open_.get(inst.match)
+            if lst is not None and inst in lst:
+                lst.remove(inst)
+                if not lst:
+                    del open_[inst.match]
+            self._settled[ob.status] = self._settled.get(ob.status, 0) + 1
+            if ob.rule in self._remedy_norms and (ob.is_breach or ob.status == "excused"):
+                # remedies need a breach to tie a claim to, or the excuse that releases it
+                self._settled_for_remedies.append(ob)
+            if self.on_settled is not None:
+                self.on_settled(ob)
+
+    # ------------------------------------------------------------------ answers
+
+    def report(self, as_of: datetime | str | None = None) -> Report:
+        """The report at ``as_of`` (default: the current time). ``as_of`` must not be earlier
+        than the last event fed (ValueError otherwise)."""
+        t = _as_of_instant(as_of, self.c.tz)
+        if self._last is not None and t < self._last:
+            raise ValueError(f"as_of {iso(t)} is before the last event fed ({iso(self._last)})")
+        with collector_paused():
+            return self._report(t)
+
+    def _final_report(self, t: datetime) -> Report:
+        """The report of a batch evaluation, freeing each instance as it is reported.
+
+        The evaluator is spent afterwards; this keeps the peak memory of a large evaluation to
+        one copy of every instance instead of two.
+        """
+        with collector_paused():
+            return self._report(t, consume=True)
+
+    def _report(self, t: datetime, *, consume: bool = False) -> Report:
+        order = self._order_of()
+        finish = self._judge.finish
+        if consume:
+            # The evaluator is spent: what only later events needed goes first (the ids seen,
+            # the counts per key), then each instance is freed as it is reported, so that an
+            # obligation takes the memory of the instance it reports.
+            self._instances = []
+            self._live = {}
+            self._open = []
+            self._seen_keys = {}
+            self._repeats = {}
+            self.validator.seen_ids = set()
+            order.reverse()
+            obs = tuple(finish(inst, t) for inst in _popping(order) if inst.trigger_at <= t)
+        else:
+            obs = tuple(finish(inst, t) for inst in order if inst.trigger_at <= t)
+        rs = self.c.ruleset
+        for_remedies: Sequence[Obligation] = obs
+        if self._settled_for_remedies:
+            for_remedies = [*self._settled_for_remedies, *obs]
+        return Report(
+            contract_id=rs.contract.id,
+            contract_title_zh=rs.contract.title.zh or "",
+            contract_title_en=rs.contract.title.en or "",
+            language=rs.contract.language,
+            timezone=rs.contract.timezone,
+            as_of=self._zoned(t),
+            obligations=obs,
+            liability=Liability(tuple(remedy_lines(self.c, self._claims, for_remedies, t))),
+            accounting=Accounting(
+                used_count=self._used_count,
+                ignored=tuple(sorted(self._ignored, key=lambda e: e.index)),
+                rejected=tuple(sorted(self._rejected, key=lambda e: e.index)),
+                used_indexes=None
+                if self.settle_after is not None
+                else self._used
+                if self._used_sorted and consume
+                else array("q", sorted(self._used)),
+            ),
+            assumptions=tuple(self.c.calendar.assumptions_for(self._years)),
+            notes=tuple(
+                f"{head}: no duty arises ({', '.join(ids)})"
+                for head, ids in self._out_of_term.items()
+            ),
+            settled=dict(self._settled),
+            ruleset=rs,
+        )
+
+    def _order_of(self) -> list[Instance]:
+        """The instances in the report's order: trigger instant, norm order, key, nth.
+
+        Sorted by trigger instant (instants in :func:`events.comparable` form compare exactly),
+        then the runs that tie on it by norm, key and nth: instances arise in time order, so the
+        sort is nearly linear, and the instants where instances of two events (or of an event and
+        a term date) tie were noted as they arose; only their runs are looked at.
+        """
+        # in batch use sorted in place: a report of a million instances makes no second list
+        found = list(self._live) if self.settle_after is not None else self._instances
+        found.sort(key=_TRIGGER_AT)  # stable: the instances of one event stay in norm order
+        for k in self._ties:  # the runs are disjoint: their order does not matter
+            i = bisect_left(found, k, key=_TRIGGER_AT)
+            j = bisect_right(found, k, key=_TRIGGER_AT)
+            if j - i > 1 and not all(
+                found[m - 1].cn.index < found[m].cn.index for m in range(i + 1, j)
+            ):  # the instances of one event come in norm order already: only others are sorted
+                found[i:j] = sorted(found[i:j], key=lambda x: (x.cn.index, x.key or "", x.nth))
+        return found
+
+    def open_at(self, now: datetime | str) -> list[Obligation]:
+        """The instances still pending at ``now``, soonest due first (no due last)."""
+        rep = self.report(now)
+        pending = [o for o in rep.obligations if o.status == "pending"]
+        return sorted(
+            pending,
+            key=lambda o: (
+                o.due is None,
+                comparable(o.due or o.trigger_at),
+                comparable(o.trigger_at),
+            ),
+        )
+
+    def _zoned(self, t: datetime) -> datetime:
+        """``t`` as reported: in the ruleset's zone itself (see :func:`events.comparable`)."""
+        return t if t.tzinfo is self.c.tz else t.astimezone(self.c.tz)
+
+
+_TRIGGER_AT = attrgetter("trigger_at")
+#: What an event can do (the dispatch table's words) -> the Evaluator method that does it.
+_HANDLERS: dict[str, _Handler] = {
+    "trigger": Evaluator._on_triggers,
+    "response": Evaluator._on_response,
+    "cause": Evaluator._on_cause,
+    "span_start": Evaluator._on_span_start,
+    "span_end": Evaluator._on_span_end,
+    "claim": Evaluator._on_claim,
+}
+
+
+def _handler_table(entries: tuple[tuple[str, int], ...]) -> tuple[tuple[_Handler, Any], ...]:
+    """The handlers of one event type, in the dispatch table's order; a run of triggers
+    becomes one handler of their norms, which shares the work they have in common."""
+    table: list[tuple[_Handler, Any]] = []
+    for what, idx in entries:
+        if what == "trigger" and table and table[-1][0] is _HANDLERS["trigger"]:
+            table[-1] = (table[-1][0], (*table[-1][1], idx))
+        else:
+            table.append((_HANDLERS[what], (idx,) if what == "trigger" else idx))
+    return tuple(table)
+
+
+def _popping(stack: list[Instance]) -> Iterator[Instance]:
+    """Take the items off the end of ``stack`` one by one, so that each is freed once used."""
+    while stack:
+        yield stack.pop()
+
+
+def _match_of(names: tuple[str, ...], fields: Mapping[str, Any]) -> Match:
+    """The correlation value of ``fields``: one field's text as is, several as a tuple."""
+    if len(names) == 1:
+        return str(fields.get(names[0]))
+    return tuple([str(fields.get(f)) for f in names])
+
+
+def parse_as_of(value: datetime | str, tz: tzinfo) -> datetime:
+    """An aware evaluation instant from a datetime or ISO string (naive is an error)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise ContractRulesError(
+                f"bad as_of {value!r}; use ISO 8601 with an offset, e.g. 2025-12-31T00:00:00+08:00"
+            ) from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ContractRulesError(f"as_of {value.isoformat()} has no offset; give one, e.g. +08:00")
+    try:
+        return in_zone(value, tz)
+    except OverflowError:
+        raise ContractRulesError(
+            f"as_of {value.isoformat()} is outside the supported dates"
+        ) from None
+
+
+def _as_of_instant(as_of: datetime | str | None, tz: tzinfo) -> datetime:
+    """:func:`parse_as_of` of ``as_of``, or the current instant when it is None."""
+    return comparable(datetime.now(tz)) if as_of is None else parse_as_of(as_of, tz)

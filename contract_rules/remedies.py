@@ -1,0 +1,233 @@
+"""Remedies: what the breaches and claims of a report come to, per remedy and period.
+
+A ``liability`` remedy ties each claim event to a breach of the party's duties with the claim's
+key; a ``credit`` remedy earns its ``per_breach`` amount for every binding breach. Either is
+grouped by period (service year, month or the whole term, by the trigger of the duty, semantics
+4) and capped per period. The amounts are read from the contract's fees (``docs/engine.md``,
+"Remedies"). Built once per report, from the obligations: nothing here runs per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from .compiler import CompiledRuleset
+from .events import Event
+from .model import Amount, Remedy
+from .report import Obligation, RemedyItem, RemedyLine
+from .text import fmt
+
+#: a claim event, with the index of the remedy it claims under
+Claim = tuple[int, Event]
+
+
+def remedy_lines(
+    c: CompiledRuleset, claims: Sequence[Claim], obs: Sequence[Obligation], as_of: datetime
+) -> list[RemedyLine]:
+    """The liability lines of ``obs`` and the claims made by ``as_of``: per remedy in the rule
+    file's order, one line per period that has an item, periods in order."""
+    lines: list[RemedyLine] = []
+    for k, remedy in enumerate(c.ruleset.remedies):
+        lines.extend(_lines_of(c, k, remedy, claims, obs, as_of))
+    return lines
+
+
+def _lines_of(
+    c: CompiledRuleset,
+    k: int,
+    remedy: Remedy,
+    claims: Sequence[Claim],
+    obs: Sequence[Obligation],
+    as_of: datetime,
+) -> list[RemedyLine]:
+    """The lines of remedy ``k``."""
+    # money is in the contract's currency: the cap's or the amount's, else the fees'; a
+    # contract with no money of its own takes the currency of its first claim
+    currency = c.currency
+    if remedy.cap is not None:
+        currency = amount_of(c, remedy.cap.amount)[1]
+    elif remedy.per_breach is not None:
+        currency = amount_of(c, remedy.per_breach)[1]
+    if remedy.kind == "liability":
+        mine = [ev for kk, ev in claims if kk == k and ev.at <= as_of]
+        currency, items = _claim_items(c, remedy, mine, obs, currency)
+    else:
+        currency, items = _credit_items(c, remedy, obs)
+    cap = amount_of(c, remedy.cap.amount)[0] if remedy.cap is not None else None
+    out: list[RemedyLine] = []
+    for period in sorted(items):
+        its = tuple(items[period])
+        claimed = sum((i.amount for i in its), Decimal("0.00"))
+        comp = sum((i.amount for i in its if i.compensable), Decimal("0.00"))
+        payable = min(comp, cap) if cap is not None else comp
+        start, end, label = period_bounds(c, remedy.period, period)
+        out.append(
+            RemedyLine(
+                remedy=remedy.id,
+                kind=remedy.kind,
+                clause=remedy.clause,
+                period=period,
+                period_label=label,
+                period_start=start,
+                period_end=end,
+                currency=currency or "",
+                claimed=claimed,
+                compensable=comp,
+                cap=cap,
+                payable=payable,
+                items=its,
+            )
+        )
+    return out
+
+
+def _claim_items(
+    c: CompiledRuleset,
+    remedy: Remedy,
+    mine: list[Event],
+    obs: Sequence[Obligation],
+    currency: str | None,
+) -> tuple[str | None, dict[int, list[RemedyItem]]]:
+    """A liability remedy's items per period: each claim, compensable when it is tied to a
+    breach of the remedy's party with the claim's key; and the currency of the lines."""
+    claims = remedy.claims
+    assert claims is not None
+    if currency is None and mine:
+        currency = str(mine[0].fields.get(claims.currency_field))
+    covered = set(remedy.norms)
+    # only the instances of a claimed key can decide a claim: a report of a million
+    # instances is grouped by the few keys claimed, not by all of them
+    keys = {str(ev.fields.get(claims.key)) for ev in mine}
+    by_key: dict[str | None, list[Obligation]] = {}
+    if keys:
+        for o in obs:
+            name = claim_name(o)
+            if name in keys and o.norm.rule in covered and o.party == remedy.party:
+                by_key.setdefault(name, []).append(o)
+    items: dict[int, list[RemedyItem]] = {}
+    for ev in mine:
+        key = str(ev.fields.get(claims.key))
+        amount = ev.fields.get(claims.amount_field, Decimal(0))
+        cur = str(ev.fields.get(claims.currency_field, currency))
+        duties = by_key.get(key, [])
+        breach = next((o for o in duties if o.is_breach), None)
+        when = ev.at
+        if cur != currency:
+            ok, why = False, f"currency {cur} is not {currency}"
+        elif breach is not None:
+            # a duty belongs to the period of its trigger, not of its due (semantics 4)
+            when = breach.trigger_at
+            due = breach.due or breach.trigger_at
+            ok, why = True, f"tied to breach of {breach.rule} [{key}] (due {fmt(due)})"
+        elif any(o.status == "excused" for o in duties):
+            ex = next(o for o in duties if o.status == "excused")
+            ok, why = False, f"not compensable: {ex.rule} [{key}] excused — {ex.reason}"
+        else:
+            ok = False
+            why = f"not compensable: no violated binding duty of party {remedy.party} for {key}"
+        period = period_index(c, remedy.period, when)
+        items.setdefault(period, []).append(
+            RemedyItem(breach.rule if breach else None, key, ev.id, Decimal(amount), ok, why)
+        )
+    return currency, items
+
+
+def _credit_items(
+    c: CompiledRuleset, remedy: Remedy, obs: Sequence[Obligation]
+) -> tuple[str | None, dict[int, list[RemedyItem]]]:
+    """A credit remedy's items per period: its amount for every binding breach of its norms by
+    its party; and the currency of the lines (the amount's)."""
+    assert remedy.per_breach is not None
+    value, currency = amount_of(c, remedy.per_breach)
+    covered = set(remedy.norms)
+    party = remedy.party
+    items: dict[int, list[RemedyItem]] = {}
+    for o in obs:
+        # the status first: a plain field, where is_breach reads the norm's strength
+        if o.status != "violated" or not o.is_breach:
+            continue
+        if o.norm.rule not in covered or o.party != party:
+            continue
+        period = period_index(c, remedy.period, o.trigger_at)
+        items.setdefault(period, []).append(
+            RemedyItem(
+                o.rule,
+                o.key,
+                o.trigger_event,
+                value,
+                True,
+                f"breach of {o.rule} due {fmt(o.due or o.trigger_at)}",
+            )
+        )
+    return currency, items
+
+
+def amount_of(c: CompiledRuleset, amount: Amount) -> tuple[Decimal, str]:
+    """An amount and its currency: given as money, or a fee of the contract (or a percentage of
+    it, to the cent)."""
+    if amount.money is not None:
+        return Decimal(amount.money.amount), str(amount.money.currency)
+    assert amount.fee is not None  # the model asks for money or a fee
+    fee = c.ruleset.contract.fees[amount.fee]
+    value = Decimal(fee.amount)
+    if amount.percent is not None:
+        value = (value * Decimal(amount.percent) / Decimal(100)).quantize(Decimal("0.01"))
+    return value, fee.currency
+
+
+def period_index(c: CompiledRuleset, per: str, t: datetime) -> int:
+    """The number (from 1) of the period of kind ``per`` that holds ``t``'s local date."""
+    start = c.ruleset.contract.term.start
+    local = t.astimezone(c.tz).date()
+    if per == "term":
+        return 1
+    if per == "month":
+        return (local.year - start.year) * 12 + (local.month - start.month) + 1
+    k = max(1, local.year - start.year + 1)
+    while k > 1 and local < add_years(start, k - 1):
+        k -= 1
+    while local >= add_years(start, k):
+        k += 1
+    return k
+
+
+def period_bounds(c: CompiledRuleset, per: str, k: int) -> tuple[datetime, datetime, str]:
+    """Period ``k`` of kind ``per``: its first instant, the instant after it, and its label."""
+    term = c.ruleset.contract.term
+    tz = c.tz
+    if per == "term":
+        return c.term_start, c.term_end, f"term {term.start} – {term.end}"
+    if per == "month":
+        m0 = term.start.year * 12 + term.start.month - 1 + (k - 1)
+        first = date(m0 // 12, m0 % 12 + 1, 1)
+        nxt = date((m0 + 1) // 12, (m0 + 1) % 12 + 1, 1)
+        return (
+            datetime.combine(first, time(0), tz),
+            datetime.combine(nxt, time(0), tz),
+            f"{first:%Y-%m}",
+        )
+    a = add_years(term.start, k - 1)
+    b = add_years(term.start, k)
+    return (
+        datetime.combine(a, time(0), tz),
+        datetime.combine(b, time(0), tz),
+        f"service year {k} ({a} – {b - timedelta(days=1)})",
+    )
+
+
+def add_years(d: date, n: int) -> date:
+    """``d`` moved by ``n`` years; 29 February becomes the 28th in a common year."""
+    try:
+        return d.replace(year=d.year + n)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + n, day=28)
+
+
+def claim_name(o: Obligation) -> str | None:
+    """How a claim names the instance ``o``: by its key; a keyless one by the id of the event
+    that created it, or (created by a contract date, one per contract) by its rule's id."""
+    if o.key is not None:
+        return o.key
+    return o.trigger_event if o.trigger_event is not None else o.rule
