@@ -59,7 +59,8 @@ def _lines_of(
     out: list[RemedyLine] = []
     for period in sorted(items):
         its = tuple(items[period])
-        claimed = sum((i.amount for i in its), Decimal("0.00"))
+        # an amount in another currency is listed (refused) but never added to this one's
+        claimed = sum((i.amount for i in its if i.currency is None), Decimal("0.00"))
         comp = sum((i.amount for i in its if i.compensable), Decimal("0.00"))
         payable = min(comp, cap) if cap is not None else comp
         start, end, label = period_bounds(c, remedy.period, period)
@@ -129,7 +130,15 @@ def _claim_items(
             why = f"not compensable: no violated binding duty of party {remedy.party} for {key}"
         period = period_index(c, remedy.period, when)
         items.setdefault(period, []).append(
-            RemedyItem(breach.rule if breach else None, key, ev.id, Decimal(amount), ok, why)
+            RemedyItem(
+                breach.rule if breach else None,
+                key,
+                ev.id,
+                Decimal(amount),
+                ok,
+                why,
+                cur if cur != currency else None,
+            )
         )
     return currency, items
 

@@ -191,10 +191,13 @@ class RemedyItem:
     amount: Decimal
     compensable: bool
     reason: str
+    #: the claim's currency when it is not the line's (such a claim is refused, and its amount
+    #: is not added to the line's figures); None: the line's currency
+    currency: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready mapping."""
-        return {
+        """A JSON-ready mapping (``currency`` only for a claim in another currency)."""
+        d: dict[str, Any] = {
             "rule": self.rule,
             "key": self.key,
             "event": self.event,
@@ -202,6 +205,9 @@ class RemedyItem:
             "compensable": self.compensable,
             "reason": self.reason,
         }
+        if self.currency is not None:
+            d["currency"] = self.currency
+        return d
 
 
 @dataclass(frozen=True)

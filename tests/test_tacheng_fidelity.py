@@ -300,6 +300,33 @@ def test_a_contract_without_fees_takes_no_currency_for_granted() -> None:
     assert (line.currency, line.payable) == ("USD", Decimal("1500.00"))
 
 
+def test_a_claim_in_another_currency_is_listed_but_never_added() -> None:
+    """Regression (review): a CNY claim under a USD remedy was refused but still summed into
+    the line's `claimed` (60,000.00 CNY + 10.00 USD shown as 60,010.00 USD)."""
+    yaml = USD.replace("values: [USD]", "values: [USD, CNY]")
+    rs = cr.load_ruleset(
+        yaml.replace(
+            "FEES", 'fees: {annual_fee: {amount: "1000.00", currency: USD, clause: "1"}}'
+        ).replace("REMEDIES", UNCAPPED)
+    )
+    events = [
+        *USD_EVENTS,
+        {"type": "loss_claim", "at": "2025-03-11T10:00:00-04:00", "ticket": "T-1",
+         "amount": "60000.00", "currency": "CNY"},
+    ]  # fmt: skip
+    (line,) = evaluate(rs, events, "2025-04-01T00:00:00-04:00").liability
+    assert (line.currency, line.claimed, line.payable) == (
+        "USD",
+        Decimal("1500.00"),
+        Decimal("1500.00"),
+    )
+    foreign = [i for i in line.items if i.currency is not None]
+    assert [(i.currency, i.amount, i.compensable) for i in foreign] == [
+        ("CNY", Decimal("60000.00"), False)
+    ]
+    assert foreign[0].to_dict()["currency"] == "CNY"
+
+
 # ----------------------------------------------------------------------------- the format
 
 
