@@ -329,11 +329,14 @@ class Judge:
         return pauses
 
     def current_due(self, inst: Instance, as_of: datetime) -> tuple[datetime | None, Paused | None]:
-        """The due instant with clock pauses applied (an open pause counts until as_of)."""
+        """The due instant with clock pauses applied: an open pause counts until as_of, or
+        until the instance was fulfilled (a fulfilled duty's clock no longer runs, so waiting
+        that goes on after it moves nothing, in every mode of evaluation)."""
         d = inst.deadline
         if inst.base_due is None or not inst.cn.pause or d is None:
             return inst.base_due, None
-        pauses = self.pauses(inst, as_of)
+        done = inst.responded_at
+        pauses = self.pauses(inst, done if done is not None and done < as_of else as_of)
         if not pauses:
             return inst.base_due, None
         cal = self.c.calendar

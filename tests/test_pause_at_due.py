@@ -128,14 +128,16 @@ MODES: dict[str, Callable[..., Obligation]] = {
 
 
 def test_a_pause_that_starts_at_the_due_stops_the_clock() -> None:
-    """Waiting from 12:00 (the due) to 13:00; resolved at 12:30, while waiting: on time. The same
-    wait starting a microsecond after the due changes nothing: missed at 12:00."""
+    """Waiting from 12:00 (the due) to 13:00; resolved at 12:30, while waiting: on time (the
+    clock had no time left but was stopped; it stops for good at the fulfilment, so the due
+    reported is 12:30). The same wait starting a microsecond after the due changes nothing:
+    missed at 12:00."""
     at_due = events(DUE, timedelta(hours=1), DUE + timedelta(minutes=30))
     after = events(DUE + timedelta(microseconds=1), timedelta(hours=1), DUE + timedelta(minutes=30))
     as_of = OPENED + timedelta(hours=6)
     for name, run in MODES.items():
         ob = run(at_due, as_of)
-        assert (name, ob.status, ob.due) == (name, "fulfilled", DUE + timedelta(hours=1))
+        assert (name, ob.status, ob.due) == (name, "fulfilled", DUE + timedelta(minutes=30))
         ob = run(after, as_of)
         assert (name, ob.status, ob.due) == (name, "violated", DUE)
 
@@ -155,8 +157,9 @@ def test_at_the_due_no_time_is_left_once_the_pause_ends() -> None:
 def test_on_a_working_hours_clock_the_due_is_the_instant_the_clock_runs_out() -> None:
     """Opened Friday 16:00 with 2 working hours: due Friday 18:00. Waiting from 18:00 stops the
     clock (no time left, not yet missed) until Monday 10:00, so a resolution Monday 09:30 is on
-    time; waiting from Saturday 10:00 starts after the due and changes nothing, although no
-    working time lies between the due and it."""
+    time (the clock stops for good at the fulfilment: due 09:30); waiting from Saturday 10:00
+    starts after the due and changes nothing, although no working time lies between the due and
+    it."""
     friday = datetime.fromisoformat("2025-03-07T16:00:00+08:00")
     due = friday + timedelta(hours=2)
     monday = datetime.fromisoformat("2025-03-10T10:00:00+08:00")
@@ -174,7 +177,7 @@ def test_on_a_working_hours_clock_the_due_is_the_instant_the_clock_runs_out() ->
 
     for name, run in MODES.items():
         ob = run(ticket(due), as_of, "resolve.working")
-        assert (name, ob.status, ob.due) == (name, "fulfilled", monday)
+        assert (name, ob.status, ob.due) == (name, "fulfilled", monday - timedelta(minutes=30))
         ob = run(ticket(due + timedelta(hours=16)), as_of, "resolve.working")
         assert (name, ob.status, ob.due) == (name, "violated", due)
 
@@ -211,3 +214,33 @@ def test_moving_the_pause_start_across_the_due(
         open_at_due = done is None or done > DUE
         if not open_at_due:
             assert after == at == "fulfilled", (name, at, after)
+
+
+def test_waiting_after_fulfilment_moves_no_due_in_any_mode() -> None:
+    """Regression (review): a pause still open when the duty was fulfilled kept counting in
+    batch until as_of (the due of a met duty grew with as_of), and in streaming until the
+    instance settled. The clock of a fulfilled duty stops at its fulfilment: 10:00 + 2 h, and
+    30 minutes of waiting before the resolution at 11:30, is 12:30 in every mode and at any
+    as_of."""
+    evs = [
+        {"id": "o", "type": "opened", "ticket": "T", "at": "2025-03-03T10:00:00+08:00"},
+        {"id": "w", "type": "waiting", "ticket": "T", "at": "2025-03-03T11:00:00+08:00"},
+        {"id": "r", "type": "resolved", "ticket": "T", "at": "2025-03-03T11:30:00+08:00"},
+        {"id": "x", "type": "opened", "ticket": "U", "at": "2025-03-03T15:00:00+08:00"},
+    ]
+    want = datetime.fromisoformat("2025-03-03T12:30:00+08:00")
+    for text in ("2025-03-03T16:00:00+08:00", "2025-03-05T16:00:00+08:00"):
+        as_of = datetime.fromisoformat(text)
+        settled: list[Obligation] = []
+        rep = evaluate(
+            compiled(), evs, as_of, settle_after=timedelta(minutes=1), on_settled=settled.append
+        )
+        (streamed,) = [
+            o for o in (*settled, *rep.obligations) if (o.rule, o.key) == ("resolve", "T")
+        ]
+        for name, ob in (
+            ("batch", evaluate(compiled(), evs, as_of).find("resolve", "T")),
+            ("incremental", incremental(evs, as_of)),
+            ("streaming", streamed),
+        ):
+            assert (ob.status, ob.due) == ("fulfilled", want), (name, text)
