@@ -41,6 +41,7 @@ from .events import (
     in_zone,
     offset_note,
     read_records,
+    zone,
 )
 from .model import (
     Condition,
@@ -618,7 +619,9 @@ class Evaluator:
     ) -> None:
         self.c = compiled if isinstance(compiled, CompiledRuleset) else compile_ruleset(compiled)
         self.strict = strict
-        ntz = ZoneInfo(naive_tz) if isinstance(naive_tz, str) else naive_tz
+        if settle_after is not None and settle_after < timedelta(0):
+            raise ValueError(f"settle_after must not be negative, got {settle_after}")
+        ntz = zone(naive_tz) if isinstance(naive_tz, str) else naive_tz
         self.validator = EventValidator(
             self.c.ruleset, self.c.tz, naive_tz=ntz, money_fields=self.c.money_fields
         )

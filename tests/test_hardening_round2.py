@@ -1,0 +1,292 @@
+"""Hardening, round 2: the refusals of docs/hardening.md that the second hostile review asked for.
+
+Events: every physical line of a file is accounted for; text that cannot be shown or written
+(surrogates, control and bidi-override characters in keys and ids) is refused at the boundary
+with a reason; numbers and offsets are read in one written form only; no bad value escapes as
+anything but an :class:`EventError` (or a rejection).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract_rules.engine import CompiledRuleset, Evaluator, evaluate
+from contract_rules.errors import EventError
+from contract_rules.report import Report
+
+AS_OF = "2025-12-31T00:00:00+08:00"
+
+
+def request(at: str = "2025-03-03T10:00:00+08:00", **extra: Any) -> dict[str, Any]:
+    return {"type": "onsite_request", "at": at, "incident": "INC-1", **extra}
+
+
+def payment(amount: Any) -> dict[str, Any]:
+    return {
+        "type": "payment",
+        "at": "2025-03-04T10:00:00+08:00",
+        "amount": amount,
+        "currency": "CNY",
+    }
+
+
+FIRST = {"type": "response", "at": "2025-03-01T09:00:00+08:00", "incident": "INC-0", "id": "A"}
+LAST = {"type": "response", "at": "2025-03-05T09:00:00+08:00", "incident": "INC-9", "id": "Z"}
+
+
+def assert_accounted(rep: Report, n: int) -> None:
+    """used + ignored + rejected = input = n; every position exactly once."""
+    acc = rep.accounting
+    c = acc.counts()
+    assert c["used"] + c["ignored"] + c["rejected"] == c["input"] == n
+    positions = [e.index for e in (*acc.ignored, *acc.rejected)]
+    if acc.used_indexes is not None:
+        positions += list(acc.used_indexes)
+    assert sorted(positions) == list(range(n))
+
+
+# ====================================================================== refused event values
+
+#: (name, a bad event, words its error must contain)
+BAD: list[tuple[str, Any, str]] = [
+    ("money-underscore", payment("1_000.00"), "not a number"),
+    ("money-full-width", payment("\uff11\uff10\uff10\uff10.00"), "not a number"),
+    ("money-arabic-indic", payment("\u0661\u0660\u0660\u0660"), "not a number"),
+    ("money-negative-zero", payment("-0"), "cannot be negative"),
+    ("money-negative-zero-places", payment("-0.00"), "cannot be negative"),
+    ("offset-23-59", request(at="2025-03-03T10:00:00+23:59"), "offset"),
+    ("offset-minus-15", request(at="2025-03-03T10:00:00-15:00"), "offset"),
+    ("offset-seconds", request(at="2025-03-03T10:00:00+08:00:30.5"), "offset"),
+    ("offset-seconds-whole", request(at="2025-03-03T10:00:00+08:00:30"), "offset"),
+    ("key-empty", request(incident=""), "must not be empty or blank"),
+    ("key-blank", request(incident="   "), "must not be empty or blank"),
+    ("key-nul", request(incident="INC\x00-1"), "U+0000"),
+    ("key-esc", request(incident="INC-1\x1b]0;owned\x07\x1b[2J"), "U+001B"),
+    ("key-bidi", request(incident="INC-\u202e1"), "U+202E"),
+    ("key-bom", request(incident="\ufeffINC-1"), "U+FEFF"),
+    ("key-surrogate", request(incident="INC-\ud800"), "U+D800"),
+    ("key-newline", request(incident="INC-1\r\nINC-2"), "U+000D"),
+    (
+        "ref-esc",
+        {**FIRST, "type": "force_majeure_start", "party": "A", "ref": "\x1b", "id": "F"},
+        "U+001B",
+    ),
+    ("id-blank", request(id="  "), "must not be empty or blank"),
+    ("id-nul", request(id="A\x00"), "U+0000"),
+    ("id-esc", request(id="\x1b[2J"), "U+001B"),
+    ("id-bidi", request(id="\u202eA"), "U+202E"),
+    ("id-bom", request(id="\ufeffA"), "U+FEFF"),
+    ("id-surrogate", request(id="A\udfff"), "U+DFFF"),
+    (
+        "bool-huge-int",
+        {
+            "type": "data_change",
+            "at": "2025-03-03T10:00:00+08:00",
+            "party": "B",
+            "authorized": 10**5000,
+        },
+        "expected true or false, got a huge int",
+    ),
+    ("field-named-by-huge-int", {**request(), 10**5000: "x"}, "unknown field(s) a huge int"),
+]
+
+
+@pytest.mark.parametrize("name, bad, words", BAD, ids=[b[0] for b in BAD])
+def test_strict_mode_refuses_with_the_reason(
+    tacheng_compiled: CompiledRuleset, name: str, bad: Any, words: str
+) -> None:
+    with pytest.raises(EventError) as info:
+        evaluate(tacheng_compiled, [FIRST, bad, LAST], AS_OF)
+    assert info.value.where == "event #2"
+    assert words in info.value.reason, info.value.reason
+
+
+@pytest.mark.parametrize("name, bad, words", BAD, ids=[b[0] for b in BAD])
+def test_collecting_mode_rejects_with_the_reason(
+    tacheng_compiled: CompiledRuleset, name: str, bad: Any, words: str
+) -> None:
+    rep = evaluate(tacheng_compiled, [FIRST, bad, LAST], AS_OF, strict=False)
+    assert_accounted(rep, 3)
+    (rejected,) = rep.accounting.rejected
+    assert (rejected.index, rejected.where) == (1, "event #2")
+    assert words in rejected.reason
+    rep.to_json()  # every output can be written: nothing unwritable got in
+
+
+@pytest.mark.parametrize(
+    "good, bad",
+    [
+        (request(at="2025-03-03T10:00:00+14:00"), request(at="2025-03-03T10:00:00+14:01")),
+        (request(at="2025-03-03T10:00:00-12:00"), request(at="2025-03-03T10:00:00-14:01")),
+        (request(at="2025-03-03T10:00:00+05:45"), request(at="2025-03-03T10:00:00+05:45:01")),
+        (request(incident="INC 1 (\u53f0\u57ce)"), request(incident="INC\u00a01")),
+        (payment("1000.00"), payment("1_000")),
+        (payment(" 1e3 "), payment("1e\uff13")),
+        (payment("0.00"), payment("-0.00")),
+    ],
+)
+def test_the_line_between_accepted_and_refused(
+    tacheng_compiled: CompiledRuleset, good: Any, bad: Any
+) -> None:
+    rep = evaluate(tacheng_compiled, [FIRST, good, bad, LAST], AS_OF, strict=False)
+    assert [e.index for e in rep.accounting.rejected] == [2]
+
+
+def test_an_integer_field_takes_ascii_digits_only(tacheng_compiled: CompiledRuleset) -> None:
+    from contract_rules.events import EventValidator, _FieldCheck
+    from contract_rules.model import FieldSpec
+
+    v = EventValidator(tacheng_compiled.ruleset, tacheng_compiled.tz)
+    check = _FieldCheck("n", FieldSpec(type="int"), False)
+    assert v._convert(check, " -12 ", "here", "t", None) == -12
+    for bad in ("\uff11\uff12", "\u0661\u0662", "1_000", "\u00b2"):
+        with pytest.raises(EventError, match="expected an integer"):
+            v._convert(check, bad, "here", "t", None)
+
+
+def test_a_surrogate_in_free_text_is_refused(tacheng_compiled: CompiledRuleset) -> None:
+    from contract_rules.events import EventValidator, _FieldCheck
+    from contract_rules.model import FieldSpec
+
+    v = EventValidator(tacheng_compiled.ruleset, tacheng_compiled.tz)
+    check = _FieldCheck("note", FieldSpec(type="string"), False)
+    assert v._convert(check, "line one\nline two", "here", "t", None) == "line one\nline two"
+    with pytest.raises(EventError, match=r"lone surrogate \(U\+D83D\)"):
+        v._convert(check, "caf\u00e9 \ud83d", "here", "t", None)
+
+
+def test_a_zone_directory_as_naive_tz_is_a_clear_error(tacheng_compiled: CompiledRuleset) -> None:
+    with pytest.raises(ValueError, match="unknown time zone 'Asia'"):
+        evaluate(tacheng_compiled, [FIRST], AS_OF, naive_tz="Asia")
+
+
+def test_a_zone_directory_as_naive_tz_is_a_usage_error_in_the_cli(capsys: Any) -> None:
+    from contract_rules.cli import main
+
+    code = main(
+        [
+            *("eval", "rules/tacheng_2024.yaml", "examples/tacheng_events_2025.jsonl"),
+            *("--naive-tz", "Asia"),
+        ]
+    )
+    assert code == 2
+    assert "unknown time zone 'Asia'" in capsys.readouterr().err
+
+
+def test_a_negative_settle_after_is_refused(tacheng_compiled: CompiledRuleset) -> None:
+    with pytest.raises(ValueError, match="settle_after must not be negative"):
+        Evaluator(tacheng_compiled, settle_after=timedelta(days=-1))
+
+
+# ====================================================================== files
+
+
+def test_jsonl_lines_of_other_whitespace_are_rejected_not_dropped(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
+    path = tmp_path / "e.jsonl"
+    odd = ["\x1c", "\x0b", "\u00a0", "\u3000"]
+    lines = [json.dumps(FIRST), *odd, "", " \t\r", json.dumps(LAST)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
+    assert_accounted(rep, 6)  # the blank lines (JSON whitespace only) hold no record
+    assert [e.where for e in rep.accounting.rejected] == [f"{path}:{n}" for n in (2, 3, 4, 5)]
+    assert all(e.reason.startswith("not valid JSON") for e in rep.accounting.rejected)
+
+
+def test_duplicate_json_keys_are_rejected(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
+    path = tmp_path / "e.jsonl"
+    dup = (
+        '{"type": "onsite_request", "at": "2025-03-03T10:00:00+08:00", '
+        '"incident": "INC-1", "incident": "INC-2"}'
+    )
+    path.write_text("\n".join([json.dumps(FIRST), dup, json.dumps(LAST)]) + "\n")
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
+    assert_accounted(rep, 3)
+    assert [(e.where, e.reason) for e in rep.accounting.rejected] == [
+        (f"{path}:2", "the event names 'incident' more than once")
+    ]
+    json_path = tmp_path / "e.json"
+    json_path.write_text(f"[{json.dumps(FIRST)}, {dup}]")
+    with pytest.raises(EventError, match="'incident' more than once"):
+        evaluate(tacheng_compiled, json_path, AS_OF)
+
+
+def write_csv(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_unterminated_csv_quote_rejects_each_line_it_would_swallow(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "e.csv",
+        [
+            "type,at,incident",
+            "onsite_request,2025-03-03T10:00:00+08:00,INC-1",
+            'onsite_request,2025-03-03T11:00:00+08:00,"INC-2',
+            "onsite_request,2025-03-03T12:00:00+08:00,INC-3",
+            "onsite_request,2025-03-03T13:00:00+08:00,INC-4",
+        ],
+    )
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
+    assert_accounted(rep, 4)
+    assert [(e.where, e.reason) for e in rep.accounting.rejected] == [
+        (f"{path}:{n}", "not valid CSV (the quote opened on line 3 is never closed)")
+        for n in (3, 4, 5)
+    ]
+    with pytest.raises(EventError, match=":3: not valid CSV"):
+        evaluate(tacheng_compiled, path, AS_OF)
+
+
+def test_a_closed_multiline_csv_cell_is_one_record(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "e.csv",
+        ["type,at,incident", 'onsite_request,2025-03-03T10:00:00+08:00,"INC-1', '"', ""],
+    )
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
+    assert_accounted(rep, 1)
+    assert "U+000A" in rep.accounting.rejected[0].reason  # a key holding a line break
+
+
+def test_an_unterminated_quote_in_the_csv_header_rejects_every_line(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "e.csv",
+        ['type,at,"incident', "onsite_request,2025-03-03T10:00:00+08:00,INC-1", "x,y,z"],
+    )
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
+    assert_accounted(rep, 2)
+    assert {e.reason for e in rep.accounting.rejected} == {
+        "not valid CSV (the quote opened in the header is never closed)"
+    }
+
+
+def test_duplicate_csv_header_columns_reject_every_row(
+    tacheng_compiled: CompiledRuleset, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "e.csv",
+        [
+            "type,at,incident,incident",
+            "onsite_request,2025-03-03T10:00:00+08:00,INC-1,INC-2",
+            "",
+            "onsite_request,2025-03-03T11:00:00+08:00,INC-3,INC-4",
+        ],
+    )
+    rep = evaluate(tacheng_compiled, path, AS_OF, strict=False)
+    assert_accounted(rep, 2)
+    assert [(e.where, e.reason) for e in rep.accounting.rejected] == [
+        (f"{path}:{n}", "the header names column(s) 'incident' more than once") for n in (2, 4)
+    ]
