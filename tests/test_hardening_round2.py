@@ -290,3 +290,53 @@ def test_duplicate_csv_header_columns_reject_every_row(
     assert [(e.where, e.reason) for e in rep.accounting.rejected] == [
         (f"{path}:{n}", "the header names column(s) 'incident' more than once") for n in (2, 4)
     ]
+
+
+# ====================================================================== "did you mean"
+
+
+def test_a_key_of_5000_digits_gets_no_suggestion_and_no_error() -> None:
+    from contract_rules.cli.explain import _did_you_mean
+
+    assert _did_you_mean("1" * 5000, ["INC-1", "INC-2"]) == ""
+    assert _did_you_mean("INC-1", ["9" * 4401, "INC-01"]) == "; did you mean 'INC-01'?"
+
+
+def test_explain_with_a_key_of_5000_digits_says_there_is_no_such_instance(capsys: Any) -> None:
+    from contract_rules.cli import main
+
+    code = main(
+        [
+            *("explain", "rules/tacheng_2024.yaml", "examples/tacheng_events_2025.jsonl"),
+            *("--rule", "onsite.response", "--key", "1" * 5000),
+        ]
+    )
+    assert code == 1
+    assert "no instance of onsite.response" in capsys.readouterr().err
+
+
+def test_difflib_sees_bounded_names_and_a_bounded_number_of_them(monkeypatch: Any) -> None:
+    """The bound is structural: whatever the candidates, difflib is handed at most
+    MAX_CANDIDATES names of at most MAX_NAME_CHARS characters (60 keys of 9,900 characters
+    used to cost 11 s)."""
+    import difflib
+
+    from contract_rules import suggestions
+
+    seen: list[tuple[str, list[str]]] = []
+    real = difflib.get_close_matches
+
+    def recording(word: str, possibilities: list[str], n: int, cutoff: float) -> list[str]:
+        seen.append((word, list(possibilities)))
+        return real(word, possibilities, n, cutoff)
+
+    monkeypatch.setattr(suggestions.difflib, "get_close_matches", recording)
+    huge = [f"{i:02d}" + "x" * 9_898 for i in range(60)]
+    assert suggestions.closest(huge[0][:-1], huge) is None
+    many = [f"INC-{i:05d}" for i in range(20_000)] + huge
+    assert suggestions.closest("INC-0O123", many) == "INC-00123"
+    assert suggestions.closest("x" * 101, many) is None
+    for word, pool in seen:
+        assert len(word) <= suggestions.MAX_NAME_CHARS
+        assert len(pool) <= suggestions.MAX_CANDIDATES
+        assert all(len(p) <= suggestions.MAX_NAME_CHARS for p in pool)
