@@ -340,3 +340,138 @@ def test_difflib_sees_bounded_names_and_a_bounded_number_of_them(monkeypatch: An
         assert len(word) <= suggestions.MAX_NAME_CHARS
         assert len(pool) <= suggestions.MAX_CANDIDATES
         assert all(len(p) <= suggestions.MAX_NAME_CHARS for p in pool)
+
+
+# ====================================================================== outputs
+
+#: hostile text: terminal escapes, a bidi override, line breaks, HTML, Markdown, formulas
+HOSTILE = [
+    "\x1b]0;owned\x07\x1b[2J",
+    "INC-\u202e1",
+    "A\rB",
+    "A\r\nB|C",
+    "<img src=x onerror=alert(1)>",
+    "**bold** [link](http://x) `code`",
+    '=HYPERLINK("http://x","y")',
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "\tTAB",
+]
+
+
+def hostile_report(report: Report) -> Report:
+    """``report`` with hostile text in every place a rule file or an event export can put
+    text: keys, titles, reasons, the contract title, the rejected events' places and types."""
+    import dataclasses
+
+    from contract_rules.report import EventEntry
+
+    obligations = tuple(
+        dataclasses.replace(
+            o, key=HOSTILE[i % len(HOSTILE)], reason=HOSTILE[(i + 3) % len(HOSTILE)]
+        )
+        for i, o in enumerate(report.obligations)
+    )
+    rejected = tuple(
+        EventEntry(i, text, text, text, None, "rejected", text) for i, text in enumerate(HOSTILE)
+    )
+    accounting = dataclasses.replace(report.accounting, rejected=rejected)
+    return dataclasses.replace(
+        report,
+        obligations=obligations,
+        accounting=accounting,
+        contract_title_en=HOSTILE[0] + HOSTILE[4],
+        contract_title_zh=HOSTILE[0] + HOSTILE[4],
+    )
+
+
+def raw_controls(text: str) -> list[str]:
+    """The characters of ``text`` that a terminal or a document would not show as themselves
+    (a line feed ends a line and is allowed)."""
+    import unicodedata
+
+    return sorted(
+        {c for c in text if c != "\n" and not c.isprintable() and unicodedata.category(c) != "Zs"}
+    )
+
+
+@pytest.fixture(scope="module")
+def hostile(tacheng_report: Report) -> Report:
+    return hostile_report(tacheng_report)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_table_escapes_controls_and_bidi_overrides(hostile: Report, lang: str) -> None:
+    from contract_rules.render import render_table
+
+    text = render_table(hostile, lang)
+    assert raw_controls(text) == []
+    assert "\\x1b]0;owned\\x07\\x1b[2J" in text and "INC-\\u202e1" in text
+    assert "A\\rB" in text
+
+
+def test_explain_and_upcoming_escape_controls(hostile: Report) -> None:
+    from contract_rules.render import DueSoon, render_explain, render_upcoming
+
+    ob = hostile.obligations[0]
+    assert raw_controls(render_explain(ob, "en")) == []
+    assert "\\x1b]0;owned" in render_explain(ob, "en")
+    now = ob.trigger_at
+    items = [DueSoon(o, now, timedelta(hours=1), 0.5, "clock", 50) for o in hostile.obligations]
+    text = render_upcoming(items, now=now, within=timedelta(days=1), open_count=len(items))
+    assert raw_controls(text) == []
+    assert len(text.splitlines()) == len(items) + 3  # head, headers, rule, one line per item
+
+
+def test_markdown_escapes_html_and_keeps_one_row_per_instance(hostile: Report) -> None:
+    from contract_rules.render import render_markdown
+
+    text = render_markdown(hostile, "en")
+    assert raw_controls(text) == []
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "\\*\\*bold\\*\\*" in text and "\\`code\\`" in text
+    ledger = text.split("## Obligations\n\n")[1].split("\n\n")[0].splitlines()
+    assert len(ledger) == len(hostile.obligations) + 2
+    for row in [ledger[0], *ledger[2:]]:  # every row keeps its cells: escaped pipes too
+        assert row.startswith("| ") and row.endswith(" |")
+        assert len(row.replace("\\|", "").split(" | ")) == 11
+
+
+def test_csv_for_people_has_no_formula_cell_and_one_record_per_instance(hostile: Report) -> None:
+    import csv
+    import io
+
+    from contract_rules.render import render_csv
+
+    rows = list(csv.reader(io.StringIO(render_csv(hostile), newline="")))
+    assert len(rows) == len(hostile.obligations) + 1
+    cells = [c for r in rows[1:] for c in r]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert all(raw_controls(c) == [] for c in cells)
+    assert {r[3] for r in rows[1:]} >= {'\'=HYPERLINK("http://x","y")', "'+1", "'-1", "'@SUM(A1)"}
+
+
+def test_raw_csv_keeps_the_values_and_one_record_per_instance(hostile: Report) -> None:
+    import csv
+    import io
+
+    from contract_rules.render import render_csv
+
+    rows = list(csv.reader(io.StringIO(render_csv(hostile, raw=True), newline="")))
+    assert len(rows) == len(hostile.obligations) + 1
+    assert [r[3] for r in rows[1:]] == [o.key for o in hostile.obligations]
+
+
+def test_frames_for_spreadsheets(hostile: Report) -> None:
+    from contract_rules.frames import accounting_frame, for_spreadsheets, obligations_frame
+
+    safe = for_spreadsheets(obligations_frame(hostile))
+    keys = list(safe["key"])
+    assert '\'=HYPERLINK("http://x","y")' in keys and "'-1" in keys
+    assert all(raw_controls(k) == [] for k in keys)
+    assert list(obligations_frame(hostile)["key"]) == [o.key for o in hostile.obligations]
+    acc = for_spreadsheets(accounting_frame(hostile))
+    for col in ("where", "id", "type", "reason"):
+        assert not [c for c in acc[col] if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert safe.attrs["text"] == "for spreadsheets"
