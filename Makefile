@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+# A static editable install (a path in site-packages, not an import hook), so that mypy --strict
+# and other static tools find the package from a script anywhere (docs/notebook.md).
+EDITABLE := --config-settings editable_mode=compat
 MAPPINGS := $(shell find examples -name '*.mapping.yaml' 2>/dev/null | sort)
 RULES  := $(shell find rules examples tests/rulefiles/valid -name '*.yaml' -not -name '*.mapping.yaml' 2>/dev/null | sort)
 
@@ -12,12 +15,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: $(BIN)/python pyproject.toml Makefile
+	$(BIN)/python -m pip install --quiet $(EDITABLE) -e .
 	touch $@
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(STAMP): $(BIN)/python pyproject.toml Makefile
+	$(BIN)/python -m pip install --quiet $(EDITABLE) -e '.[dev]'
 	touch $(STAMP) $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -80,7 +83,7 @@ complexity: install-dev
 	$(BIN)/radon cc -s -n C contract_rules
 
 $(VENV)/.installed-bench: $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet $(EDITABLE) -e '.[dev,bench]'
 	touch $@
 
 bench: $(VENV)/.installed-bench

@@ -45,6 +45,7 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "card_excused": "excused",
         "card_running": "still running",
         "card_payable_of": "of {cap} {cur} cap",
+        "card_payable_part": "{part} {cur} of it under the {cap} {cur} cap, the rest uncapped",
         "card_no_cap": "no cap",
         "card_nothing": "nothing payable",
         "all_instances": "{n} instances in all, {b} of them best-effort targets (not promises)",
@@ -98,6 +99,7 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "card_excused": "已免责",
         "card_running": "进行中",
         "card_payable_of": "上限 {cap} {cur}",
+        "card_payable_part": "其中 {part} {cur} 受上限 {cap} {cur} 约束，其余无上限",
         "card_no_cap": "无上限",
         "card_nothing": "无应付金额",
         "all_instances": "共 {n} 个实例，其中尽力而为的目标 {b} 个 (不构成违约)",
@@ -336,12 +338,16 @@ def _cards(report: Report, lang: str) -> str:
             f'<span class="cr-card-l">{_e(hl[word])}</span></div>'
         )
     # money: payable per currency, set against the caps of the periods it was counted in
+    # (a remedy without a cap, such as an uncapped actual-loss remedy beside a capped one, is
+    # counted in the total but not set against a cap it is not under)
     payable: dict[str, Decimal] = {}
+    capped: dict[str, Decimal] = {}
     caps: dict[str, Decimal] = {}
     for ln in report.liability:
         payable[ln.currency] = payable.get(ln.currency, Decimal("0.00")) + ln.payable
         if ln.cap is not None:
             caps[ln.currency] = caps.get(ln.currency, Decimal("0.00")) + ln.cap
+            capped[ln.currency] = capped.get(ln.currency, Decimal("0.00")) + ln.payable
     if not payable:
         cards.append(
             '<div class="cr-card cr-money" data-card="payable">'
@@ -351,8 +357,12 @@ def _cards(report: Report, lang: str) -> str:
     for cur, amount in sorted(payable.items()):
         cap = caps.get(cur)
         if cap:
-            share = min(Decimal(1), amount / cap)
-            sub = hl["card_payable_of"].format(cap=money(cap), cur=cur)
+            part = capped.get(cur, Decimal("0.00"))
+            share = min(Decimal(1), part / cap)
+            if part == amount:
+                sub = hl["card_payable_of"].format(cap=money(cap), cur=cur)
+            else:
+                sub = hl["card_payable_part"].format(part=money(part), cap=money(cap), cur=cur)
             bar = (
                 f'<span class="cr-bar"><span style="width:{float(share) * 100:.1f}%"></span></span>'
             )

@@ -18,6 +18,12 @@ format with a worked example.
   the engine accounts for it: ``used + ignored + rejected = events produced + rejected rows``.
 - :func:`evaluate_export` is the one-call path: ruleset, export and mapping in, report out.
 
+Two readers give the same records: the row reader here (the csv module, one record at a time;
+the reference, and what runs without pyarrow) and the columnar reader of
+:mod:`contract_rules.mapping_columnar` (pyarrow, the ``exports`` extra; blocks of columns mapped
+with array operations), chosen with ``reader=``; ``auto`` takes the columnar one when pyarrow
+can be imported.
+
 Ordering and memory: state transitions (``emit: change``) and first occurrences
 (``emit: first``) need the rows of one incident in time order. Rows are read as a stream; the
 rows of the current incident block (consecutive rows with the same incident id) are buffered and
@@ -32,6 +38,8 @@ never silently reordered or dropped.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import math
 import os
@@ -149,14 +157,18 @@ class CsvOptions(_Model):
     @field_validator("encoding")
     @classmethod
     def _codec(cls, v: str) -> str:
-        import codecs
-
         try:
-            codecs.lookup(v)
+            info = codecs.lookup(v)
         except LookupError:
             raise ValueError(
                 f"unknown text encoding {v!r} (e.g. utf-8, utf-8-sig, cp1252)"
             ) from None
+        # zlib_codec, base64_codec, rot13 ... are codecs but turn bytes into bytes (or text
+        # into text): open() refuses them, so a clean check must refuse them too.
+        if not getattr(info, "_is_text_encoding", True):
+            raise ValueError(
+                f"{v!r} is a codec but not a text encoding (e.g. utf-8, utf-8-sig, cp1252)"
+            )
         return v
 
 
@@ -284,7 +296,8 @@ class ImportMapping(_Model):
         if v is not None:
             try:
                 ZoneInfo(v)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                # OSError: a directory of the zone database ("Asia") or an unreadable file
                 raise ValueError(
                     f"unknown time zone {v!r} (use an IANA name such as UTC)"
                 ) from None
@@ -410,68 +423,9 @@ def check_mapping(mapping: ImportMapping, ruleset: Ruleset) -> list[Finding]:
     """
     out: list[Finding] = []
     vocab = ruleset.events
-    produced: set[str] = set()
     for i, spec in enumerate(mapping.events):
-        base: DocPath = ("events", i)
-        et = vocab.get(spec.type)
-        if et is None:
-            out.append(
-                code("CR201").at(
-                    _locate(mapping, (*base, "type")),
-                    f"event type {spec.type!r} is not declared by ruleset "
-                    f"{ruleset.contract.id!r}"
-                    + (
-                        did_you_mean(spec.type, vocab)
-                        or f"; it declares: {', '.join(sorted(vocab))}"
-                    ),
-                )
-            )
-            continue
-        produced.add(spec.type)
-        for name, src in spec.fields.items():
-            fspec = et.fields.get(name)
-            if fspec is None:
-                out.append(
-                    code("CR202").at(
-                        _locate(mapping, (*base, "fields", name), key=True),
-                        f"{spec.type} has no field {name!r}"
-                        + (
-                            did_you_mean(name, et.fields)
-                            or f"; declared: {', '.join(sorted(et.fields)) or 'none'}"
-                        ),
-                    )
-                )
-                continue
-            if fspec.values is None or isinstance(src, str):
-                continue
-            allowed = set(fspec.values)
-            if src.value is not None and src.value not in allowed:
-                out.append(
-                    code("CR104").at(
-                        _locate(mapping, (*base, "fields", name, "value")),
-                        f"{src.value!r} is not one of {', '.join(fspec.values)} "
-                        f"({spec.type}.{name})",
-                    )
-                )
-            vmap = mapping.values.get(src.values) if src.values is not None else None
-            if vmap is not None:
-                for raw, val in vmap.map.items():
-                    if val not in allowed:
-                        out.append(
-                            code("CR104").at(
-                                _locate(mapping, ("values", src.values or "", "map", raw)),
-                                f"{raw!r} maps to {val!r}, which is not one of "
-                                f"{', '.join(fspec.values)} ({spec.type}.{name})",
-                            )
-                        )
-        for name, fspec in et.fields.items():
-            if fspec.required and name not in spec.fields:
-                out.append(
-                    code("CR102").at(
-                        _locate(mapping, (*base, "fields") if spec.fields else base, key=True),
-                        f"{spec.type} requires field {name!r}; the mapping does not fill it",
-                    )
-                )
+        out.extend(_spec_findings(mapping, ruleset, i, spec))
+    produced = {spec.type for spec in mapping.events if spec.type in vocab}
     for n in ruleset.norms:
         trig = n.trigger.event
         if trig is not None and trig not in produced and trig in vocab:
@@ -483,6 +437,80 @@ def check_mapping(mapping: ImportMapping, ruleset: Ruleset) -> list[Finding]:
                 )
             )
     return sorted(dict.fromkeys(out))
+
+
+def _spec_findings(
+    mapping: ImportMapping, ruleset: Ruleset, i: int, spec: EventSpec
+) -> list[Finding]:
+    """The findings of events[i]: its type, each field it fills, the required fields it lacks."""
+    base: DocPath = ("events", i)
+    vocab = ruleset.events
+    et = vocab.get(spec.type)
+    if et is None:
+        return [
+            code("CR201").at(
+                _locate(mapping, (*base, "type")),
+                f"event type {spec.type!r} is not declared by ruleset {ruleset.contract.id!r}"
+                + (did_you_mean(spec.type, vocab) or f"; it declares: {', '.join(sorted(vocab))}"),
+            )
+        ]
+    out: list[Finding] = []
+    for name, src in spec.fields.items():
+        fspec = et.fields.get(name)
+        if fspec is None:
+            out.append(
+                code("CR202").at(
+                    _locate(mapping, (*base, "fields", name), key=True),
+                    f"{spec.type} has no field {name!r}"
+                    + (
+                        did_you_mean(name, et.fields)
+                        or f"; declared: {', '.join(sorted(et.fields)) or 'none'}"
+                    ),
+                )
+            )
+        elif fspec.values is not None and not isinstance(src, str):
+            out.extend(_closed_value_findings(mapping, base, spec.type, name, src, fspec.values))
+    out.extend(
+        code("CR102").at(
+            _locate(mapping, (*base, "fields") if spec.fields else base, key=True),
+            f"{spec.type} requires field {name!r}; the mapping does not fill it",
+        )
+        for name, fspec in et.fields.items()
+        if fspec.required and name not in spec.fields
+    )
+    return out
+
+
+def _closed_value_findings(
+    mapping: ImportMapping,
+    base: DocPath,
+    etype: str,
+    name: str,
+    src: FieldSource,
+    values: Sequence[str],
+) -> list[Finding]:
+    """A constant or value-map output that the field's closed ``values`` do not allow."""
+    out: list[Finding] = []
+    allowed = set(values)
+    if src.value is not None and src.value not in allowed:
+        out.append(
+            code("CR104").at(
+                _locate(mapping, (*base, "fields", name, "value")),
+                f"{src.value!r} is not one of {', '.join(values)} ({etype}.{name})",
+            )
+        )
+    vmap = mapping.values.get(src.values) if src.values is not None else None
+    if vmap is not None:
+        out.extend(
+            code("CR104").at(
+                _locate(mapping, ("values", src.values or "", "map", raw)),
+                f"{raw!r} maps to {val!r}, which is not one of {', '.join(values)} "
+                f"({etype}.{name})",
+            )
+            for raw, val in vmap.map.items()
+            if val not in allowed
+        )
+    return out
 
 
 def check_columns(mapping: ImportMapping, columns: Sequence[str], *, what: str) -> list[Finding]:
@@ -935,77 +963,257 @@ def as_raw_events(items: Iterable[RawEvent | MappedReject]) -> Iterator[RawEvent
 # =============================================================================== readers
 
 
+#: Which mapped reader to use: ``auto`` (the columnar one when pyarrow can be imported), or one
+#: of them by name; both yield the same records and statistics.
+Reader = Literal["auto", "columnar", "rows"]
+
+
+def columnar_available() -> bool:
+    """Whether the columnar reader can run (pyarrow and numpy import)."""
+    try:
+        import numpy  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _use_columnar(reader: Reader) -> bool:
+    if reader == "rows":
+        return False
+    if reader == "columnar":
+        if not columnar_available():
+            raise ImportError(
+                "the columnar reader needs pyarrow: pip install 'contract-rules[exports]'"
+            )
+        return True
+    return columnar_available()
+
+
 def read_csv_mapped(
     path: str | os.PathLike[str],
     mapping: ImportMapping | str | os.PathLike[str],
     *,
     stats: MappingStats | None = None,
+    reader: Reader = "auto",
 ) -> Iterator[RawEvent]:
     """Stream a CSV export through ``mapping``: raw events, rejected rows as rejecting records.
 
     The file is read one record at a time with the csv module (memory: see the module
     docstring). Rows are numbered by the line their record starts on (the header is line 1),
-    located ``"<path>:<line>"``; a record with more or fewer cells than the header, or text not
-    in the declared encoding, is rejected with that reason. Raises :class:`MappingError` (before
-    yielding anything) when a column the mapping reads is not in the header, and OSError when
+    located ``"<path>:<line>"``. Every physical line is accounted for: a record with more or
+    fewer cells than the header, text not in the declared encoding (only that record), or
+    broken CSV (a stray or unterminated quote) is rejected with that reason; when a broken
+    record ran over several lines, only its first line is rejected and reading goes on from the
+    next line, so a quote that is never closed cannot swallow the rest of the file. Raises
+    :class:`MappingError` (before yielding anything) when a column the mapping reads is not in
+    the header or appears there twice, or the header itself cannot be read, and OSError when
     the file cannot be opened.
+
+    ``reader`` picks the implementation: ``rows`` reads one record at a time with the csv
+    module (memory: see the module docstring); ``columnar`` (pyarrow, the ``exports`` extra)
+    reads chunks of about 2 MiB into columns and maps them with array operations
+    (:mod:`contract_rules.mapping_columnar`); ``auto`` (default) is ``columnar`` when pyarrow
+    can be imported. Both yield the same records and fill ``stats`` the same way.
     """
     mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
     name = os.fsdecode(os.fspath(path))
-    fh = open(name, encoding=mp.csv.encoding, newline="")  # noqa: SIM115 - closed below
-    try:
-        reader = csv.reader(fh, delimiter=mp.csv.delimiter)
-        try:
-            header = next(reader)
-        except StopIteration:
-            header = []
-        findings = check_columns(mp, header, what=f"the header of {name}")
-        if findings:
-            raise MappingError(findings, mp.source)
+    columnar = _use_columnar(reader)
+    with open_export(name, mp) as src:
+        if columnar:
+            from .mapping_columnar import ColumnarMapper, csv_chunks
+
+            cm = ColumnarMapper(mp, name, stats)
+            yield from cm.run(csv_chunks(src, cm.needed, mp.csv.delimiter))
+            return
         mapper = _Mapper(mp)
         if stats is not None:
             mapper.stats = stats
-        yield from as_raw_events(mapper.run(_csv_records(reader, header, mapper.needed, name)))
-    finally:
-        fh.close()
+        yield from as_raw_events(mapper.run(src.records()))
 
 
-def _csv_records(
-    reader: Any, header: list[str], needed: tuple[str, ...], name: str
-) -> Iterator[tuple[int, str, dict[str, str] | None, str | None]]:
-    idx = [(c, header.index(c)) for c in needed]
-    width = len(header)
-    line = reader.line_num
-    while True:
-        start = line + 1
+#: The codec error handler that keeps undecodable bytes visible: byte b becomes U+DC00 + b, a
+#: lone surrogate no valid decoding produces, so the record holding it can be found and rejected.
+_MARK_BAD_BYTES = "contract_rules.mapping.mark"
+_BAD_TEXT = re.compile("[\udc00-\udcff]")
+
+
+def _mark_bad_bytes(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return "".join(chr(0xDC00 + b) for b in bad), exc.end
+
+
+codecs.register_error(_MARK_BAD_BYTES, _mark_bad_bytes)
+
+
+def _bad_text_reason(text: str, encoding: str) -> str | None:
+    """Why ``text`` (decoded with the marking handler) is not valid text, or None."""
+    found = _BAD_TEXT.search(text)
+    if found is None:
+        return None
+    byte = ord(found.group()) - 0xDC00
+    col = found.start() + 1
+    return (
+        f"not valid text in the declared encoding {encoding!r} (byte 0x{byte:02x} at "
+        f"character {col} of the record)"
+    )
+
+
+class _Lines:
+    """The physical lines of a text file, numbered from 1; lines can be handed back to be read
+    again (after a broken record, from the line after its first)."""
+
+    def __init__(self, fh: Iterator[str]) -> None:
+        self._fh = fh
+        self._back: list[tuple[int, str]] = []
+        self._next_no = 1
+        self.taken: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._back:
+            no, line = self._back.pop()
+        else:
+            line = next(self._fh)
+            no = self._next_no
+            self._next_no += 1
+        self.taken.append((no, line))
+        return line
+
+    def read_block(self, size: int) -> tuple[int, str] | None:
+        """(number of its first line, text) of whole lines totalling about ``size`` characters
+        or more, when that can be read in one piece: no line handed back is pending and the
+        file is read as text that has ``read``/``readline``. None otherwise (read line by
+        line), and ("", ...) at the end of the file."""
+        if self._back or not hasattr(self._fh, "read"):
+            return None
+        fh: Any = self._fh
+        text = fh.read(size)
+        if text and not text.endswith("\n"):
+            # end the last line: its rest, or the LF of a CRLF that read() cut after the CR, or
+            # (after a lone CR) the whole next line
+            text += fh.readline()
+        first = self._next_no
+        self._next_no += text.count("\n")
+        if "\r" in text:
+            self._next_no += text.count("\r") - text.count("\r\n")
+        if text and not text.endswith(("\n", "\r")):
+            self._next_no += 1  # the last line of the file, without a line break
+        return first, text
+
+    @property
+    def next_no(self) -> int:
+        """The number of the line the next read returns."""
+        return self._back[-1][0] if self._back else self._next_no
+
+    def give_back(self, lines: Sequence[tuple[int, str]]) -> None:
+        """Read ``lines`` again, in order, before the rest of the file."""
+        self._back.extend(reversed(lines))
+
+
+#: one record of an export: (row number, where, cells of the needed columns or None, problem)
+Record = tuple[int, str, dict[str, str] | None, str | None]
+
+
+def _split_records(
+    reader: Any, lines: _Lines, width: int, encoding: str, stop: int | None = None
+) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """(start line, cells or None, problem) for every record after the header.
+
+    A record whose cells are all fine is yielded with its cells. A bad one — not valid text,
+    not valid CSV, or the wrong number of cells — is yielded with its problem; when it ran over
+    several lines and is broken as CSV (or has the wrong number of cells), the lines after its
+    first are read again, so every physical line ends up in some record. With ``stop``, records
+    are read until the next one would start after line ``stop`` (a record that starts at or
+    before it may run past it).
+    """
+    while stop is None or lines.next_no <= stop:
+        lines.taken.clear()
+        problem: str | None = None
         try:
-            cells = next(reader)
+            cells: list[str] | None = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError as exc:
-            yield (
-                start,
-                f"{name}:{start}",
-                None,
-                f"not valid text in the declared encoding ({exc.reason})",
-            )
-            return
         except csv.Error as exc:
-            line = reader.line_num
-            yield start, f"{name}:{start}", None, f"not valid CSV ({exc})"
-            continue
-        line = reader.line_num
-        if not cells:
+            cells = None
+            problem = f"not valid CSV ({exc})"
+        taken = list(lines.taken)
+        if not taken:
+            return
+        start = taken[0][0]
+        if cells is not None and not cells:
             continue  # a blank line is not a row
-        if len(cells) != width:
-            yield (
-                start,
-                f"{name}:{start}",
-                None,
-                f"{len(cells)} cells, the header has {width}",
+        broken = cells is None or len(cells) != width
+        if cells is not None and len(cells) != width:
+            problem = f"{len(cells)} cells, the header has {width}"
+        if not broken or len(taken) == 1:
+            # one well-formed record (or one line): bad text rejects it as a whole
+            problem = _bad_text_reason("".join(t for _, t in taken), encoding) or problem
+        elif len(taken) > 1:
+            problem = (
+                f"{problem}; a quoted cell opened on this line runs to line {taken[-1][0]}: "
+                f"this line is rejected and reading goes on from line {start + 1}"
             )
-            continue
-        yield start, f"{name}:{start}", {c: cells[i] for c, i in idx}, None
+            lines.give_back(taken[1:])
+        yield start, (None if problem is not None else cells), problem
+
+
+@dataclass
+class CsvSource:
+    """An open CSV export: its header, its physical lines and the csv reader over them."""
+
+    name: str
+    encoding: str
+    header: list[str]
+    lines: _Lines
+    reader: Any
+    #: the needed columns and their positions in the header
+    positions: list[tuple[str, int]]
+
+    def records(self, stop: int | None = None) -> Iterator[Record]:
+        """The records after the header (row number, where, the needed cells or None, problem),
+        read lazily; with ``stop``, until the next record would start after line ``stop``."""
+        name, idx = self.name, self.positions
+        for start, cells, problem in _split_records(
+            self.reader, self.lines, len(self.header), self.encoding, stop
+        ):
+            where = f"{name}:{start}"
+            if cells is None:
+                yield start, where, None, problem
+            else:
+                yield start, where, {c: cells[i] for c, i in idx}, None
+
+
+@contextlib.contextmanager
+def open_export(name: str, mp: ImportMapping) -> Iterator[CsvSource]:
+    """Open a CSV export for ``mp`` and read its header.
+
+    Raises :class:`MappingError` when the header cannot be read (bad text, bad CSV) or lacks a
+    column the mapping reads (or holds it twice), OSError when the file cannot be opened.
+    """
+    with open(name, encoding=mp.csv.encoding, errors=_MARK_BAD_BYTES, newline="") as fh:
+        lines = _Lines(fh)
+        reader = csv.reader(lines, delimiter=mp.csv.delimiter, strict=True)
+        header: list[str] = []
+        try:
+            header = next(reader, [])
+            problem = _bad_text_reason("".join(line for _, line in lines.taken), mp.csv.encoding)
+        except csv.Error as exc:
+            problem = f"not valid CSV ({exc})"
+        if problem is not None:
+            where = Location(name, 1, 1, ())
+            raise MappingError([code("CR104").at(where, f"the header: {problem}")], mp.source)
+        findings = check_columns(mp, header, what=f"the header of {name}")
+        if findings:
+            raise MappingError(findings, mp.source)
+        needed = tuple(dict.fromkeys(c for c, _ in mp.columns()))
+        yield CsvSource(
+            name, mp.csv.encoding, header, lines, reader, [(c, header.index(c)) for c in needed]
+        )
 
 
 def read_dataframe_mapped(
@@ -1014,6 +1222,7 @@ def read_dataframe_mapped(
     *,
     source: str = "<dataframe>",
     stats: MappingStats | None = None,
+    reader: Reader = "auto",
 ) -> Iterator[RawEvent]:
     """Stream a pandas DataFrame through ``mapping``, exactly as :func:`read_csv_mapped` would
     the same table written as CSV.
@@ -1024,6 +1233,8 @@ def read_dataframe_mapped(
     instants (naive ones in ``naive_zone``), other values as ``str()``. Read the frame with
     ``dtype=str, keep_default_na=False`` for a cell-for-cell match with the CSV reader. pandas is
     imported only by the caller. Raises :class:`MappingError` when a column is missing.
+    ``reader`` as for :func:`read_csv_mapped`; the columnar reader takes a frame whose needed
+    columns hold only text and missing values, and hands any other frame to the row reader.
     """
     mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
     labels = {str(c): c for c in df.columns}
@@ -1034,6 +1245,14 @@ def read_dataframe_mapped(
     if stats is not None:
         mapper.stats = stats
     needed = list(mapper.needed)
+    if _use_columnar(reader):
+        from .mapping_columnar import ColumnarMapper, frame_chunks, frame_is_text
+
+        cols = [labels[c] for c in needed]
+        if frame_is_text(df, cols):
+            cm = ColumnarMapper(mp, source, stats)
+            yield from cm.run(frame_chunks(df, cols, needed))
+            return
 
     def records() -> Iterator[tuple[int, str, dict[str, Any], None]]:
         frame = df[[labels[c] for c in needed]]
@@ -1056,6 +1275,7 @@ def evaluate_export(
     strict: bool = False,
     stats: MappingStats | None = None,
     on_progress: Callable[[int], None] | None = None,
+    reader: Reader = "auto",
 ) -> Report:
     """Evaluate ``ruleset`` against an export (a CSV path or a DataFrame) read through
     ``mapping``, at ``as_of`` (default: now).
@@ -1066,7 +1286,8 @@ def evaluate_export(
     :class:`~contract_rules.errors.EventError` at the first one instead). The report's
     accounting covers every produced event and every rejected row; ``stats`` (if given) is
     filled with the row counts. Raises :class:`MappingError` when the mapping does not fit the
-    ruleset's vocabulary (:func:`check_mapping` errors) or the export's columns.
+    ruleset's vocabulary (:func:`check_mapping` errors) or the export's columns. ``reader``
+    picks the mapped reader (:func:`read_csv_mapped`); both give the same report.
     """
     from .engine import CompiledRuleset, evaluate
 
@@ -1075,7 +1296,7 @@ def evaluate_export(
     errors = [f for f in check_mapping(mp, rs) if f.severity is Severity.ERROR]
     if errors:
         raise MappingError(errors, mp.source)
-    raws = read_export(export, mp, stats=stats)
+    raws = read_export(export, mp, stats=stats, reader=reader)
     return evaluate(ruleset, raws, as_of, strict=strict, on_progress=on_progress)
 
 
@@ -1084,9 +1305,11 @@ def read_export(
     mapping: ImportMapping | str | os.PathLike[str],
     *,
     stats: MappingStats | None = None,
+    reader: Reader = "auto",
 ) -> Iterator[RawEvent]:
-    """The raw records of an export: a CSV path (``read_csv_mapped``) or a DataFrame."""
+    """The raw records of an export: a CSV path (``read_csv_mapped``) or a DataFrame
+    (``read_dataframe_mapped``), read by ``reader``."""
     mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
     if isinstance(export, str | os.PathLike):
-        return read_csv_mapped(export, mp, stats=stats)
-    return read_dataframe_mapped(export, mp, stats=stats)
+        return read_csv_mapped(export, mp, stats=stats, reader=reader)
+    return read_dataframe_mapped(export, mp, stats=stats, reader=reader)

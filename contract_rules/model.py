@@ -792,6 +792,17 @@ class Ruleset(Model):
         """Where this ruleset was loaded from (a loader document), or None."""
         return self._source
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when the data are equal: where a ruleset was loaded from (:attr:`source`) is
+        not part of it, so a ruleset equals its own JSON round trip."""
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        """Over the data, as :meth:`__eq__` (a TypeError, as before: a ruleset holds dicts)."""
+        return hash(tuple(self.__dict__.values()))
+
     def _repr_html_(self) -> str:
         """Jupyter's rich view: the registered HTML view (the notebook's ``ruleset_html``, which
         the package registers on import) in the contract's language."""

@@ -1,7 +1,7 @@
 """Notebook views of rulesets and reports: attainment, a timeline figure, a ruleset summary.
 
-pandas and matplotlib are optional extras (``pip install 'contract-rules[notebook]'``): this module
-imports neither at import time, only inside the function that needs it, so ``import
+pandas and matplotlib are optional extras (from a clone: ``pip install -e '.[notebook]'``): this
+module imports neither at import time, only inside the function that needs it, so ``import
 contract_rules`` and :func:`contract_rules.evaluate` never load them.
 
 - :func:`attainment` — per month, tier or rule: how many binding instances were met, violated,
@@ -22,7 +22,7 @@ import math
 import sys
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
@@ -57,12 +57,23 @@ STATUS_COLOURS: dict[str, str] = {
     "excused": "#9d9d9d",
 }
 NON_WORKING_COLOUR = "#e6e6e6"
+#: Nights and the other hours outside the working windows of a working day (short windows only).
+OFF_HOURS_COLOUR = "#f3f3f3"
+
+#: Rows of :func:`plot_timeline` when ``max_rows`` is not given (one row per key).
+DEFAULT_MAX_ROWS = 50
+#: The longest range, in days, whose non-working days are shaded (one span per day); a longer
+#: range (a pending duty due in 100 years) is drawn unshaded and the figure says so.
+MAX_SHADED_DAYS = 1100
+#: The longest range, in days, whose nights (hours outside the working windows) are shaded.
+MAX_NIGHT_DAYS = 31
 
 #: ``gid`` of the artists :func:`plot_timeline` draws, so that code (and tests) can find them.
 GID_REQUEST = "request"
 GID_DUE = "due"
 GID_FULFILMENT = "fulfilment"
 GID_NON_WORKING = "non-working-day"
+GID_OFF_HOURS = "outside-working-hours"
 
 # =============================================================================== attainment
 
@@ -204,7 +215,7 @@ def _plt_needed() -> None:
         import matplotlib  # noqa: F401
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "matplotlib is needed for figures: pip install 'contract-rules[notebook]'"
+            "matplotlib is needed for figures: pip install -e '.[notebook]' from a clone"
         ) from exc
 
 
@@ -284,12 +295,15 @@ def _calendar_for(report: Report, calendar: BusinessCalendar | Ruleset | None) -
     return calendar
 
 
-def _row_label(o: Obligation, one_rule: bool) -> str:
-    key = o.key if o.key is not None else "-"
-    text = (
-        key if one_rule and o.key is not None else (o.rule if o.key is None else f"{o.rule} {key}")
-    )
-    return text + (f" #{o.nth}" if o.nth > 1 else "")
+def _row_of(o: Obligation) -> tuple[str, ...]:
+    """The row an instance is drawn in: its key's row; a keyless instance has a row of its own."""
+    return ("key", o.key) if o.key is not None else ("rule", o.rule, str(o.nth))
+
+
+def _row_label(o: Obligation) -> str:
+    if o.key is not None:
+        return o.key
+    return o.rule + (f" #{o.nth}" if o.nth > 1 else "")
 
 
 def plot_timeline(
@@ -297,21 +311,32 @@ def plot_timeline(
     calendar: BusinessCalendar | Ruleset | None = None,
     *,
     rules: str | Iterable[str] | None = None,
+    keys: str | Iterable[str] | None = None,
     start: datetime | date | str | None = None,
     end: datetime | date | str | None = None,
+    max_rows: int | None = DEFAULT_MAX_ROWS,
     lang: str = "en",
     ax: Axes | None = None,
 ) -> Figure:
-    """Instances along a time axis: one row per instance, and the figure it is drawn in.
+    """The duties of a window along a time axis, one row per key, and the figure it is drawn in.
 
-    Which instances: those of ``rules`` (a norm id or several; None: every norm) whose trigger
-    instant lies in ``[start, end)``. ``start`` and ``end`` are instants, dates (local midnight)
-    or ISO strings, read in the report's time zone when naive. Without ``start`` the range begins
-    at midnight of the earliest trigger; without ``end`` it ends at the midnight after the last
-    request, due or fulfilment mark of the instances shown (pending instances without a due run
-    to ``as_of``). The x axis is exactly that range, in the contract's time zone.
+    Which instances: those of ``rules`` (a norm id or several; None: every norm) and of ``keys``
+    (a key or several; None: every key) whose trigger instant lies in ``[start, end)``.
+    ``start`` and ``end`` are instants, dates (local midnight) or ISO strings, read in the
+    report's time zone when naive. Without ``start`` the range begins at midnight of the earliest
+    trigger; without ``end`` it ends at the midnight after the last request, due or fulfilment
+    mark of the instances shown (pending instances without a due run to ``as_of``). The x axis
+    is exactly that range, in the contract's time zone. An unknown norm or key is a ValueError.
 
-    What is drawn, per instance (top row first, in the report's order):
+    **Rows.** One row per key (an incident), labelled with the key, in order of first trigger;
+    the key's duties are segments in lanes of that row, one lane per duty in the ruleset's order
+    (response above arrival above repair). An instance without a key has a row of its own,
+    labelled with its norm id. At most ``max_rows`` rows are drawn (None: all); when there are
+    more, the first ``max_rows`` are drawn and the figure says how many were left out. Keys,
+    titles and notes are drawn as plain text, never as matplotlib mathtext (a key ``INC-$1$``
+    shows its dollar signs).
+
+    What is drawn, per instance:
 
     - a bar from the trigger to the fulfilment (else the due, else ``as_of``), coloured by status
       (:data:`STATUS_COLOURS`), dashed for best-effort instances;
@@ -320,10 +345,13 @@ def plot_timeline(
       fulfilled or answered late (``gid="fulfilment"``).
 
     Every non-working day of ``calendar`` that overlaps the range is shaded, one span per day
-    (``gid="non-working-day"``), clipped to the range. ``calendar`` is a
-    :class:`~contract_rules.calendar.BusinessCalendar` or a :class:`Ruleset`; None uses the ruleset
-    the report was evaluated under (``report.ruleset``; ValueError if it has none). Days the
-    calendar has no data for are left unshaded and said so on the figure.
+    (``gid="non-working-day"``), clipped to the range, when the range is at most
+    :data:`MAX_SHADED_DAYS` days long (a longer one is left unshaded and the figure says so).
+    When it is at most :data:`MAX_NIGHT_DAYS` days long, the hours outside the working windows
+    of each working day (nights, lunch breaks) are shaded lighter (``gid="outside-working-hours"``).
+    ``calendar`` is a :class:`~contract_rules.calendar.BusinessCalendar` or a :class:`Ruleset`;
+    None uses the ruleset the report was evaluated under (``report.ruleset``; ValueError if it
+    has none). Days the calendar has no data for are left unshaded and said so on the figure.
 
     Labels are in ``lang`` (``"zh"`` or ``"en"``); when no installed font has Chinese glyphs, a
     ``zh`` figure falls back to English labels with a warning. With ``ax`` the figure is drawn
@@ -335,9 +363,19 @@ def plot_timeline(
     import matplotlib.dates as _mdates
 
     mdates: Any = _mdates  # date2num and the locators are untyped
-    tl = timeline_data(report, calendar, rules=rules, start=start, end=end, lang=lang)
+    tl = timeline_data(
+        report,
+        calendar,
+        rules=rules,
+        keys=keys,
+        start=start,
+        end=end,
+        max_rows=max_rows,
+        lang=lang,
+    )
     if ax is None:
-        fig = _new_figure(11.0, min(max(2.6, 0.24 * len(tl.rows) + 1.6), 60.0))
+        per_row = 0.24 if max((r.lanes for r in tl.rows), default=1) == 1 else 0.36
+        fig = _new_figure(11.0, min(max(2.6, per_row * len(tl.row_labels) + 1.6), 60.0))
         ax = fig.add_subplot()
     else:
         fig = ax.get_figure()  # type: ignore[assignment]
@@ -355,7 +393,7 @@ def plot_timeline(
 
 @dataclass(frozen=True)
 class TimelineRow:
-    """One instance as the timeline draws it: its row label, bar and marks."""
+    """One instance as the timeline draws it: its row, lane, bar and marks."""
 
     label: str
     status: str
@@ -365,6 +403,19 @@ class TimelineRow:
     bar_end: datetime
     due: datetime | None
     fulfilled_at: datetime | None
+    #: the row (0 at the top) and the lane within it (0 at the top) of ``lanes``
+    row: int = 0
+    lane: int = 0
+    lanes: int = 1
+    rule: str = ""
+
+    @property
+    def y(self) -> float:
+        """The vertical position: the row's centre, shifted to the lane's centre."""
+        if self.lanes == 1:
+            return float(self.row)
+        step = 0.8 / self.lanes
+        return self.row - 0.4 + step * (self.lane + 0.5)
 
 
 @dataclass(frozen=True)
@@ -374,6 +425,7 @@ class Timeline:
     lo: datetime
     hi: datetime
     tz: ZoneInfo
+    #: one per instance drawn, in the report's order
     rows: list[TimelineRow]
     #: the non-working days overlapping ``[lo, hi)``, each clipped to it
     non_working: list[tuple[datetime, datetime]]
@@ -384,6 +436,12 @@ class Timeline:
     family: list[str] | None
     title: str
     notes: list[str]
+    #: the label of each row, top first (a key, or a norm id for a keyless instance)
+    row_labels: list[str] = field(default_factory=list)
+    #: the hours outside the working windows of working days (short ranges only)
+    off_hours: list[tuple[datetime, datetime]] = field(default_factory=list)
+    #: rows left out by ``max_rows``
+    hidden_rows: int = 0
 
 
 def timeline_data(
@@ -391,44 +449,119 @@ def timeline_data(
     calendar: BusinessCalendar | Ruleset | None = None,
     *,
     rules: str | Iterable[str] | None = None,
+    keys: str | Iterable[str] | None = None,
     start: datetime | date | str | None = None,
     end: datetime | date | str | None = None,
+    max_rows: int | None = DEFAULT_MAX_ROWS,
     lang: str = "en",
 ) -> Timeline:
     """The rows, range, shaded days, title and notes of :func:`plot_timeline` (same arguments,
     same errors); imports no matplotlib."""
+    if max_rows is not None and (
+        isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1
+    ):
+        raise ValueError(f"max_rows must be a positive integer or None, not {max_rows!r}")
     tz = ZoneInfo(report.timezone)
     cal = _calendar_for(report, calendar)
     wanted = _wanted_rules(report, rules)
-    lang, font = _timeline_lang(lang)
-    obs = [o for o in report.obligations if wanted is None or o.rule in wanted]
-    obs, lo, hi = _timeline_range(report, obs, start, end, tz)
-    non_working, uncovered = _non_working_days(cal, lo, hi, tz)
-    lb = labels(lang)
-    one_rule = len({o.rule for o in obs}) == 1
-    rows = [
-        TimelineRow(
-            _row_label(o, one_rule),
-            o.status,
-            o.strength == "binding",
-            o.trigger_at,
-            _bar_end(o, report.as_of),
-            o.due,
-            o.fulfilled_at,
-        )
-        for o in obs
+    wanted_keys = _wanted_keys(report, keys)
+    lang, font = _figure_lang(lang, "timeline")
+    obs = [
+        o
+        for o in report.obligations
+        if (wanted is None or o.rule in wanted) and (wanted_keys is None or o.key in wanted_keys)
     ]
+    obs, lo, hi = _timeline_range(report, obs, start, end, tz)
+    rows, row_labels, hidden = _rows_and_lanes(report, obs, max_rows)
+    days = (hi - lo) / timedelta(days=1)
+    lb = labels(lang)
+    notes = []
+    non_working: list[tuple[datetime, datetime]] = []
+    off_hours: list[tuple[datetime, datetime]] = []
+    uncovered = 0
+    if days <= MAX_SHADED_DAYS:
+        non_working, uncovered = _non_working_days(cal, lo, hi, tz)
+        if days <= MAX_NIGHT_DAYS:
+            off_hours = _off_hours(cal, lo, hi, tz)
+    else:
+        notes.append(lb["not_shaded"].format(n=math.ceil(days), limit=MAX_SHADED_DAYS))
     title = report.contract_title_zh if lang == "zh" else report.contract_title_en
     shown = ", ".join(sorted({o.rule for o in obs})) if wanted is not None else ""
     head = f"{lb['timeline']}: {title or report.contract_id}"
     sub = f"{lo:%Y-%m-%d} – {hi:%Y-%m-%d} ({report.timezone})" + (f" — {shown}" if shown else "")
-    notes = []
-    if any(o.strength != "binding" for o in obs):
+    if any(r.lanes > 1 for r in rows):
+        order = _norm_order(report)
+        in_rows = sorted({r.rule for r in rows if r.lanes > 1}, key=lambda n: order.get(n, 0))
+        notes.append(lb["lanes_note"].format(norms=", ".join(in_rows)))
+    if any(not r.binding for r in rows):
         notes.append(lb["best_effort_note"])
+    if off_hours:
+        notes.append(lb["off_hours_note"])
     if uncovered:
         notes.append(lb["no_calendar"].format(n=uncovered))
+    if hidden:
+        notes.append(lb["rows_hidden"].format(shown=len(row_labels), n=len(row_labels) + hidden))
     family = [font, "DejaVu Sans"] if font else None
-    return Timeline(lo, hi, tz, rows, non_working, uncovered, lang, family, f"{head}\n{sub}", notes)
+    return Timeline(
+        lo,
+        hi,
+        tz,
+        rows,
+        non_working,
+        uncovered,
+        lang,
+        family,
+        f"{head}\n{sub}",
+        notes,
+        row_labels,
+        off_hours,
+        hidden,
+    )
+
+
+def _norm_order(report: Report) -> dict[str, int]:
+    norms = [n.id for n in report.ruleset.norms] if report.ruleset is not None else []
+    return {n: i for i, n in enumerate(norms)}
+
+
+def _rows_and_lanes(
+    report: Report, obs: list[Obligation], max_rows: int | None
+) -> tuple[list[TimelineRow], list[str], int]:
+    """One row per key (in order of first trigger), the key's duties in lanes in the ruleset's
+    order; the first ``max_rows`` rows, their labels and how many rows were left out."""
+    order = _norm_order(report)
+    groups: dict[tuple[str, ...], list[Obligation]] = {}
+    for o in obs:
+        groups.setdefault(_row_of(o), []).append(o)
+    kept = list(groups.values())
+    hidden = 0
+    if max_rows is not None and len(kept) > max_rows:
+        hidden = len(kept) - max_rows
+        kept = kept[:max_rows]
+    lane_of: dict[int, tuple[int, int, int]] = {}  # id(instance) -> (row, lane, lanes)
+    for row, members in enumerate(kept):
+        ranked = sorted(members, key=lambda o: (order.get(o.rule, len(order)), o.rule, o.nth))
+        for lane, o in enumerate(ranked):
+            lane_of[id(o)] = (row, lane, len(ranked))
+    rows = []
+    for o in obs:  # the report's order, so marks follow the instances
+        place = lane_of.get(id(o))
+        if place is None:
+            continue
+        rows.append(
+            TimelineRow(
+                _row_label(o),
+                o.status,
+                o.strength == "binding",
+                o.trigger_at,
+                _bar_end(o, report.as_of),
+                o.due,
+                o.fulfilled_at,
+                *place,
+                rule=o.rule,
+            )
+        )
+    return rows, [_row_label(members[0]) for members in kept], hidden
 
 
 def _wanted_rules(report: Report, rules: str | Iterable[str] | None) -> set[str] | None:
@@ -444,7 +577,24 @@ def _wanted_rules(report: Report, rules: str | Iterable[str] | None) -> set[str]
     return wanted
 
 
-def _timeline_lang(lang: str) -> tuple[str, str | None]:
+def _wanted_keys(report: Report, keys: str | Iterable[str] | None) -> set[str] | None:
+    """The keys to show (None: all); ValueError naming those no instance of the report has."""
+    if keys is None:
+        return None
+    wanted = {keys} if isinstance(keys, str) else set(keys)
+    known = {o.key for o in report.obligations if o.key is not None}
+    unknown = sorted(wanted - known)
+    if unknown:
+        listed = ", ".join(repr(k) for k in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+        # no "did you mean" here: comparing against every key costs time on a large report
+        raise ValueError(
+            f"unknown key(s) {listed}: no instance of the report has them "
+            f"({len(known)} keys in the report)"
+        )
+    return wanted
+
+
+def _figure_lang(lang: str, what: str) -> tuple[str, str | None]:
     """The labels' language and the CJK font for ``zh``; English, with a warning, when no
     installed font has Chinese glyphs."""
     if lang != "zh":
@@ -452,9 +602,9 @@ def _timeline_lang(lang: str) -> tuple[str, str | None]:
     font = _cjk_font()
     if font is None:
         warnings.warn(
-            "no installed font has Chinese glyphs: the timeline uses English labels "
-            "(install e.g. Noto Sans CJK SC for Chinese ones)",
-            stacklevel=4,  # the caller of plot_timeline (through timeline_data)
+            f"no installed font has Chinese glyphs: the {what} uses English labels "
+            "(install one, e.g. Debian's fonts-noto-cjk: see docs/notebook.md)",
+            stacklevel=4,  # the caller of the plotting function (through its data step)
         )
         return "en", None
     return lang, font
@@ -520,8 +670,40 @@ def _non_working_days(
     return spans, uncovered
 
 
+def _off_hours(
+    cal: BusinessCalendar, lo: datetime, hi: datetime, tz: ZoneInfo
+) -> list[tuple[datetime, datetime]]:
+    """The hours outside the working windows of each working day overlapping ``[lo, hi)``,
+    clipped to it (non-working days are shaded whole and are not repeated here)."""
+    spans: list[tuple[datetime, datetime]] = []
+    day = lo.date()
+    while _midnight(day, tz) < hi:
+        try:
+            working = cal.is_working_day(day)
+        except CalendarCoverageError:
+            working = False  # unknown days are not shaded at all
+        if working:
+            gap_start = _midnight(day, tz)
+            for w_start, w_end in cal.working_hours.windows_for(day):
+                a = datetime.combine(day, w_start, tz)
+                b = (
+                    _midnight(day + timedelta(days=1), tz)
+                    if w_end == time(0)
+                    else datetime.combine(day, w_end, tz)
+                )
+                if a > gap_start:
+                    spans.append((gap_start, a))
+                gap_start = b
+            day_end = _midnight(day + timedelta(days=1), tz)
+            if gap_start < day_end:
+                spans.append((gap_start, day_end))
+        day += timedelta(days=1)
+    return [(max(a, lo), min(b, hi)) for a, b in spans if a < hi and b > lo]
+
+
 def _draw_non_working(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) -> None:
-    """One shaded span per non-working day; only the first carries the legend's label."""
+    """One shaded span per non-working day, a lighter one per stretch outside working hours;
+    only the first of each carries the legend's label."""
     lb = labels(tl.lang)
     for k, (a, b) in enumerate(tl.non_working):
         ax.axvspan(
@@ -533,13 +715,23 @@ def _draw_non_working(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) 
             gid=GID_NON_WORKING,
             label=lb["non_working_day"] if k == 0 else "_nolegend_",
         )
+    for k, (a, b) in enumerate(tl.off_hours):
+        ax.axvspan(
+            num(a),
+            num(b),
+            facecolor=OFF_HOURS_COLOUR,
+            edgecolor="none",
+            zorder=0,
+            gid=GID_OFF_HOURS,
+            label=lb["off_hours"] if k == 0 else "_nolegend_",
+        )
 
 
 def _draw_instances(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) -> None:
     """The bars by status, then the request, due and fulfilment marks (or "no instances")."""
     lb = labels(tl.lang)
     rows = tl.rows
-    ys = list(range(len(rows)))
+    ys = [r.y for r in rows]
     for status in STATUSES:
         idx = [i for i, r in enumerate(rows) if r.status == status]
         if not idx:
@@ -549,7 +741,7 @@ def _draw_instances(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) ->
             [num(rows[i].trigger_at) for i in idx],
             [num(rows[i].bar_end) for i in idx],
             colors=STATUS_COLOURS[status],
-            linewidth=3,
+            linewidth=[3.0 if rows[i].lanes == 1 else 2.0 for i in idx],
             zorder=2,
             label=lb[status],
         )
@@ -563,15 +755,17 @@ def _draw_instances(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) ->
             ha="center",
             va="center",
             fontfamily=tl.family,
+            parse_math=False,
         )
         return
+    small = any(r.lanes > 1 for r in rows)
     ax.scatter(
         [num(r.trigger_at) for r in rows],
         ys,
         c=[STATUS_COLOURS[r.status] for r in rows],
         edgecolors="black",
         linewidths=0.6,
-        s=28,
+        s=16 if small else 28,
         marker="o",
         zorder=4,
         gid=GID_REQUEST,
@@ -584,7 +778,7 @@ def _draw_instances(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) ->
             [y for _, y in due],
             color="black",
             marker="|",
-            s=110,
+            s=50 if small else 110,
             linewidths=1.4,
             zorder=5,
             gid=GID_DUE,
@@ -602,7 +796,7 @@ def _draw_instances(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) ->
             facecolors="white",
             edgecolors="black",
             marker="D",
-            s=18,
+            s=12 if small else 18,
             linewidths=0.8,
             zorder=5,
             gid=GID_FULFILMENT,
@@ -611,18 +805,19 @@ def _draw_instances(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) ->
 
 
 def _draw_frame(ax: Axes, tl: Timeline, num: Callable[[datetime], float], mdates: Any) -> None:
-    """The row labels, the axes' range and dates, the title, the notes and the legend."""
-    n = len(tl.rows)
-    ax.set_yticks(list(range(n)), [r.label for r in tl.rows], fontsize=7 if n > 30 else 8)
+    """The row labels, the axes' range and dates, the title, the notes and the legend. Text
+    from the data (keys, titles) is drawn as plain text, never parsed as mathtext."""
+    n = len(tl.row_labels)
+    ax.set_yticks(list(range(n)), tl.row_labels, fontsize=7 if n > 30 else 8, parse_math=False)
     ax.set_ylim(n - 0.5 if n else 0.5, -0.5)
     ax.set_xlim(num(tl.lo), num(tl.hi))
     locator = mdates.AutoDateLocator(tz=tl.tz)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tl.tz))
     ax.grid(axis="x", color="#cccccc", linewidth=0.5, zorder=1)
-    ax.set_title(tl.title, fontsize=10, loc="left", fontfamily=tl.family)
+    ax.set_title(tl.title, fontsize=10, loc="left", fontfamily=tl.family, parse_math=False)
     if tl.notes:
-        ax.set_xlabel("; ".join(tl.notes), fontsize=8, fontfamily=tl.family)
+        ax.set_xlabel("\n".join(tl.notes), fontsize=8, fontfamily=tl.family, parse_math=False)
     if ax.get_legend_handles_labels()[0]:
         from matplotlib.font_manager import FontProperties
 

@@ -472,18 +472,40 @@ class Report:
         calendar: BusinessCalendar | Ruleset | None = None,
         *,
         rules: str | Iterable[str] | None = None,
+        keys: str | Iterable[str] | None = None,
         start: datetime | date | str | None = None,
         end: datetime | date | str | None = None,
+        max_rows: int | None = 50,
         lang: str = "en",
         ax: Axes | None = None,
     ) -> Figure:
-        """Instances on a time axis, non-working days shaded (``notebook.plot_timeline``).
+        """Duties on a time axis, one row per key, non-working days shaded
+        (``notebook.plot_timeline``).
 
         ``calendar`` None uses the calendar of :attr:`ruleset`.
         """
         from .notebook import plot_timeline
 
-        return plot_timeline(self, calendar, rules=rules, start=start, end=end, lang=lang, ax=ax)
+        return plot_timeline(
+            self,
+            calendar,
+            rules=rules,
+            keys=keys,
+            start=start,
+            end=end,
+            max_rows=max_rows,
+            lang=lang,
+            ax=ax,
+        )
+
+    def plot_dashboard(
+        self, calendar: BusinessCalendar | Ruleset | None = None, *, lang: str = "en"
+    ) -> Figure:
+        """The SLA dashboard: attainment per month and norm, time to fulfil per tier against
+        its target, breaches and liability per period (``dashboard.plot_dashboard``)."""
+        from .dashboard import plot_dashboard
+
+        return plot_dashboard(self, calendar, lang=lang)
 
     def to_html(self, lang: str | None = None) -> str:
         """The report as one self-contained, styled HTML document, for a browser, mail or print

@@ -44,7 +44,11 @@ class Browser:
     def __init__(self, executable: str, timeout: float = 60.0) -> None:
         import websocket  # the dev extra's websocket-client
 
-        self._profile = tempfile.TemporaryDirectory(prefix="contract-rules-chromium-")
+        self._profile = tempfile.TemporaryDirectory(
+            prefix="contract-rules-chromium-",
+            # chromium's helper processes may still write to the profile as the browser ends
+            ignore_cleanup_errors=True,
+        )
         self.timeout = timeout
         self.proc = subprocess.Popen(
             [

@@ -11,6 +11,7 @@ import json
 import os
 import re
 from collections import Counter
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -143,8 +144,13 @@ def test_sections_and_counts(report: cr.Report, pages: dict[str, str]) -> None:
         cards = dict(re.findall(r'data-card="(\w+)"[^>]*><span class="cr-card-n">([^<]*)', page))
         assert cards == {
             **{s: str(binding[s]) for s in ("fulfilled", "violated", "excused", "pending")},
-            "payable": "12000.00 ",
+            "payable": f"{report.liability.payable:.2f} ",
         }
+        # 12,000.00 under the 8.2 cap and 8,000.00 of uncapped actual loss under 8.1
+        assert report.liability.payable == Decimal("20000.00")
+        assert "12000.00 CNY of it under the 53600.00 CNY cap" in page or (
+            "其中 12000.00 CNY 受上限 53600.00 CNY 约束" in page
+        )
         assert "53600.00 CNY" in section(page, "cr-summary")
         # the ledger: every instance once, grouped by rule (in the rule file's order) and key
         ledger = Page(section(page, "cr-ledger"))
@@ -222,8 +228,9 @@ def test_tier_and_period_fall_back_without_titles(report: cr.Report) -> None:
     # a tier the rule file gives no title keeps its id; without the ruleset, ids and labels
     assert tier_label(report.ruleset, "no.such.rule", "night", "zh") == "night"
     assert tier_label(None, "onsite.response", "off_hours", "zh") == "off_hours"
-    (line,) = report.liability
-    assert period_label(None, line, "zh") == line.period_label
+    assert report.liability
+    for line in report.liability:
+        assert period_label(None, line, "zh") == line.period_label
 
 
 def hostile(ruleset: cr.Ruleset) -> tuple[cr.Report, list[str]]:

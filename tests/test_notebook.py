@@ -8,6 +8,7 @@ its own directory, as Jupyter would run it.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -42,7 +43,10 @@ def executed() -> nbformat.NotebookNode:
         startup_timeout=120,
         resources={"metadata": {"path": str(NOTEBOOK.parent)}},
     )
-    client.execute()
+    # Jupyter's own default backend, whatever MPLBACKEND the test run has (CI images set Agg,
+    # which a kernel would inherit and then show figures as text only).
+    env = {**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    client.execute(env=env)
     return nb
 
 

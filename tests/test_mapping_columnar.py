@@ -1,0 +1,303 @@
+"""The columnar mapped reader against the row reader: the same records, in the same order, with
+the same statistics — on the UCI log, on the example export, and on generated exports with bad
+rows (bad cells, bad bytes, broken quotes, blank lines, rows out of order, incidents that come
+back), read in tiny chunks so that every chunk boundary case occurs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("pyarrow")
+
+import contract_rules.mapping_columnar as columnar
+from contract_rules.events import RawEvent, _BadLine
+from contract_rules.mapping import (
+    ImportMapping,
+    MappingStats,
+    load_mapping,
+    read_csv_mapped,
+    read_dataframe_mapped,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "servicenow"
+SHARED = Path(os.environ.get("CONTRACT_RULES_SHARED", ROOT.parent / "shared"))
+UCI_LOG = SHARED / "data" / "uci-incident-log" / "incident_event_log.csv"
+
+Item = tuple[int, str, Any]
+
+
+def items(raws: Iterator[RawEvent]) -> list[Item]:
+    return [
+        (r.index, r.where, ("rejected", r.data.reason) if isinstance(r.data, _BadLine) else r.data)
+        for r in raws
+    ]
+
+
+def both_csv(path: Path, mapping: ImportMapping) -> tuple[list[Item], dict[str, Any]]:
+    """Read with both readers, assert they agree, return the row reader's result."""
+    s_rows, s_cols = MappingStats(), MappingStats()
+    by_rows = items(read_csv_mapped(path, mapping, stats=s_rows, reader="rows"))
+    by_cols = items(read_csv_mapped(path, mapping, stats=s_cols, reader="columnar"))
+    assert by_cols == by_rows
+    assert s_cols.to_dict() == s_rows.to_dict()
+    assert s_rows.rows == s_rows.rows_mapped + s_rows.rows_without_event + s_rows.rows_rejected
+    return by_rows, s_rows.to_dict()
+
+
+@pytest.mark.skipif(not UCI_LOG.exists(), reason=f"the UCI log is not at {UCI_LOG} (../shared)")
+def test_the_uci_log_gives_the_same_events_and_accounting() -> None:
+    mapping = load_mapping(EXAMPLE / "servicenow.mapping.yaml")
+    got, stats = both_csv(UCI_LOG, mapping)
+    assert stats["rows"] == 141_712
+    assert len(got) == stats["events"] + stats["rows_rejected"]
+
+
+def test_the_example_export_gives_the_same_events_and_accounting() -> None:
+    mapping = load_mapping(EXAMPLE / "servicenow.mapping.yaml")
+    got, stats = both_csv(EXAMPLE / "export.csv", mapping)
+    assert len(got) == stats["events"] + stats["rows_rejected"]
+    assert stats["rows_rejected"] >= 1
+    assert stats["rows"] == stats["rows_mapped"] + stats["rows_without_event"] + 1
+
+
+def test_small_chunks_of_the_example_export(monkeypatch: pytest.MonkeyPatch) -> None:
+    mapping = load_mapping(EXAMPLE / "servicenow.mapping.yaml")
+    for size in (1, 50, 200, 700):
+        monkeypatch.setattr(columnar, "CHUNK_CHARS", size)
+        both_csv(EXAMPLE / "export.csv", mapping)
+
+
+# ----------------------------------------------------------------------------- generated
+
+MAPPINGS = {
+    "servicenow": (EXAMPLE / "servicenow.mapping.yaml").read_text(encoding="utf-8"),
+    # a zone with daylight saving, ISO and strptime formats, conditions, emit: row, keep
+    "berlin": """\
+format: contract-rules-mapping/1
+csv: {missing: ["?", ""]}
+incident: number
+order_by: sys_updated_at
+timestamp_formats: ["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S.%f", iso]
+naive_zone: Europe/Berlin
+values:
+  state:
+    map: {New: new, Active: active, Resolved: resolved}
+    unmapped: keep
+events:
+  - type: opened
+    at: opened_at
+    emit: first
+    when: {priority: {present: true}}
+    fields: {incident: number, priority: priority}
+  - type: state
+    at: sys_updated_at
+    emit: change
+    watch: incident_state
+    when: {incident_state: {not_in: [Closed]}}
+    fields: {incident: number, state: {column: incident_state, values: state}}
+  - type: touched
+    at: sys_updated_at
+    emit: row
+    when: {priority: ["1 - Critical", "2 - High"]}
+    fields: {incident: number, source: {value: export}}
+""",
+    # strptime formats only (parsed in bulk), a zone with daylight saving, fractions of seconds
+    "berlin-strptime": """\
+format: contract-rules-mapping/1
+csv: {missing: ["?"]}
+incident: number
+order_by: sys_updated_at
+timestamp_formats: ["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S.%f", "%d/%m/%y %H:%M"]
+naive_zone: Europe/Berlin
+events:
+  - type: opened
+    at: opened_at
+    emit: first
+    fields: {incident: number, category: category}
+  - type: state
+    at: sys_updated_at
+    emit: change
+    watch: incident_state
+    fields: {incident: number, state: incident_state}
+""",
+    # no order_by: the file order is the order
+    "unordered": """\
+format: contract-rules-mapping/1
+incident: number
+timestamp_formats: ["%d/%m/%Y %H:%M"]
+naive_zone: UTC
+events:
+  - type: state
+    at: sys_updated_at
+    emit: change
+    watch: incident_state
+    fields: {incident: number, state: incident_state}
+""",
+}
+HEADER = "number,incident_state,opened_at,sys_updated_at,priority,category"
+
+times = st.one_of(
+    st.builds(
+        "{}/{}/{} {:02d}:{:02d}".format,
+        st.integers(1, 31),
+        st.integers(1, 12),
+        st.sampled_from([2016, 2017, 2020]),
+        st.integers(0, 23),
+        st.integers(0, 59),
+    ),
+    st.sampled_from(
+        [
+            "27/3/2016 02:30",  # in Berlin's spring gap
+            "30/10/2016 02:30",  # in Berlin's autumn overlap
+            "2016-03-07 10:00:00.5",
+            "2016-10-30 02:30:00.000001",
+            "27/3/16 02:30",
+            "29/2/2017 10:00",
+            "29/2/2016 10:00",
+            "1/1/0001 00:00",
+            "2016-03-07T10:00:00+02:00",
+            "2016-03-07T10:00",
+            "31/2/2016 10:00",
+            "7/3/2016 24:00",
+            "?",
+            "",
+            " 7/3/2016 10:00 ",
+            "7/3/2016  10:00",
+            "٧/3/2016 10:00",
+        ]
+    ),
+)
+cells = {
+    "number": st.sampled_from(["INC1", "INC2", "INC3", "INC4", "?", ""]),
+    "incident_state": st.sampled_from(
+        ["New", "Active", "Resolved", "Closed", "Awaiting User Info", "-100", "?"]
+    ),
+    "opened_at": times,
+    "sys_updated_at": times,
+    "priority": st.sampled_from(["1 - Critical", "2 - High", "3 - Moderate", "5 - Planning", "?"]),
+    "category": st.sampled_from(["Category 1", "", "Category, 2", "x"]),
+}
+good_row = st.fixed_dictionaries(cells).map(lambda r: ",".join(r.values()).encode("utf-8"))
+bad_row = st.sampled_from(
+    [
+        b"",  # blank line
+        b"INC1,New,7/3/2016 10:00",  # too few cells
+        b"INC2,New,7/3/2016 10:00,7/3/2016 10:05,1 - Critical,c,extra",
+        b'INC3,"Active",7/3/2016 10:00,7/3/2016 11:00,2 - High,"cat, 3"',
+        b'INC1,New,7/3/2016 10:00,7/3/2016 12:00,2 - High,"open',  # unterminated quote
+        b'INC4,New,7/3/2016 10:00,7/3/2016 12:00,2 - High,"a"b',  # stray text after a quote
+        b'INC4,New,7/3/2016 10:00,7/3/2016 13:00,2 - High,"two\nlines"',
+        b"INC2,N\xe9w,7/3/2016 10:00,7/3/2016 10:05,1 - Critical,c",  # not UTF-8
+        b"INC2,New,7/3/2016 10:00,7/3/2016 10:05,1 - Critical,\xff",
+        b"INC1,New,7/3/2016 10:00,7/3/2016 10:05,1 - Critical,c\x00",
+        b"INC1,New,7/3/2016 10:00,7/3/2016 10:05,1 - Critical,c\r",  # a CR line break
+    ]
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=st.lists(st.one_of(good_row, good_row, bad_row), max_size=30),
+    which=st.sampled_from(sorted(MAPPINGS)),
+    chunk=st.sampled_from([1, 40, 150, 1 << 20]),
+    crlf=st.booleans(),
+)
+def test_generated_exports_give_the_same_records(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[bytes],
+    which: str,
+    chunk: int,
+    crlf: bool,
+) -> None:
+    mapping = load_mapping(MAPPINGS[which])
+    eol = b"\r\n" if crlf else b"\n"
+    path = tmp_path_factory.mktemp("gen") / "export.csv"
+    path.write_bytes(HEADER.encode() + eol + eol.join(rows) + (eol if rows else b""))
+    old = columnar.CHUNK_CHARS
+    columnar.CHUNK_CHARS = chunk
+    try:
+        both_csv(path, mapping)
+    finally:
+        columnar.CHUNK_CHARS = old
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.fixed_dictionaries(cells), max_size=25),
+    which=st.sampled_from(sorted(MAPPINGS)),
+    chunk=st.sampled_from([1, 7, 1 << 17]),
+)
+def test_generated_dataframes_give_the_same_records(
+    rows: list[dict[str, str]], which: str, chunk: int
+) -> None:
+    pd = pytest.importorskip("pandas")
+    mapping = load_mapping(MAPPINGS[which])
+    df = pd.DataFrame(rows, columns=HEADER.split(","), dtype=object)
+    if len(df):
+        df.iloc[0, 5] = None  # a missing cell that is not text
+    old = columnar.CHUNK_ROWS
+    columnar.CHUNK_ROWS = chunk
+    try:
+        s_rows, s_cols = MappingStats(), MappingStats()
+        by_rows = items(read_dataframe_mapped(df, mapping, stats=s_rows, reader="rows"))
+        by_cols = items(read_dataframe_mapped(df, mapping, stats=s_cols, reader="columnar"))
+    finally:
+        columnar.CHUNK_ROWS = old
+    assert by_cols == by_rows
+    assert s_cols.to_dict() == s_rows.to_dict()
+
+
+def test_a_frame_with_cells_that_are_not_text_is_read_by_the_row_reader() -> None:
+    pd = pytest.importorskip("pandas")
+    mapping = load_mapping(MAPPINGS["unordered"])
+    df = pd.DataFrame(
+        {
+            "number": ["INC1", "INC1"],
+            "incident_state": ["New", "Active"],
+            "sys_updated_at": [pd.Timestamp("2016-03-07 10:00"), pd.Timestamp("2016-03-07 11:00")],
+        }
+    )
+    by_rows = items(read_dataframe_mapped(df, mapping, reader="rows"))
+    by_cols = items(read_dataframe_mapped(df, mapping, reader="columnar"))
+    assert by_cols == by_rows
+    assert [d["at"] for _, _, d in by_rows] == [
+        "2016-03-07T10:00:00+00:00",
+        "2016-03-07T11:00:00+00:00",
+    ]
+
+
+def test_timestamps_parsed_in_bulk_on_days_the_offset_changes(tmp_path: Path) -> None:
+    """Europe/Berlin: the spring gap and the autumn overlap read as Python reads them (fold=0),
+    fractions of seconds, two-digit years and impossible dates, all in the bulk parser."""
+    mapping = load_mapping(MAPPINGS["berlin-strptime"])
+    times = [
+        ("27/3/2016 01:59", "2016-03-27T01:59:00+01:00"),
+        ("27/3/2016 02:30", "2016-03-27T02:30:00+01:00"),  # in the gap
+        ("27/3/2016 03:00", "2016-03-27T03:00:00+02:00"),
+        ("30/10/2016 02:30", "2016-10-30T02:30:00+02:00"),  # in the overlap: the first
+        ("30/10/2016 03:00", "2016-10-30T03:00:00+01:00"),
+        ("2016-10-30 02:59:59.25", "2016-10-30T02:59:59.250000+02:00"),
+        ("1/7/16 12:00", "2016-07-01T12:00:00+02:00"),
+    ]
+    rows = [
+        f"INC{k},S{k},{t},{t},1 - Critical,c"
+        for k, (t, _) in enumerate([*times, ("29/2/2017 10:00", "")])
+    ]
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    got, stats = both_csv(path, mapping)
+    ats = [d["at"] for _, _, d in got if isinstance(d, dict) and d["type"] == "state"]
+    assert ats == [iso for _, iso in times]
+    assert stats["rows_rejected"] == 1  # 29 February 2017 does not exist
