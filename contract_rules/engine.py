@@ -66,6 +66,7 @@ from .report import (
     iso,
     money,
 )
+from .safe_text import visible
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 #: An event handler: (evaluator, index in its table, event) -> None (not for it), or (used,
@@ -734,11 +735,13 @@ class Evaluator:
             rid = str(rid) if abs(rid) < 10**MAX_ID_CHARS else exc.event_id
         elif len(rid) > MAX_ID_CHARS:
             rid = rid[:MAX_ID_CHARS] + "…"
+        # a refused record's id and type may hold what no output can write (a lone surrogate)
+        # or show (controls): they are kept as escapes
         entry = EventEntry(
             raw.index,
             raw.where,
-            rid,
-            rtype if isinstance(rtype, str) else None,
+            None if rid is None else visible(rid),
+            visible(rtype) if isinstance(rtype, str) else None,
             None,
             "rejected",
             exc.reason,

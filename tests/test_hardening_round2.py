@@ -183,6 +183,16 @@ def test_a_negative_settle_after_is_refused(tacheng_compiled: CompiledRuleset) -
         Evaluator(tacheng_compiled, settle_after=timedelta(days=-1))
 
 
+def test_a_refused_record_keeps_its_id_and_type_as_escapes(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
+    bad = {"type": "x\ud800\x1b", "at": "2025-03-03T10:00:00+08:00", "id": "\udfffA"}
+    rep = evaluate(tacheng_compiled, [FIRST, bad, LAST], AS_OF, strict=False)
+    (rejected,) = rep.accounting.rejected
+    assert (rejected.id, rejected.type) == ("\\udfffA", "x\\ud800\\x1b")
+    rep.to_json().encode("utf-8")  # every output can be written
+
+
 # ====================================================================== files
 
 
