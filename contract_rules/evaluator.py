@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from .calendar import PeriodUnit
 from .calendar import build_calendar as build_calendar  # importable here, as before
@@ -43,6 +42,7 @@ from .events import (
     RawEvent,
     comparable,
     in_zone,
+    zone,
 )
 from .explanations import Explainer
 from .instances import Cause, Instance, Judge, Match, SpanRec
@@ -57,6 +57,7 @@ from .report import (
     Obligation,
     Report,
 )
+from .safe_text import visible
 from .text import fmt as fmt  # importable here, as before
 from .text import iso, money
 
@@ -97,7 +98,9 @@ class Evaluator:
     ) -> None:
         self.c = compiled if isinstance(compiled, CompiledRuleset) else compile_ruleset(compiled)
         self.strict = strict
-        ntz = ZoneInfo(naive_tz) if isinstance(naive_tz, str) else naive_tz
+        if settle_after is not None and settle_after < timedelta(0):
+            raise ValueError(f"settle_after must not be negative, got {settle_after}")
+        ntz = zone(naive_tz) if isinstance(naive_tz, str) else naive_tz
         self.validator = EventValidator(
             self.c.ruleset, self.c.tz, naive_tz=ntz, money_fields=self.c.money_fields
         )
@@ -212,11 +215,13 @@ class Evaluator:
             rid = str(rid) if abs(rid) < 10**MAX_ID_CHARS else exc.event_id
         elif len(rid) > MAX_ID_CHARS:
             rid = rid[:MAX_ID_CHARS] + "…"
+        # a refused record's id and type may hold what no output can write (a lone surrogate)
+        # or show (controls): they are kept as escapes
         entry = EventEntry(
             raw.index,
             raw.where,
-            rid,
-            rtype if isinstance(rtype, str) else None,
+            None if rid is None else visible(rid),
+            visible(rtype) if isinstance(rtype, str) else None,
             None,
             "rejected",
             exc.reason,

@@ -23,7 +23,9 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel
 
 from .errors import EventError
 from .model import RESERVED_EVENT_KEYS, FieldSpec, Ruleset
@@ -40,6 +42,28 @@ MAX_INT_DIGITS = 100
 #: Event instants lie in these years: the calendar computes in years 2-9998, and an instant
 #: outside them cannot even be moved to another offset.
 MIN_YEAR, MAX_YEAR = 2, 9998
+#: A timestamp's written offset is a whole number of minutes within this bound (the widest
+#: offset in use is +14:00, Kiribati); ``+23:59`` or ``+08:00:30.5`` is a typing error.
+MAX_OFFSET = timedelta(hours=14)
+#: every offset a timestamp may be written with (a set: one hash look-up per event)
+_OFFSETS = frozenset(timedelta(minutes=m) for m in range(-14 * 60, 14 * 60 + 1))
+#: Numbers written as text: ASCII digits only, an optional sign, point and exponent (Decimal
+#: would also read ``1_000``, full-width and Arabic-Indic digits).
+_NUMBER = re.compile(r"[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*")
+_INTEGER = re.compile(r"[ \t]*[+-]?[0-9]+[ \t]*")
+#: a UTF-16 surrogate: not a character, cannot be written as UTF-8
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name``; ValueError naming it when there is no such zone (including
+    a directory of the zone database, such as ``Asia``, and names that are paths)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            f"unknown time zone {name!r}; give an IANA name such as Asia/Shanghai"
+        ) from None
 
 
 @dataclass(slots=True)
@@ -202,8 +226,8 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, str, Any]]:
                 try:
                     data = decode(line)
                 except (ValueError, RecursionError, ArithmeticError) as exc:
-                    if not line.strip():
-                        continue
+                    if not line.strip(_JSON_SPACE):
+                        continue  # a blank line (JSON whitespace only) holds no record
                     problem: Exception = exc
                     if isinstance(exc, ArithmeticError):  # Decimal refuses the number
                         problem = ValueError("a number too large to read")
@@ -230,15 +254,36 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
+class _DuplicateKeys(dict[str, Any]):
+    """A JSON object that named one key twice: the validator rejects it, naming the key (the
+    last value would otherwise win silently)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]], twice: list[str]) -> None:
+        super().__init__(pairs)
+        self.twice = twice
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, or a :class:`_DuplicateKeys` when a key is named twice."""
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    twice = [k for k, _ in pairs if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
+    return _DuplicateKeys(pairs, sorted(set(twice)))
+
+
 #: One decoder for every line (``json.loads`` with options builds a new one per call): floats
-#: become Decimal, NaN and Infinity are refused.
-_JSON = json.JSONDecoder(parse_float=Decimal, parse_constant=_no_constant)
+#: become Decimal, NaN and Infinity are refused, an object naming a key twice is marked.
+_JSON = json.JSONDecoder(
+    parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_object
+)
 
 
 def _read_json(path: Path) -> Iterator[RawEvent]:
     try:
         with path.open("r", encoding="utf-8-sig") as fh:
-            data = json.load(fh, parse_float=Decimal, parse_constant=_no_constant)
+            data = _JSON.decode(fh.read())
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         yield RawEvent(0, f"{path}", _BadLine(f"not valid JSON ({exc})"))
         return
@@ -254,15 +299,61 @@ def _read_json(path: Path) -> Iterator[RawEvent]:
         yield RawEvent(i, f"{path} event #{i + 1}", item)
 
 
+class _Lines:
+    """The lines of a text file for ``csv.reader``, noting when the file ran out.
+
+    The reader asks for another line only while a record is unfinished; a record it returns
+    after the file ran out therefore ended inside a quoted cell that was never closed.
+    """
+
+    def __init__(self, fh: Iterable[str]) -> None:
+        self._it = iter(fh)
+        self.ran_out = False
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._it)
+        except StopIteration:
+            self.ran_out = True
+            raise
+
+
 def _read_csv(path: Path) -> Iterator[RawEvent]:
     # As for JSONL: bytes that are not UTF-8, and rows the csv module refuses (a cell over its
-    # size limit), spoil only their own row, which is reported; reading goes on.
+    # size limit), spoil only their own row, which is reported; reading goes on. A quote that is
+    # never closed would make the rest of the file one cell: each physical line from the one
+    # where it opened is rejected instead, so no line goes uncounted. A header naming a column
+    # twice would let the last cell win: every row is rejected, naming the column.
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = csv.DictReader(fh)
+        lines = _Lines(fh)
+        reader = csv.reader(lines)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            header, problem = [], f"not valid CSV: the header cannot be read ({exc})"
+        else:
+            problem = _header_problem(header, lines.ran_out, reader.line_num)
         i = 0
+        if problem:
+            # the lines the header swallowed, then every record: rejected with the reason
+            for lineno in range(2, reader.line_num + 1):
+                yield RawEvent(i, f"{path}:{lineno}", _BadLine(problem))
+                i += 1
+            for cells in _rest(reader):
+                if cells != []:
+                    yield RawEvent(i, f"{path}:{reader.line_num}", _BadLine(problem))
+                    i += 1
+            return
+        width = len(header)
         while True:
+            start = reader.line_num + 1
             try:
-                row = next(reader)
+                cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
@@ -270,14 +361,46 @@ def _read_csv(path: Path) -> Iterator[RawEvent]:
                 i += 1
                 continue
             where = f"{path}:{reader.line_num}"
-            if None in row:
+            if lines.ran_out:
+                why = f"not valid CSV (the quote opened on line {start} is never closed)"
+                for lineno in range(start, reader.line_num + 1):
+                    yield RawEvent(i, f"{path}:{lineno}", _BadLine(why))
+                    i += 1
+                return
+            if not cells:
+                continue  # a blank line: csv.DictReader skips it too
+            if len(cells) > width:
                 yield RawEvent(i, where, _BadLine("more cells than header columns"))
-            elif any(_NOT_UTF8.search(str(x)) for x in (*row.keys(), *row.values())):
+            elif any(_NOT_UTF8.search(x) for x in cells):
                 yield RawEvent(i, where, _BadLine("not UTF-8 text"))
             else:
                 # Empty cells are absent fields; CSV values are text, typed during validation.
-                yield RawEvent(i, where, {k: v for k, v in row.items() if v not in ("", None)})
+                yield RawEvent(i, where, {k: v for k, v in zip(header, cells, strict=False) if v})
             i += 1
+
+
+def _header_problem(header: list[str], ran_out: bool, line_num: int) -> str:
+    """Why the header row ``header`` cannot name the columns, or ``""``."""
+    if ran_out and line_num > 1:
+        return "not valid CSV (the quote opened in the header is never closed)"
+    if any(_NOT_UTF8.search(x) for x in header):
+        return "not valid CSV: the header is not UTF-8 text"
+    seen: set[str] = set()
+    twice = sorted({c for c in header if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
+    if twice:
+        return f"the header names column(s) {', '.join(map(repr, twice))} more than once"
+    return ""
+
+
+def _rest(reader: Iterator[list[str]]) -> Iterator[list[str] | None]:
+    """The remaining records of ``reader``; None for each it refuses."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield None
 
 
 # ------------------------------------------------------------------------------- validation
@@ -288,11 +411,38 @@ class _FieldCheck:
     name: str
     spec: FieldSpec
     money: bool
+    #: the field names instances (a norm's, span's, excuse's or claim's key, or a matched field)
+    key: bool = False
 
     @property
     def plain_text(self) -> bool:
-        """A string field with no closed set of values: any short text passes as it is."""
+        """A string field with no closed set of values: any short printable text passes as it
+        is (a key also needs a character that is not a space)."""
         return self.spec.type == "string" and self.spec.values is None
+
+
+def key_fields(ruleset: Ruleset) -> frozenset[str]:
+    """The event fields whose values name instances: every ``key`` and ``match`` field of the
+    ruleset's norms, spans, excuses and claims. Their values are shown in every output, so they
+    must be printable text (:meth:`EventValidator.validate`)."""
+    found: set[str] = set()
+    todo: list[Any] = [ruleset.spans, ruleset.norms, ruleset.remedies]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            todo.extend(node.values())
+        elif isinstance(node, list | tuple):
+            todo.extend(node)
+        elif isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                value = getattr(node, name)
+                if name == "key" and isinstance(value, str):
+                    found.add(value)
+                elif name == "match" and isinstance(value, list):
+                    found.update(v for v in value if isinstance(v, str))
+                elif not isinstance(value, str | int | Decimal | date | None):
+                    todo.append(value)
+    return frozenset(found)
 
 
 class EventValidator:
@@ -322,18 +472,21 @@ class EventValidator:
         self.naive_tz = naive_tz
         self.parties = set(ruleset.contract.parties)
         money = set(money_fields)
+        keys = key_fields(ruleset)
         self.types: dict[str, tuple[_FieldCheck, ...]] = {
-            name: tuple(_FieldCheck(f, spec, (name, f) in money) for f, spec in et.fields.items())
+            name: tuple(
+                _FieldCheck(f, spec, (name, f) in money, f in keys) for f, spec in et.fields.items()
+            )
             for name, et in ruleset.events.items()
         }
         #: per type, what validating it needs, unpacked once: the fields as (name, required,
-        #: plain, check) and the keys a record of the type may have
+        #: plain, key, check) and the keys a record of the type may have
         self._plans: dict[
-            str, tuple[tuple[tuple[str, bool, bool, _FieldCheck], ...], frozenset[str]]
+            str, tuple[tuple[tuple[str, bool, bool, bool, _FieldCheck], ...], frozenset[str]]
         ]
         self._plans = {
             name: (
-                tuple((c.name, c.spec.required, c.plain_text, c) for c in checks),
+                tuple((c.name, c.spec.required, c.plain_text, c.key, c) for c in checks),
                 frozenset(c.name for c in checks) | frozenset(RESERVED_EVENT_KEYS),
             )
             for name, checks in self.types.items()
@@ -364,8 +517,18 @@ class EventValidator:
                 raise EventError(where, data.reason)
             if not isinstance(data, Mapping):
                 raise EventError(where, f"an event is a mapping, not {type(data).__name__}")
+            if isinstance(data, _DuplicateKeys):
+                raise EventError(
+                    where, f"the event names {', '.join(map(repr, data.twice))} more than once"
+                )
         ev_id = data.get("id")
-        if ev_id is not None and (type(ev_id) is not str or not ev_id or len(ev_id) > MAX_ID_CHARS):
+        if ev_id is not None and (
+            type(ev_id) is not str
+            or not ev_id
+            or len(ev_id) > MAX_ID_CHARS
+            or not ev_id.isprintable()
+            or ev_id.isspace()
+        ):
             ev_id = self._check_id(ev_id, where)
         etype = data.get("type")
         plan = self._plans.get(etype) if isinstance(etype, str) else None
@@ -386,10 +549,10 @@ class EventValidator:
             # then the zone's fromutc; they overflow where astimezone does.
             fromutc = self._fromutc
             try:
-                if fromutc is not None and (off := parsed.utcoffset(at)) is not None:
+                if fromutc is not None and (off := parsed.utcoffset(at)) in _OFFSETS:
                     at = fromutc(_combine(at, at.time(), self.tz) - off)
                 else:
-                    at = at.astimezone(self.tz)
+                    at = self.parse_instant(value, where, ev_id)
             except OverflowError:
                 at = self.parse_instant(value, where, ev_id)  # raises, saying why
             if not MIN_YEAR <= at.year <= MAX_YEAR:
@@ -400,13 +563,19 @@ class EventValidator:
             at = self.parse_instant(value, where, ev_id)
         fields: dict[str, Any] = {}
         specs, allowed = plan
-        for name, required, plain, check in specs:
+        for name, required, plain, key, check in specs:
             value = data.get(name)
             if value is None:
                 if required:
                     raise EventError(where, f"{etype}: missing field {name!r}", event_id=ev_id)
                 continue
-            if plain and type(value) is str and len(value) <= MAX_STRING_CHARS:
+            if (
+                plain
+                and type(value) is str
+                and len(value) <= MAX_STRING_CHARS
+                and value.isprintable()
+                and (not key or (value and not value.isspace()))
+            ):
                 fields[name] = value  # the common case, without the general conversion
             else:
                 fields[name] = self._convert(check, value, where, etype, ev_id)
@@ -415,7 +584,7 @@ class EventValidator:
             extra = [k for k in data if k not in declared and k not in RESERVED_EVENT_KEYS]
             raise EventError(
                 where,
-                f"{etype}: unknown field(s) {', '.join(map(repr, sorted(map(str, extra))))}; "
+                f"{etype}: unknown field(s) {', '.join(sorted(map(_short, extra)))}; "
                 f"declared: {', '.join(sorted(declared)) or 'none'}",
                 event_id=ev_id,
             )
@@ -449,6 +618,9 @@ class EventValidator:
         text = _text(ev_id)
         if not text or len(text) > MAX_ID_CHARS:
             raise EventError(where, f"id must have 1 to {MAX_ID_CHARS} characters")
+        problem = _not_a_name(text)
+        if problem:
+            raise EventError(where, f"the id {problem}")
         return text
 
     def _type_error(self, etype: Any, where: str, ev_id: str | None) -> EventError:
@@ -488,6 +660,14 @@ class EventValidator:
                     "e.g. 2025-03-03T10:00:00+08:00",
                     event_id=ev_id,
                 ) from None
+            off = t.utcoffset()
+            if off is not None and off not in _OFFSETS:
+                raise EventError(
+                    where,
+                    f"bad timestamp {value!r}: its offset is not whole minutes within "
+                    "-14:00 to +14:00",
+                    event_id=ev_id,
+                )
         else:
             raise EventError(
                 where, f"timestamp must be a string, not {type(value).__name__}", event_id=ev_id
@@ -532,6 +712,15 @@ class EventValidator:
             value = text
             if len(value) > MAX_STRING_CHARS:
                 raise fail(f"text longer than {MAX_STRING_CHARS} characters")
+            if check.key:
+                problem = _not_a_name(value)
+                if problem:
+                    raise fail(f"a key {problem}")
+            elif not value.isascii() and (bad := _SURROGATE.search(value)):
+                raise fail(
+                    f"holds a lone surrogate (U+{ord(bad.group()):04X}), which is not text; "
+                    "read the source as UTF-8"
+                )
             if kind == "party" and value not in self.parties:
                 raise fail(f"unknown party {value!r}; parties: {', '.join(sorted(self.parties))}")
             if spec.values is not None and value not in spec.values:
@@ -542,18 +731,15 @@ class EventValidator:
                 return value
             if isinstance(value, str) and value.lower() in ("true", "false"):
                 return value.lower() == "true"
-            raise fail(f"expected true or false, got {value!r}")
+            raise fail(f"expected true or false, got {_short(value)}")
         if kind == "int":
             if isinstance(value, bool):
                 raise fail("expected an integer, got a boolean")
             number: int | None = value if isinstance(value, int) else None
-            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            if isinstance(value, str) and _INTEGER.fullmatch(value):  # ASCII digits only
                 if len(value.strip()) > MAX_INT_DIGITS + 1:
                     raise fail(f"an integer of more than {MAX_INT_DIGITS} digits")
-                try:
-                    number = int(value)
-                except ValueError:  # "²" is a digit to str.isdigit, not to int
-                    number = None
+                number = int(value)
             if number is None:
                 raise fail(f"expected an integer, got {_short(value)}")
             if abs(number) >= 10**MAX_INT_DIGITS:
@@ -567,7 +753,7 @@ class EventValidator:
             try:
                 return date.fromisoformat(str(value))
             except ValueError:
-                raise fail(f"expected a date YYYY-MM-DD, got {value!r}") from None
+                raise fail(f"expected a date YYYY-MM-DD, got {_short(value)}") from None
         if kind == "instant":
             return self.parse_instant(value, where, ev_id)
         raise fail(f"unsupported field type {kind}")  # pragma: no cover - model forbids it
@@ -590,12 +776,17 @@ class EventValidator:
                 d = Decimal(value.strip())
             except InvalidOperation:
                 raise fail(f"not a number: {value!r}") from None
+            if d.is_finite() and not _NUMBER.fullmatch(value):
+                raise fail(
+                    f"not a number: {value!r} (write amounts with the ASCII digits 0-9, "
+                    "an optional point and no separators)"
+                )
         else:
             raise fail(f"expected a number, got {type(value).__name__}")
         if not d.is_finite() or (isinstance(value, float) and math.isnan(value)):
             raise fail(f"{value!r} is not a finite number")
         if money:
-            if d < 0:
+            if d.is_signed():  # -0 too: a sign on a payment is a typing error
                 raise fail(f"a money amount cannot be negative ({d})")
             exp = d.as_tuple().exponent
             if isinstance(exp, int) and exp < -MONEY_PLACES:
@@ -626,6 +817,18 @@ def _text(value: str | int) -> str | None:
         return str(value)
     except ValueError:
         return None
+
+
+def _not_a_name(text: str) -> str:
+    """Why ``text`` cannot be an id or key, or ``""``: it must hold a character that is not a
+    space, and only printable ones (no control, format, bidi-override or BOM characters, no
+    surrogates, no spaces other than U+0020), since outputs show it as it is."""
+    if not text or text.isspace():
+        return "must not be empty or blank"
+    if not text.isprintable():
+        bad = next(c for c in text if not c.isprintable())
+        return f"must be printable text; {text!r} holds U+{ord(bad):04X}"
+    return ""
 
 
 def _short(value: Any) -> str:

@@ -7,6 +7,11 @@ present, zero-count ones included; text columns use pandas' ``string`` dtype.
 Money stays exact: money columns hold :class:`decimal.Decimal` objects (dtype ``object``), never
 floats, and are listed in ``frame.attrs["money_columns"]``. Where a chart needs numbers, convert
 explicitly with :func:`money_as_float`, which says so in ``frame.attrs["money"]``.
+
+The frames hold the values as they are (a key may start with ``=``). Before writing one to a
+file that people open in a spreadsheet, pass it through :func:`for_spreadsheets`
+(``for_spreadsheets(report.to_pandas()).to_csv(path)``), which neutralises formula cells and
+escapes control characters, as ``contract-rules eval --format csv`` does.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .report import STATUSES, Report
+from .safe_text import spreadsheet_cell
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -176,4 +182,28 @@ def money_as_float(frame: pd.DataFrame) -> pd.DataFrame:
             dtype="float64",
         )
     out.attrs = {**frame.attrs, "money": "float (converted from Decimal)"}
+    return out
+
+
+def for_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` fit to be written for a spreadsheet (``.to_csv()``, ``.to_excel()``):
+    every text cell of every column passes through
+    :func:`~contract_rules.safe_text.spreadsheet_cell` (a leading apostrophe before ``=``,
+    ``+``, ``-``, ``@``, tab or CR; control and bidi-override characters escaped). Numbers,
+    instants, money and missing values are kept; categoricals (status, strength, disposition)
+    are fixed words and kept. ``attrs["text"]`` of the copy says ``"for spreadsheets"``; the
+    frame given is not changed."""
+    pd = _pd()
+    out = frame.copy()
+    for col in frame.columns:
+        series = frame[col]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            continue
+        if pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
+            out[col] = pd.Series(
+                [spreadsheet_cell(v) if isinstance(v, str) else v for v in series],
+                index=frame.index,
+                dtype=series.dtype,
+            )
+    out.attrs = {**frame.attrs, "text": "for spreadsheets"}
     return out

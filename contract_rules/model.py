@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -337,23 +338,65 @@ DEADLINE_UNITS = (
     "years",
 )
 CLOCK_UNITS = ("minutes", "hours", "working_hours")
+#: The longest period of each unit, about a hundred years (days of 366 days a year; working
+#: time of 250 working days of 12 hours a year), so that every due date a ruleset can name is
+#: computed in bounded time within the calendar's years and Decimal's exact range.
+DEADLINE_LIMITS: dict[str, int] = {
+    "minutes": 52_704_000,
+    "hours": 878_400,
+    "working_hours": 300_000,
+    "days": 36_600,
+    "working_days": 25_000,
+    "months": 1_200,
+    "years": 100,
+}
+#: Seconds in one unit of a clock period: a clock period is a whole number of seconds.
+_UNIT_SECONDS = {"minutes": 60, "hours": 3600, "working_hours": 3600}
+
+
+def _bound(unit: str, low: int | None = None) -> dict[str, Any]:
+    """The JSON Schema bounds of a deadline unit (:data:`DEADLINE_LIMITS`; negative amounts,
+    which count back from an anchor, only where ``low`` is None)."""
+    limit = DEADLINE_LIMITS[unit]
+    return {"maximum": limit, "minimum": -limit if low is None else low}
 
 
 class Deadline(Model):
     """A period: exactly one unit, counted from the trigger or a contract date."""
 
-    minutes: Decimal | None = Field(None, gt=0)
-    hours: Decimal | None = Field(None, gt=0)
-    working_hours: Decimal | None = Field(None, gt=0)
-    days: int | None = None
-    working_days: int | None = Field(None, gt=0)
-    months: int | None = None
-    years: int | None = None
+    minutes: Decimal | None = Field(None, gt=0, json_schema_extra=_bound("minutes", 0))
+    hours: Decimal | None = Field(None, gt=0, json_schema_extra=_bound("hours", 0))
+    working_hours: Decimal | None = Field(None, gt=0, json_schema_extra=_bound("working_hours", 0))
+    days: int | None = Field(None, json_schema_extra=_bound("days"))
+    working_days: int | None = Field(None, gt=0, json_schema_extra=_bound("working_days", 0))
+    months: int | None = Field(None, json_schema_extra=_bound("months"))
+    years: int | None = Field(None, json_schema_extra=_bound("years"))
     at: Literal["term.start", "term.end"] | None = Field(
         None, description="no period: due at this contract instant (term.end = 24:00 of its day)"
     )
     from_: Anchor = Field("trigger", alias="from")
     counting: Counting = Field(default_factory=Counting)
+
+    @field_validator(*DEADLINE_UNITS)
+    @classmethod
+    def _bounded(cls, v: Decimal | int | None, info: ValidationInfo) -> Decimal | int | None:
+        """Each amount within :data:`DEADLINE_LIMITS`; a clock amount in whole seconds."""
+        if v is None:
+            return v
+        unit = str(info.field_name)
+        limit = DEADLINE_LIMITS[unit]
+        if abs(Decimal(v)) > limit:
+            raise ValueError(
+                f"{unit} must be at most {limit:,} (about 100 years); "
+                "a longer period cannot be computed"
+            )
+        per = _UNIT_SECONDS.get(unit)
+        if per is not None and (v * per) % 1:
+            raise ValueError(
+                f"{unit} must come to a whole number of seconds ({v} {unit} does not); "
+                "a due instant is computed to the second"
+            )
+        return v
 
     @model_validator(mode="after")
     def _one_unit(self) -> Deadline:
@@ -367,6 +410,12 @@ class Deadline(Model):
             )
         if given[0] != "at" and getattr(self, given[0]) == 0:
             raise ValueError(f"{given[0]} must not be 0")
+        if self.from_ == "trigger" and given[0] != "at" and getattr(self, given[0]) < 0:
+            raise ValueError(
+                f"{given[0]} must be positive when counted from the trigger (a duty cannot fall "
+                "due before what causes it); a negative period counts back from term.start or "
+                "term.end"
+            )
         return self
 
     @property

@@ -5,6 +5,12 @@ names of ``contract-rules eval --format`` to them. :func:`verdict` is the one-li
 :func:`render_explain` / :func:`explain_dict` show why one instance has its status, and
 :func:`render_upcoming` / :func:`upcoming_json` what falls due soon (``contract-rules explain``
 and ``upcoming``). Nothing here prints.
+
+Text from rule files and events (keys, ids, titles, event types, reasons, places) is escaped in
+every text output (:func:`~contract_rules.safe_text.visible`: no control or bidi-override
+character reaches a terminal), for Markdown (HTML and Markdown syntax too), and neutralised in
+CSV for people (:func:`~contract_rules.safe_text.spreadsheet_cell`); ``render_csv(raw=True)`` and
+the JSON report keep the values as they are.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .report import STATUSES, Obligation, Report
+from .safe_text import spreadsheet_cell, visible
 from .text import iso, money, offset_note
 
 if TYPE_CHECKING:
@@ -202,7 +209,10 @@ def _clip(s: str, width: int) -> str:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], max_last: int = 70) -> str:
-    rows = [[*r[:-1], _clip(r[-1], max_last)] for r in rows]
+    # escaped first, so that a line break or control character in a cell cannot split a row
+    # and the widths count what is shown
+    headers = [visible(h) for h in headers]
+    rows = [[*map(visible, r[:-1]), _clip(visible(r[-1]), max_last)] for r in rows]
     widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
@@ -358,7 +368,7 @@ def render_table(report: Report, lang: str = "en") -> str:
     if report.assumptions:
         parts += ["", f"== {lb['assumptions']}", *[f"  - {a}" for a in report.assumptions]]
     parts += ["", line]
-    return "\n".join(parts) + "\n"
+    return visible("\n".join(parts), keep="\n") + "\n"
 
 
 def _liability_rows(report: Report) -> list[list[str]]:
@@ -390,12 +400,19 @@ def _liability_table(report: Report, lang: str) -> str:
     return _table(_liability_headers(lang), rows, max_last=30)
 
 
+#: Markdown's syntax characters, each written with a backslash so that it shows as itself
+_MD_SYNTAX = str.maketrans({c: "\\" + c for c in "\\`*_[]|#~!"})
+
+
 def _md_escape(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+    """``s`` as Markdown text that shows exactly ``s``: invisible characters escaped (a CR or LF
+    cannot split a table row), HTML's ``<``, ``>``, ``&`` as entities, Markdown's syntax
+    characters after a backslash."""
+    return html.escape(visible(s).translate(_MD_SYNTAX), quote=False)
 
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out = ["| " + " | ".join(map(_md_escape, headers)) + " |", "|" + "---|" * len(headers)]
     out += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in rows]
     return "\n".join(out)
 
@@ -407,12 +424,12 @@ def render_markdown(report: Report, lang: str = "en") -> str:
     counts = report.counts()
     c = report.accounting.counts()
     parts = [
-        f"# {lb['report']}: {title or report.contract_id}",
+        f"# {lb['report']}: {_md_escape(title or report.contract_id)}",
         "",
         f"{lb['as_of']}: `{iso(report.as_of)}` — "
         + ", ".join(f"{lb[s]} **{n}**" for s, n in counts.items()),
         "",
-        f"**{verdict(report, lang)}**",
+        f"**{_md_escape(verdict(report, lang))}**",
         "",
         f"## {lb['breaches']}",
         "",
@@ -435,11 +452,19 @@ def render_markdown(report: Report, lang: str = "en") -> str:
         ", ".join(f"{lb[k]} {c[k]}" for k in ("input", "used", "ignored", "rejected")),
     ]
     for e in (*report.accounting.rejected, *report.accounting.ignored):
-        parts.append(f"- {lb[e.disposition]}: `{e.where}` {e.type or ''} — {_md_escape(e.reason)}")
+        parts.append(
+            f"- {lb[e.disposition]}: {_md_escape(e.where)} {_md_escape(e.type or '')} — "
+            + _md_escape(e.reason)
+        )
     if report.notes:
-        parts += ["", f"## {lb['notes']}", "", *[f"- {n}" for n in report.notes]]
+        parts += ["", f"## {lb['notes']}", "", *[f"- {_md_escape(n)}" for n in report.notes]]
     if report.assumptions:
-        parts += ["", f"## {lb['assumptions']}", "", *[f"- {a}" for a in report.assumptions]]
+        parts += [
+            "",
+            f"## {lb['assumptions']}",
+            "",
+            *[f"- {_md_escape(a)}" for a in report.assumptions],
+        ]
     return "\n".join(parts) + "\n"
 
 
@@ -523,15 +548,26 @@ def render_html_document(report: Report, lang: str = "en") -> str:
     return render_document(report, lang)
 
 
-def render_csv(report: Report, lang: str = "en") -> str:
-    """One CSV row per instance, with ISO instants (machine-friendly; headers in English)."""
+def render_csv(report: Report, lang: str = "en", *, raw: bool = False) -> str:
+    """One CSV row per instance, with ISO instants (headers in English).
+
+    Written for people (``contract-rules eval --format csv``): every cell passes through
+    :func:`~contract_rules.safe_text.spreadsheet_cell`, so a cell that starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a CR gets a leading apostrophe (a spreadsheet shows it, runs
+    nothing) and control characters are escaped (``\\x1b``). ``raw=True``: the values as they
+    are, quoted so that each instance is one record whatever its text (a CR included).
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
+    # the csv module quotes a cell holding LF but not one holding a lone CR, which a reader
+    # would take for a line end: rows with a CR are written with every cell quoted
+    quoted = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
     cols = ["rule", "clause", "party", "key", "nth", "tier", "trigger_at", "due", "status"]
     w.writerow([*cols, "fulfilled_at", "strength", "reason", "events"])
     for o in report.obligations:
-        w.writerow(
-            [
+        cells = [
+            "" if c is None else str(c)
+            for c in [
                 o.rule,
                 o.clause,
                 o.party,
@@ -546,7 +582,13 @@ def render_csv(report: Report, lang: str = "en") -> str:
                 o.reason or "",
                 " ".join(o.events),
             ]
-        )
+        ]
+        if not raw:
+            w.writerow([spreadsheet_cell(c) for c in cells])
+        elif any("\r" in c for c in cells):
+            quoted.writerow(cells)
+        else:
+            w.writerow(cells)
     return buf.getvalue()
 
 
@@ -703,7 +745,7 @@ def render_explain(
     lines += [f"  {e.words(lang)}" for e in events] or [f"  {lb['none']}"]
     if ob.notes:
         lines += ["", f"{lb['notes']}:", *[f"  - {n}" for n in ob.notes]]
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines), keep="\n") + "\n"
 
 
 # ------------------------------------------------------------------------------- upcoming
@@ -763,7 +805,7 @@ def render_upcoming(
     head = lb["due_soon"].format(within=duration_words(within, lang), now=at)
     head += ": " + lb["due_soon_count"].format(n=len(items), open=open_count)
     if not items:
-        return f"{head}\n{lb['nothing_due']}\n"
+        return f"{head}\n{lb['nothing_due']}\n"  # no text from the input
     headers = [
         lb[k]
         for k in ("rule", "key", "clause", "party", "due", "time_left", "share_used", "warning")

@@ -15,12 +15,18 @@ errors suggest alike. A leaf module: it imports nothing of the package.
 from __future__ import annotations
 
 import difflib
+import heapq
 from collections.abc import Callable, Iterable
 
 __all__ = ["closest", "did_you_mean", "suggest"]
 
 #: How alike two names must be (difflib's ratio) to be suggested.
 CUTOFF = 0.6
+#: Names longer than this are neither given a suggestion nor suggested: difflib's cost grows
+#: with the square of the length, and no one misspells a name of a hundred characters.
+MAX_NAME_CHARS = 100
+#: At most this many candidates (those nearest in length to the name) are compared by difflib.
+MAX_CANDIDATES = 500
 
 
 def closest(
@@ -30,15 +36,24 @@ def closest(
 
     With ``loose``, a candidate equal to ``name`` once both pass through ``loose`` (e.g. case
     folded) wins first, in the order given. Otherwise difflib's best match above
-    :data:`CUTOFF`; deterministic whatever the order or repeats of ``candidates``.
+    :data:`CUTOFF` among the :data:`MAX_CANDIDATES` candidates nearest in length;
+    deterministic whatever the order or repeats of ``candidates``. Names (``name`` or a
+    candidate) over :data:`MAX_NAME_CHARS` characters take no part, so the cost is bounded
+    whatever the input; ``loose`` is never called on them.
     """
-    names = list(candidates)
+    if len(name) > MAX_NAME_CHARS:
+        return None
+    names = [n for n in candidates if len(n) <= MAX_NAME_CHARS]
     if loose is not None:
         key = loose(name)
         for n in names:
             if loose(n) == key:
                 return n
-    match = difflib.get_close_matches(name, sorted(set(names)), n=1, cutoff=CUTOFF)
+    pool = sorted(set(names))
+    if len(pool) > MAX_CANDIDATES:
+        size = len(name)
+        pool = sorted(heapq.nsmallest(MAX_CANDIDATES, pool, key=lambda n: (abs(len(n) - size), n)))
+    match = difflib.get_close_matches(name, pool, n=1, cutoff=CUTOFF)
     return match[0] if match else None
 
 

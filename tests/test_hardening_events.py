@@ -557,7 +557,7 @@ def _json_loads_reading(line: str) -> Any:
     try:
         return ("value", json.loads(line, parse_float=Decimal, parse_constant=refuse))
     except (ValueError, RecursionError) as exc:
-        return None if not line.strip() else ("reason", f"not valid JSON ({exc})")
+        return None if not line.strip(" \t\n\r") else ("reason", f"not valid JSON ({exc})")
 
 
 _JSON_BITS = st.sampled_from(

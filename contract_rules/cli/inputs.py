@@ -98,7 +98,7 @@ def zone(text: str) -> str:
     otherwise)."""
     try:
         ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory such as Asia
         raise argparse.ArgumentTypeError(
             f"unknown time zone {text!r}; give an IANA name such as Asia/Shanghai"
         ) from None
