@@ -172,15 +172,16 @@ def test_the_weekdays_fallback_is_an_explicit_and_recorded_opt_in() -> None:
     assert any("2027" in a for a in rep.assumptions), rep.assumptions
 
 
-def test_tacheng_force_majeure_notice_after_the_covered_years() -> None:
-    """The Tacheng rules' 9.2 notice survives the term; 3 days from 2026-12-30 need 2027. The
-    national_only fallback lets the Xinjiang layer lack a year, never the national one."""
+def test_tacheng_return_duty_after_the_covered_years() -> None:
+    """The Tacheng rules' 7.2(d) return survives the term (7.3); 30 days from 2026-12-30 need
+    2027. The national_only fallback lets the Xinjiang layer lack a year, never the national
+    one."""
     c = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
     start = {
-        "type": "force_majeure_start",
+        "type": "confidential_return_request",
         "at": "2026-12-30T08:00:00+08:00",
-        "party": "B",
-        "ref": "FM",
+        "party": "A",
+        "ref": "C",
     }
     with pytest.raises(CalendarCoverageError) as info:
         evaluate(c, [start], "2027-06-01T00:00:00+08:00", strict=False)
@@ -269,14 +270,15 @@ def test_year_ends(deadline: str, at: str, due: str) -> None:
     assert due_of(compiled(deadline, "2024-12-01", "2025-12-31"), at) == local(due)
 
 
-def test_tacheng_notice_over_new_year_2026() -> None:
-    """9.2: force majeure from 2025-12-30 (after the term; the duty survives it): 3 days end on
-    Fri 2026-01-02, a holiday; the rest ends Sat 01-03, Sun 01-04 is worked → due 01-05 00:00."""
+def test_tacheng_return_over_new_year_2026() -> None:
+    """7.2(d), surviving the term: a request on 2025-12-03; 30 days end on Fri 2026-01-02, a
+    holiday; the rest ends Sat 01-03, Sun 01-04 is worked → due 01-05 00:00 (Art. 203)."""
     c = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
-    fm = {"party": "B", "ref": "F"}
     events = [
-        {"type": "force_majeure_start", "at": "2025-12-30T08:00:00+08:00", **fm},
-        {"type": "force_majeure_notice", "at": "2026-01-04T23:59:59+08:00", **fm},
-    ]
-    ob = evaluate(c, events, "2026-02-01T00:00:00+08:00").find("force_majeure.notice", "F")
+        {"type": "confidential_return_request", "at": "2025-12-03T08:00:00+08:00",
+         "party": "A", "ref": "F"},
+        {"type": "confidential_returned", "at": "2026-01-04T23:59:59+08:00",
+         "party": "B", "ref": "F"},
+    ]  # fmt: skip
+    ob = evaluate(c, events, "2026-02-01T00:00:00+08:00").find("confidentiality.return", "F")
     assert (ob.due, ob.status) == (local("2026-01-05T00:00:00+08:00"), "fulfilled")
