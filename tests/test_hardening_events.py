@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from _events import AS_OF, FIRST, LAST, payment, request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,25 +28,7 @@ from contract_rules.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Shanghai")
-AS_OF = "2025-12-31T00:00:00+08:00"
 
-
-def request(at: Any = "2025-03-03T10:00:00+08:00", **extra: Any) -> dict[str, Any]:
-    return {"type": "onsite_request", "at": at, "incident": "INC-1", **extra}
-
-
-def payment(amount: Any = "53600.00", **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "payment",
-        "at": "2025-03-04T10:00:00+08:00",
-        "amount": amount,
-        "currency": "CNY",
-        **extra,
-    }
-
-
-FIRST = {"type": "response", "at": "2025-03-01T09:00:00+08:00", "incident": "INC-0", "id": "A"}
-LAST = {"type": "response", "at": "2025-03-05T09:00:00+08:00", "incident": "INC-9", "id": "Z"}
 
 #: (name, a bad event, words its error must contain)
 BAD: list[tuple[str, Any, str]] = [

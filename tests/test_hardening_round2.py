@@ -14,29 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _events import AS_OF, FIRST, LAST, payment, request
 
 from contract_rules.engine import CompiledRuleset, Evaluator, evaluate
 from contract_rules.errors import EventError
 from contract_rules.report import Report
-
-AS_OF = "2025-12-31T00:00:00+08:00"
-
-
-def request(at: str = "2025-03-03T10:00:00+08:00", **extra: Any) -> dict[str, Any]:
-    return {"type": "onsite_request", "at": at, "incident": "INC-1", **extra}
-
-
-def payment(amount: Any) -> dict[str, Any]:
-    return {
-        "type": "payment",
-        "at": "2025-03-04T10:00:00+08:00",
-        "amount": amount,
-        "currency": "CNY",
-    }
-
-
-FIRST = {"type": "response", "at": "2025-03-01T09:00:00+08:00", "incident": "INC-0", "id": "A"}
-LAST = {"type": "response", "at": "2025-03-05T09:00:00+08:00", "incident": "INC-9", "id": "Z"}
 
 
 def assert_accounted(rep: Report, n: int) -> None:
