@@ -25,7 +25,7 @@ a float never becomes a parameter.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -283,39 +283,71 @@ def _long_form(raw: dict[str, Any], here: DocPath) -> tuple[ExprType, Any]:
         raise _Bad("CR101", "only money has a currency", (*here, "currency"), on_key=True)
     if durations:
         return DURATION, _duration(raw, durations, here)
-    at = (*here, kind)
-    value = raw[kind]
     if kind == "money":
         return _money(raw, here)
-    if kind == "percent":
-        if isinstance(value, str) and _DECIMAL.match(value.strip()):
-            return PERCENT, _percent(value + "%", at)
-        if isinstance(value, int | Decimal) and not isinstance(value, bool):
-            return PERCENT, _percent(f"{value}%", at)
-        raise _Bad("CR103", f'percent is a number of percent ("0.5"), not {_kind_of(value)}', at)
-    if kind == "decimal":
-        if isinstance(value, Decimal | str) or (isinstance(value, int) and type(value) is int):
-            return NUMBER, _decimal(value, at)
-        raise _Bad("CR103", f'decimal is a number ("99.9"), not {_kind_of(value)}', at)
-    if kind == "integer":
-        if type(value) is not int:
-            raise _Bad("CR103", f"integer is a whole number, not {_kind_of(value)}", at)
-        return INTEGER, _integer(value, at)
-    if kind == "working_days":
-        if type(value) is not int or not 0 <= value <= MAX_DAYS:
-            raise _Bad("CR104", f"working_days is a whole number from 0 to {MAX_DAYS:,}", at)
-        return WORKING_DAYS, WorkingDays(value)
-    if kind == "working_hours":
-        return WORKING_HOURS, WorkingHoursSpan(_duration({"hours": value}, ["hours"], here, at))
-    if kind == "date":
-        return DATE, _date(value, at)
-    if kind == "instant":
-        return INSTANT, _instant(value, at)
+    return _READERS[kind](raw[kind], (*here, kind))
+
+
+# One reader per kind of parameter written in the long form (money and durations aside): the
+# value under the kind's key and its place; each returns the type and the value, or raises _Bad.
+
+
+def _read_percent(value: Any, at: DocPath) -> tuple[ExprType, Any]:
+    if isinstance(value, str) and _DECIMAL.match(value.strip()):
+        return PERCENT, _percent(value + "%", at)
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return PERCENT, _percent(f"{value}%", at)
+    raise _Bad("CR103", f'percent is a number of percent ("0.5"), not {_kind_of(value)}', at)
+
+
+def _read_decimal(value: Any, at: DocPath) -> tuple[ExprType, Any]:
+    if isinstance(value, Decimal | str) or (isinstance(value, int) and type(value) is int):
+        return NUMBER, _decimal(value, at)
+    raise _Bad("CR103", f'decimal is a number ("99.9"), not {_kind_of(value)}', at)
+
+
+def _read_integer(value: Any, at: DocPath) -> tuple[ExprType, Any]:
+    if type(value) is not int:
+        raise _Bad("CR103", f"integer is a whole number, not {_kind_of(value)}", at)
+    return INTEGER, _integer(value, at)
+
+
+def _read_working_days(value: Any, at: DocPath) -> tuple[ExprType, Any]:
+    if type(value) is not int or not 0 <= value <= MAX_DAYS:
+        raise _Bad("CR104", f"working_days is a whole number from 0 to {MAX_DAYS:,}", at)
+    return WORKING_DAYS, WorkingDays(value)
+
+
+def _read_working_hours(value: Any, at: DocPath) -> tuple[ExprType, Any]:
+    return WORKING_HOURS, WorkingHoursSpan(_duration({"hours": value}, ["hours"], at[:-1], at))
+
+
+def _read_date(value: Any, at: DocPath) -> tuple[ExprType, Any]:
+    return DATE, _date(value, at)
+
+
+def _read_instant(value: Any, at: DocPath) -> tuple[ExprType, Any]:
+    return INSTANT, _instant(value, at)
+
+
+def _read_text(value: Any, at: DocPath) -> tuple[ExprType, Any]:
     if not isinstance(value, str):
         raise _Bad("CR103", f"text is a string, not {_kind_of(value)}", at)
     if len(value) > MAX_TEXT:
         raise _Bad("CR104", f"text of {len(value):,} characters; at most {MAX_TEXT:,}", at)
     return TEXT, value
+
+
+_READERS: Final[dict[str, Callable[[Any, DocPath], tuple[ExprType, Any]]]] = {
+    "percent": _read_percent,
+    "decimal": _read_decimal,
+    "integer": _read_integer,
+    "working_days": _read_working_days,
+    "working_hours": _read_working_hours,
+    "date": _read_date,
+    "instant": _read_instant,
+    "text": _read_text,
+}
 
 
 def _bounded(d: Decimal, text: str, at: DocPath) -> Decimal:
