@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -489,18 +489,7 @@ def timeline_data(
     shown = ", ".join(sorted({o.rule for o in obs})) if wanted is not None else ""
     head = f"{lb['timeline']}: {title or report.contract_id}"
     sub = f"{lo:%Y-%m-%d} – {hi:%Y-%m-%d} ({report.timezone})" + (f" — {shown}" if shown else "")
-    if any(r.lanes > 1 for r in rows):
-        order = _norm_order(report)
-        in_rows = sorted({r.rule for r in rows if r.lanes > 1}, key=lambda n: order.get(n, 0))
-        notes.append(lb["lanes_note"].format(norms=", ".join(in_rows)))
-    if any(not r.binding for r in rows):
-        notes.append(lb["best_effort_note"])
-    if off_hours:
-        notes.append(lb["off_hours_note"])
-    if uncovered:
-        notes.append(lb["no_calendar"].format(n=uncovered))
-    if hidden:
-        notes.append(lb["rows_hidden"].format(shown=len(row_labels), n=len(row_labels) + hidden))
+    notes += _timeline_notes(report, rows, len(row_labels), hidden, bool(off_hours), uncovered, lb)
     family = [font, "DejaVu Sans"] if font else None
     return Timeline(
         lo,
@@ -517,6 +506,33 @@ def timeline_data(
         off_hours,
         hidden,
     )
+
+
+def _timeline_notes(
+    report: Report,
+    rows: list[TimelineRow],
+    shown: int,
+    hidden: int,
+    nights: bool,
+    uncovered: int,
+    lb: Mapping[str, str],
+) -> list[str]:
+    """The notes under a timeline: lanes, best-effort bars, shaded nights, days no calendar
+    covers, rows left out."""
+    notes = []
+    if any(r.lanes > 1 for r in rows):
+        order = _norm_order(report)
+        in_rows = sorted({r.rule for r in rows if r.lanes > 1}, key=lambda n: order.get(n, 0))
+        notes.append(lb["lanes_note"].format(norms=", ".join(in_rows)))
+    if any(not r.binding for r in rows):
+        notes.append(lb["best_effort_note"])
+    if nights:
+        notes.append(lb["off_hours_note"])
+    if uncovered:
+        notes.append(lb["no_calendar"].format(n=uncovered))
+    if hidden:
+        notes.append(lb["rows_hidden"].format(shown=shown, n=shown + hidden))
+    return notes
 
 
 def _norm_order(report: Report) -> dict[str, int]:
