@@ -746,23 +746,8 @@ def _draw_non_working(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) 
 def _draw_instances(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) -> None:
     """The bars by status, then the request, due and fulfilment marks (or "no instances")."""
     lb = labels(tl.lang)
-    rows = tl.rows
-    ys = [r.y for r in rows]
-    for status in STATUSES:
-        idx = [i for i, r in enumerate(rows) if r.status == status]
-        if not idx:
-            continue
-        bars = ax.hlines(
-            [ys[i] for i in idx],
-            [num(rows[i].trigger_at) for i in idx],
-            [num(rows[i].bar_end) for i in idx],
-            colors=STATUS_COLOURS[status],
-            linewidth=[3.0 if rows[i].lanes == 1 else 2.0 for i in idx],
-            zorder=2,
-            label=lb[status],
-        )
-        bars.set_linestyle(["solid" if rows[i].binding else "dashed" for i in idx])
-    if not rows:
+    _draw_bars(ax, tl.rows, num, lb)
+    if not tl.rows:
         ax.text(
             0.5,
             0.5,
@@ -774,10 +759,37 @@ def _draw_instances(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) ->
             parse_math=False,
         )
         return
+    _draw_marks(ax, tl.rows, num, lb)
+
+
+def _draw_bars(
+    ax: Axes, rows: list[TimelineRow], num: Callable[[datetime], float], lb: Mapping[str, str]
+) -> None:
+    """One bar per instance from its trigger, coloured by status; dashed for best effort."""
+    for status in STATUSES:
+        mine = [r for r in rows if r.status == status]
+        if not mine:
+            continue
+        bars = ax.hlines(
+            [r.y for r in mine],
+            [num(r.trigger_at) for r in mine],
+            [num(r.bar_end) for r in mine],
+            colors=STATUS_COLOURS[status],
+            linewidth=[3.0 if r.lanes == 1 else 2.0 for r in mine],
+            zorder=2,
+            label=lb[status],
+        )
+        bars.set_linestyle(["solid" if r.binding else "dashed" for r in mine])
+
+
+def _draw_marks(
+    ax: Axes, rows: list[TimelineRow], num: Callable[[datetime], float], lb: Mapping[str, str]
+) -> None:
+    """The request (coloured by status), due and fulfilment marks of the instances."""
     small = any(r.lanes > 1 for r in rows)
     ax.scatter(
         [num(r.trigger_at) for r in rows],
-        ys,
+        [r.y for r in rows],
         c=[STATUS_COLOURS[r.status] for r in rows],
         edgecolors="black",
         linewidths=0.6,
@@ -787,7 +799,7 @@ def _draw_instances(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) ->
         gid=GID_REQUEST,
         label=lb["request"],
     )
-    due = [(num(r.due), y) for r, y in zip(rows, ys, strict=True) if r.due is not None]
+    due = [(num(r.due), r.y) for r in rows if r.due is not None]
     if due:
         ax.scatter(
             [x for x, _ in due],
@@ -800,11 +812,7 @@ def _draw_instances(ax: Axes, tl: Timeline, num: Callable[[datetime], float]) ->
             gid=GID_DUE,
             label=lb["due"],
         )
-    done = [
-        (num(r.fulfilled_at), y)
-        for r, y in zip(rows, ys, strict=True)
-        if r.fulfilled_at is not None
-    ]
+    done = [(num(r.fulfilled_at), r.y) for r in rows if r.fulfilled_at is not None]
     if done:
         ax.scatter(
             [x for x, _ in done],
