@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract_rules.report import Report
+
 AS_OF = "2025-12-31T00:00:00+08:00"
 
 #: two valid events that frame a bad one, so a test sees that reading goes on around it
@@ -25,3 +27,17 @@ def payment(amount: Any = "53600.00", **extra: Any) -> dict[str, Any]:
         "currency": "CNY",
         **extra,
     }
+
+
+def assert_accounted(rep: Report, n: int | None = None) -> int:
+    """used + ignored + rejected = input (= n when given); every position exactly once."""
+    acc = rep.accounting
+    c = acc.counts()
+    assert c["used"] + c["ignored"] + c["rejected"] == c["input"]
+    if n is not None:
+        assert c["input"] == n
+    positions = [e.index for e in (*acc.ignored, *acc.rejected)]
+    if acc.used_indexes is not None:
+        positions += list(acc.used_indexes)
+    assert sorted(positions) == list(range(c["input"]))
+    return int(c["input"])

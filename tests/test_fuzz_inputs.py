@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _events import assert_accounted
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -60,20 +61,6 @@ settings.register_profile(
     ],
 )
 FUZZ = settings.get_profile("inputs")
-
-
-def assert_accounted(rep: Report, n: int | None = None) -> int:
-    """used + ignored + rejected = input (= n when given); every position exactly once."""
-    acc = rep.accounting
-    c = acc.counts()
-    assert c["used"] + c["ignored"] + c["rejected"] == c["input"]
-    if n is not None:
-        assert c["input"] == n
-    positions = [e.index for e in (*acc.ignored, *acc.rejected)]
-    if acc.used_indexes is not None:
-        positions += list(acc.used_indexes)
-    assert sorted(positions) == list(range(c["input"]))
-    return int(c["input"])
 
 
 def raw_controls(text: str) -> list[str]:

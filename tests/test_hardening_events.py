@@ -18,13 +18,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from _events import AS_OF, FIRST, LAST, payment, request
+from _events import AS_OF, FIRST, LAST, assert_accounted, payment, request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contract_rules.engine import CompiledRuleset, Evaluator, evaluate
 from contract_rules.errors import ContractRulesError, EventError
-from contract_rules.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 TZ = ZoneInfo("Asia/Shanghai")
@@ -146,17 +145,6 @@ def test_strict_mode_survives_an_integer_id_too_long_for_str(
 ) -> None:
     with pytest.raises(EventError, match="id must have"):
         evaluate(tacheng_compiled, [FIRST, request(id=10**5000), LAST], AS_OF)
-
-
-def assert_accounted(rep: Report, n: int) -> None:
-    """used + ignored + rejected = input = n; every position exactly once."""
-    acc = rep.accounting
-    c = acc.counts()
-    assert c["used"] + c["ignored"] + c["rejected"] == c["input"] == n
-    positions = [e.index for e in (*acc.ignored, *acc.rejected)]
-    if acc.used_indexes is not None:
-        positions += list(acc.used_indexes)
-    assert sorted(positions) == list(range(n))
 
 
 # =============================================================================== files

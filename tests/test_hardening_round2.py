@@ -14,23 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _events import AS_OF, FIRST, LAST, payment, request
+from _events import AS_OF, FIRST, LAST, assert_accounted, payment, request
 
 from contract_rules.engine import CompiledRuleset, Evaluator, evaluate
 from contract_rules.errors import EventError
 from contract_rules.report import Report
-
-
-def assert_accounted(rep: Report, n: int) -> None:
-    """used + ignored + rejected = input = n; every position exactly once."""
-    acc = rep.accounting
-    c = acc.counts()
-    assert c["used"] + c["ignored"] + c["rejected"] == c["input"] == n
-    positions = [e.index for e in (*acc.ignored, *acc.rejected)]
-    if acc.used_indexes is not None:
-        positions += list(acc.used_indexes)
-    assert sorted(positions) == list(range(n))
-
 
 # ====================================================================== refused event values
 
