@@ -799,33 +799,24 @@ def _draw_marks(
         gid=GID_REQUEST,
         label=lb["request"],
     )
-    due = [(num(r.due), r.y) for r in rows if r.due is not None]
-    if due:
-        ax.scatter(
-            [x for x, _ in due],
-            [y for _, y in due],
-            color="black",
-            marker="|",
-            s=50 if small else 110,
-            linewidths=1.4,
-            zorder=5,
-            gid=GID_DUE,
-            label=lb["due"],
-        )
-    done = [(num(r.fulfilled_at), r.y) for r in rows if r.fulfilled_at is not None]
-    if done:
-        ax.scatter(
-            [x for x, _ in done],
-            [y for _, y in done],
-            facecolors="white",
-            edgecolors="black",
-            marker="D",
-            s=12 if small else 18,
-            linewidths=0.8,
-            zorder=5,
-            gid=GID_FULFILMENT,
-            label=lb["fulfilment"],
-        )
+    due_style = {"color": "black", "marker": "|", "s": 50 if small else 110, "linewidths": 1.4}
+    done_style = {
+        "facecolors": "white",
+        "edgecolors": "black",
+        "marker": "D",
+        "s": 12 if small else 18,
+        "linewidths": 0.8,
+    }
+    marks: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+        ("due", "due", GID_DUE, due_style),
+        ("fulfilled_at", "fulfilment", GID_FULFILMENT, done_style),
+    )
+    for attr, word, gid, style in marks:
+        at = [(num(t), r.y) for r in rows if (t := getattr(r, attr)) is not None]
+        if at:
+            ax.scatter(
+                [x for x, _ in at], [y for _, y in at], zorder=5, gid=gid, label=lb[word], **style
+            )
 
 
 def _draw_frame(ax: Axes, tl: Timeline, num: Callable[[datetime], float], mdates: Any) -> None:
