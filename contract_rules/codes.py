@@ -8,6 +8,7 @@ test keeps that page and this table in step.
 - ``CR1xx``: the shape of the document (unknown or missing keys, wrong types and values).
 - ``CR2xx``: references between parts of the document (event types, fields, parties, ...).
 - ``CR3xx``: meaning (tiers, deadlines, coverage of the term and of the agreement, scenarios).
+- ``CR4xx``: expressions (syntax, names, types, limits, tier tables).
 """
 
 from __future__ import annotations
@@ -114,22 +115,7 @@ CODES: dict[str, Code] = {
             "unclaimable-norm",
             "A remedy lists a norm whose breaches can never be tied to it.",
         ),
-    )
-}
-
-
-def code(key: str) -> Code:
-    """The :class:`Code` for ``CR101`` (raises KeyError for an unknown code)."""
-    return CODES[key]
-
-
-# --------------------------------------------------------------------------- expressions
-# Codes of contract expressions (contract_rules.expressions). They join CODES when the rule
-# format reads expressions: until then no rule file can produce them, and docs/findings.md
-# documents them in a section of their own whose examples are expressions, not rule files.
-EXPRESSION_CODES: dict[str, Code] = {
-    c.code: c
-    for c in (
+        # expressions
         Code("CR401", "expression-syntax", "An expression is not well-formed."),
         Code(
             "CR402",
@@ -150,3 +136,11 @@ EXPRESSION_CODES: dict[str, Code] = {
         Code("CR405", "tier-order", "A tier table's rows are out of order: a row never applies."),
     )
 }
+
+#: The codes of contract expressions (a part of :data:`CODES`).
+EXPRESSION_CODES: dict[str, Code] = {k: c for k, c in CODES.items() if k.startswith("CR4")}
+
+
+def code(key: str) -> Code:
+    """The :class:`Code` for ``CR101`` (raises KeyError for an unknown code)."""
+    return CODES[key]

@@ -16,8 +16,13 @@ from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 from .calendar import BusinessCalendar, WorkingTimeClass, build_calendar
+from .errors import RuleFileError
 from .events import in_zone
+from .expressions import Expression
+from .findings import DocPath
+from .logic import ROLE, ExprPredicate, Logic, compile_logic, money_fields
 from .model import Condition, Correlated, Deadline, FieldTest, Norm, Ruleset, Span, Tier
+from .model_logic import Expr
 from .report import NormInfo
 
 Predicate = Callable[[Mapping[str, Any]], bool]
@@ -98,10 +103,20 @@ class CompiledDeadline:
     text: str
     #: clock hours or minutes counted from the trigger: the common case, due = trigger + delta
     clock_from_trigger: bool = False
+    #: a due computed from data (unit ``due``): the compiled expression
+    expr: Expression | None = None
+    #: the money fields of the trigger's event type, as the expression reads them
+    money: Mapping[str, str] | None = None
 
     @classmethod
-    def of(cls, d: Deadline) -> CompiledDeadline:
-        """Compile ``d``."""
+    def of(
+        cls,
+        d: Deadline,
+        expr: Expression | None = None,
+        money: Mapping[str, str] | None = None,
+    ) -> CompiledDeadline:
+        """Compile ``d`` (``expr``: its ``due`` expression, compiled, with the money fields of
+        the trigger it reads)."""
         unit = d.unit
         amount = d.amount
         delta = timedelta(0)
@@ -109,7 +124,7 @@ class CompiledDeadline:
             per = 60 if unit == "minutes" else 3600
             delta = timedelta(microseconds=int(amount * per * 1_000_000))
         simple = unit in ("minutes", "hours") and d.from_ == "trigger"
-        return cls(d, unit, amount, delta, d.describe(anchor=False), simple)
+        return cls(d, unit, amount, delta, d.describe(anchor=False), simple, expr, money)
 
 
 @dataclass(frozen=True)
@@ -187,6 +202,9 @@ class CompiledNorm:
     follows: int = -1
     #: the party field of a fulfilling event that must name the instance's bearer, if any
     by_field: str | None = None
+    #: a remedy computes an amount from this norm's breaches: its instances keep the fields of
+    #: their trigger and fulfilling events (``Instance.more``) for the report
+    keeps: bool = False
 
 
 @dataclass(frozen=True)
@@ -229,6 +247,15 @@ class CompiledRuleset:
     claim_preds: tuple[Predicate, ...] = ()
     #: the contract's currency: the one its fees are in (None without fees, or when they differ)
     currency: str | None = None
+    #: the parameters and compiled expressions (None: compiled before logic existed)
+    logic: Logic | None = None
+    #: what every expression reads besides its place's own names: the parameters' values and
+    #: ``term.start``/``term.end``
+    base: Mapping[str, Any] | None = None
+
+    def expression(self, path: DocPath) -> Expression | None:
+        """The compiled expression at document ``path`` (None where the rule file writes none)."""
+        return None if self.logic is None else self.logic.expressions.get(path)
 
     def other_party(self, party: str) -> str:
         """The other party of a two-party contract."""
@@ -274,11 +301,28 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     # day's first instant), in the form the engine compares
     term_start = in_zone(datetime.combine(term.start, time(0), tz), tz)
     term_end = in_zone(datetime.combine(term.end + timedelta(days=1), time(0), tz), tz)
+    logic = compile_logic(ruleset)
+    if not logic.ok:
+        raise RuleFileError(logic.findings, "<ruleset>")
+    base = {**logic.values, "term.start": term_start, "term.end": term_end}
+    conds = _Conditions(ruleset, logic, base, cal)
     causes: list[CauseSlot] = []
     norm_ids = [m.id for m in ruleset.norms]
-    norms = tuple(_compile_norm(i, n, norm_ids, causes) for i, n in enumerate(ruleset.norms))
+    # the norms whose instances keep their events' fields: a remedy computes from them, or a
+    # computed due is explained from them
+    kept = {nid for r in ruleset.remedies if r.amount or r.when for nid in r.norms}
+    kept |= {n.id for n in ruleset.norms if _computes_due(n)}
+    norms = tuple(
+        _compile_norm(i, n, norm_ids, causes, conds, n.id in kept)
+        for i, n in enumerate(ruleset.norms)
+    )
     spans = tuple(
-        CompiledSpan(name, s, compile_condition(s.start.when), compile_condition(s.end.when))
+        CompiledSpan(
+            name,
+            s,
+            conds.of(s.start.when, ("spans", name, "start", "when"), "event", s.start.event),
+            conds.of(s.end.when, ("spans", name, "end", "when"), "event", s.end.event),
+        )
         for name, s in ruleset.spans.items()
     )
     dispatch, money = _dispatch(ruleset, spans, causes)
@@ -296,11 +340,49 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         norm_order={n.id: i for i, n in enumerate(ruleset.norms)}
         | {r.id: len(ruleset.norms) + i for i, r in enumerate(ruleset.remedies)},
         claim_preds=tuple(
-            compile_condition(r.claims.when) if r.claims is not None else _always
-            for r in ruleset.remedies
+            conds.of(r.claims.when, ("remedies", k, "claims", "when"), "claim", r.claims.event)
+            if r.claims is not None
+            else _always
+            for k, r in enumerate(ruleset.remedies)
         ),
         currency=_contract_currency(ruleset),
+        logic=logic,
+        base=base,
     )
+
+
+class _Conditions:
+    """Makes the predicate of a condition: the native field tests, or an expression."""
+
+    def __init__(
+        self, rs: Ruleset, logic: Logic, base: Mapping[str, Any], cal: BusinessCalendar
+    ) -> None:
+        self.rs = rs
+        self.logic = logic
+        self.base = base
+        self.cal = cal
+
+    def of(self, when: Condition | Expr, path: DocPath, role: str, event: str | None) -> Predicate:
+        """The predicate of ``when``, written at ``path``, testing an event of type ``event``
+        that an expression names ``role``."""
+        if not isinstance(when, str):
+            return compile_condition(when)
+        money = money_fields(self.rs.events.get(event or ""))
+        return ExprPredicate(self.logic.expressions[path], role, money, self.base, self.cal)
+
+    def deadline(self, d: Deadline, path: DocPath, trigger: str | None) -> CompiledDeadline:
+        """``d`` compiled; a computed due with its expression."""
+        if d.due is None:
+            return CompiledDeadline.of(d)
+        money = money_fields(self.rs.events.get(trigger or ""))
+        return CompiledDeadline.of(d, self.logic.expressions[(*path, "due")], money)
+
+
+def _computes_due(n: Norm) -> bool:
+    """Whether a deadline of ``n`` (or its window's opening) is computed by an expression."""
+    fb = n.fulfilled_by
+    found = [n.deadline, *(t.deadline for t in n.tiers or ()), fb.not_before if fb else None]
+    return any(d is not None and d.due is not None for d in found)
 
 
 def _response_of(n: Norm) -> Correlated | None:
@@ -317,14 +399,14 @@ def _match_of_norm(n: Norm, response: Correlated | None) -> tuple[str, ...]:
     return (n.key,) if n.key else ()
 
 
-def _compile_tiers(n: Norm) -> tuple[CompiledTier, ...]:
-    """The norm's tiers, in order, with their conditions and deadlines compiled."""
+def _compile_tiers(n: Norm, i: int, conds: _Conditions) -> tuple[CompiledTier, ...]:
+    """The tiers of norm ``i``, in order, with their conditions and deadlines compiled."""
     return tuple(
         CompiledTier(
             t,
             frozenset(t.at) if t.at is not None else None,
             compile_condition(t.when),
-            CompiledDeadline.of(t.deadline),
+            conds.deadline(t.deadline, ("norms", i, "tiers", k, "deadline"), n.trigger.event),
             t.name,
             k,
         )
@@ -351,27 +433,46 @@ def _compile_excuses(n: Norm, causes: list[CauseSlot]) -> tuple[CompiledExcuse, 
     return tuple(excuses)
 
 
-def _compile_norm(i: int, n: Norm, norm_ids: list[str], causes: list[CauseSlot]) -> CompiledNorm:
-    """Norm ``i`` compiled; its cause excuses take their slots in ``causes``."""
+def _compile_norm(
+    i: int,
+    n: Norm,
+    norm_ids: list[str],
+    causes: list[CauseSlot],
+    conds: _Conditions,
+    keeps: bool,
+) -> CompiledNorm:
+    """Norm ``i`` compiled; its cause excuses take their slots in ``causes``. ``keeps``: a
+    remedy computes from its breaches' data."""
     response = _response_of(n)
     match = _match_of_norm(n, response)
-    tiers = _compile_tiers(n)
+    tiers = _compile_tiers(n, i, conds)
     fb = n.fulfilled_by
     not_before = fb.not_before if fb is not None else None
     plain = fb is None or (fb.accumulate is None and fb.not_before is None and fb.by is None)
+    at = ("norms", i)
+    trig = n.trigger.event
+    response_pred: Predicate = _always
+    if response is not None:
+        key = "fulfilled_by" if fb else "violated_by" if n.violated_by else "exercised_by"
+        response_pred = conds.of(response.when, (*at, key, "when"), ROLE[key], response.event)
     return CompiledNorm(
         index=i,
         norm=n,
-        trigger_pred=compile_condition(n.trigger.when),
+        trigger_pred=conds.of(n.trigger.when, (*at, "trigger", "when"), "trigger", trig),
         tiers=tiers,
-        response_pred=compile_condition(response.when) if response else _always,
+        response_pred=response_pred,
         match=match,
         pause=tuple(n.pause),
-        deadline=CompiledDeadline.of(n.deadline) if n.deadline is not None else None,
-        not_before=CompiledDeadline.of(not_before) if not_before is not None else None,
+        deadline=None
+        if n.deadline is None
+        else conds.deadline(n.deadline, (*at, "deadline"), trig),
+        not_before=None
+        if not_before is None
+        else conds.deadline(not_before, (*at, "fulfilled_by", "not_before"), trig),
         used_response=(True, f"{_VERB[n.kind]} {n.id}"),
         static_party=None if n.party.startswith("$") else n.party,
         waits=response is not None,
+        keeps=keeps,
         final_on_trigger=n.kind == "prohibition" and n.violated_by is None,
         key_field=n.key,
         within_term=n.within_term,
@@ -379,7 +480,7 @@ def _compile_norm(i: int, n: Norm, norm_ids: list[str], causes: list[CauseSlot])
         excuses=_compile_excuses(n, causes),
         tier_of_class=_tier_of_class(tiers),
         best_effort=n.strength == "best_effort",
-        plain_response=n.kind != "prohibition" and plain,
+        plain_response=n.kind != "prohibition" and plain and not keeps,
         match_is_key=n.key is not None and match == (n.key,),
         single_match=match[0] if len(match) == 1 else None,
         plain_finish=n.kind == "obligation" and not n.pause,

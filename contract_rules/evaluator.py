@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 from array import array
 from bisect import bisect_left, bisect_right
+from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -45,7 +46,9 @@ from .events import (
     zone,
 )
 from .explanations import Explainer
+from .expressions import ExpressionError
 from .instances import Cause, Instance, Judge, Match, SpanRec
+from .logic import miss, record
 from .model import (
     Ruleset,
 )
@@ -292,7 +295,8 @@ class Evaluator:
         for i in norms:
             cn = c.norms[i]
             if cn.trigger_pred is not _always and not cn.trigger_pred(fields):
-                why.append(f"does not meet the trigger condition of {cn.info.rule}")
+                head = f"does not meet the trigger condition of {cn.info.rule}"
+                why.append(miss(cn.trigger_pred, head, fields))
                 continue
             if cn.within_term and (before_term or (after_term and not cn.survives_term)):
                 term = c.ruleset.contract.term
@@ -365,14 +369,17 @@ class Evaluator:
         else:
             self._seen_keys[key] = seen | bit
             nth = 1
+        problem: str | None = None
         if deadline is None:
             base_due = None
         else:
             if deadline.clock_from_trigger:
                 base_due = self.c.calendar.add_clock(at, deadline.delta)
+            elif deadline.expr is not None:
+                base_due, problem = self._computed_due(deadline, at, ev_id, fields)
             else:
                 base_due = self._due(deadline, at)
-            if base_due.fold:
+            if base_due is not None and base_due.fold:
                 base_due = comparable(base_due)
         inst = Instance(
             cn,
@@ -387,7 +394,17 @@ class Evaluator:
             self._how[cn.index][0 if tier is None else tier.position],
         )
         if cn.not_before is not None:
-            inst.extra().not_before = comparable(self._due(cn.not_before, at))
+            if cn.not_before.expr is not None:
+                opens, why = self._computed_due(cn.not_before, at, ev_id, fields)
+                inst.extra().not_before = None if opens is None else comparable(opens)
+                if why is not None:
+                    inst.extra().notes.append(f"window: {why}")
+            else:
+                inst.extra().not_before = comparable(self._due(cn.not_before, at))
+        if cn.keeps:
+            inst.extra().fields = fields  # a remedy computes from them when the report is built
+        if problem is not None:
+            inst.extra().notes.append(problem)
         settle = self.settle_after
         streaming = settle is not None
         if streaming:
@@ -419,6 +436,24 @@ class Evaluator:
             return self.c.other_party(str(named)) if named is not None else "any"
         return ref
 
+    def _computed_due(
+        self,
+        d: CompiledDeadline,
+        at: datetime,
+        ev_id: str | None,
+        fields: Mapping[str, Any],
+    ) -> tuple[datetime | None, str | None]:
+        """The due an expression computes from the trigger (and the parameters); None and the
+        reason when the data does not give one (the instance then has no due, and says why)."""
+        assert d.expr is not None
+        c = self.c
+        trigger = record(fields, d.money or {}, at, ev_id)
+        try:
+            due = d.expr.evaluate(ChainMap({"trigger": trigger}, dict(c.base or {})), c.calendar)
+        except ExpressionError as e:
+            return None, f"due {d.expr.text!r} cannot be evaluated: {e.reason}"
+        return in_zone(due, c.tz), None
+
     def _due(self, d: CompiledDeadline, trigger_at: datetime) -> datetime:
         """The due instant of ``d`` counted from ``trigger_at`` (or a contract date)."""
         c = self.c
@@ -449,7 +484,9 @@ class Evaluator:
         cn = self.c.norms[i]
         n = cn.norm
         if cn.response_pred is not _always and not cn.response_pred(ev.fields):
-            return False, f"does not meet the condition of {n.id}"
+            return False, miss(
+                cn.response_pred, f"does not meet the condition of {n.id}", ev.fields
+            )
         one = cn.single_match
         match = str(ev.fields.get(one)) if one is not None else _match_of(cn.match, ev.fields)
         open_ = self._open[i]
@@ -495,6 +532,8 @@ class Evaluator:
                 inst.responded_at = ev.at
                 inst.answered_by = ev.id
                 took = True
+                if cn.keeps:
+                    inst.extra().answer_fields = ev.fields
             if inst.responded_at is not None:
                 done.append(inst)
                 if self.settle_after is not None:
@@ -581,7 +620,8 @@ class Evaluator:
         remedy = self.c.ruleset.remedies[k]
         pred = self.c.claim_preds[k]
         if pred is not _always and not pred(ev.fields):
-            return False, f"does not meet the condition of the claims under {remedy.id}"
+            head = f"does not meet the condition of the claims under {remedy.id}"
+            return False, miss(pred, head, ev.fields)
         self._claims.append((k, ev))
         return True, f"claims under {remedy.id}"
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
@@ -418,7 +418,7 @@ class _FieldCheck:
     def plain_text(self) -> bool:
         """A string field with no closed set of values: any short printable text passes as it
         is (a key also needs a character that is not a space)."""
-        return self.spec.type == "string" and self.spec.values is None
+        return self.spec.type == "string" and self.spec.values is None and self.spec.pattern is None
 
 
 def key_fields(ruleset: Ruleset) -> frozenset[str]:
@@ -475,7 +475,8 @@ class EventValidator:
         keys = key_fields(ruleset)
         self.types: dict[str, tuple[_FieldCheck, ...]] = {
             name: tuple(
-                _FieldCheck(f, spec, (name, f) in money, f in keys) for f, spec in et.fields.items()
+                _FieldCheck(f, spec, (name, f) in money or spec.type == "money", f in keys)
+                for f, spec in et.fields.items()
             )
             for name, et in ruleset.events.items()
         }
@@ -725,6 +726,8 @@ class EventValidator:
                 raise fail(f"unknown party {value!r}; parties: {', '.join(sorted(self.parties))}")
             if spec.values is not None and value not in spec.values:
                 raise fail(f"{value!r} is not one of {', '.join(spec.values)}")
+            if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+                raise fail(f"{_short(value)} does not match the pattern {spec.pattern!r}")
             return value
         if kind == "bool":
             if isinstance(value, bool):
@@ -744,9 +747,9 @@ class EventValidator:
                 raise fail(f"expected an integer, got {_short(value)}")
             if abs(number) >= 10**MAX_INT_DIGITS:
                 raise fail(f"an integer of more than {MAX_INT_DIGITS} digits")
-            return number
-        if kind == "decimal":
-            return self._decimal(value, check.money, fail)
+            return _in_range(spec, number, fail)
+        if kind == "decimal" or kind == "money":
+            return _in_range(spec, self._decimal(value, check.money, fail), fail)
         if kind == "date":
             if isinstance(value, date) and not isinstance(value, datetime):
                 return value
@@ -794,6 +797,18 @@ class EventValidator:
             if d and d.adjusted() >= MONEY_INT_DIGITS:
                 raise fail(f"{d} is too large (at most {MONEY_INT_DIGITS} digits before the point)")
         return d
+
+
+_N = TypeVar("_N", int, Decimal)
+
+
+def _in_range(spec: FieldSpec, number: _N, fail: Callable[[str], EventError]) -> _N:
+    """``number`` when it is within the field's ``ge``/``le``; else the error saying which."""
+    if spec.ge is not None and number < spec.ge:
+        raise fail(f"{number} is below the least value {spec.ge} (ge)")
+    if spec.le is not None and number > spec.le:
+        raise fail(f"{number} is above the greatest value {spec.le} (le)")
+    return number
 
 
 def derived_id(etype: str, at: datetime, fields: Mapping[str, Any]) -> str:

@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from .compiler import CompiledDeadline, CompiledNorm, CompiledRuleset, CompiledTier, anchors
+from .expressions import ExpressionError
+from .logic import record
 from .report import Obligation
 from .text import dur, fmt
 
@@ -58,6 +60,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tier": ("{at} is {cls} → tier {tier}: {length}", "{at} 属于{cls} → 档位 {tier}: {length}"),
     "no_deadline": ("no deadline: pending until fulfilled", "未约定期限: 履行前一直进行中"),
     "due_at": ("due at {anchor}: {due}", "期限: {anchor} {due}"),
+    "due_expr": ("due {text} → {due}", "期限: {text} → {due}"),
     "due_clock": ("due {text} after {label} → {due}", "期限: {label}后 {amount} → {due}"),
     "due_days": (
         "{text} {rel} {label} ({rule}) → {due}",
@@ -146,13 +149,22 @@ class Explainer:
             ob.fulfilled_at,
             ob.status,
             lang,
+            ob,
         )
 
 
 def due_text(
-    c: CompiledRuleset, d: CompiledDeadline, trigger_at: datetime, due: datetime, lang: str = "en"
+    c: CompiledRuleset,
+    d: CompiledDeadline,
+    trigger_at: datetime,
+    due: datetime,
+    lang: str = "en",
+    ob: Obligation | None = None,
 ) -> str:
-    """How the due instant was computed, in words (``zh`` or ``en``)."""
+    """How the due instant was computed, in words (``zh`` or ``en``); a computed due with its
+    arithmetic, read from the trigger ``ob`` kept."""
+    if d.expr is not None:
+        return say("due_expr", lang, text=_computed(c, d, ob), due=fmt(due, day_end=True))
     if d.unit == "at":
         anchor = Words(str(d.spec.at), "期限届满时" if d.spec.at == "term.end" else "期限开始时")
         return say("due_at", lang, anchor=anchor, due=fmt(due, day_end=True))
@@ -173,6 +185,20 @@ def due_text(
     return say("due_days", lang, rule=rule, rel=rel, due=fmt(due, day_end=True), **facts)
 
 
+def _computed(c: CompiledRuleset, d: CompiledDeadline, ob: Obligation | None) -> str:
+    """A computed due's expression with the values it read, or as written when its data is not
+    at hand."""
+    assert d.expr is not None
+    fields = (ob.data or {}).get("trigger") if ob is not None else None
+    if ob is None or fields is None:
+        return d.expr.text
+    trigger = record(fields, d.money or {}, ob.trigger_at, ob.trigger_event)
+    try:
+        return d.expr.explain({**(c.base or {}), "trigger": trigger}, c.calendar).text
+    except ExpressionError:
+        return d.expr.text
+
+
 def explain(
     c: CompiledRuleset,
     cn: CompiledNorm,
@@ -187,8 +213,10 @@ def explain(
     at: datetime | None,
     status: str,
     lang: str = "en",
+    ob: Obligation | None = None,
 ) -> tuple[str, ...]:
-    """The steps behind an instance in ``lang`` (zh or en), built only when asked for."""
+    """The steps behind an instance in ``lang`` (zh or en), built only when asked for (``ob``:
+    the obligation, whose kept event fields explain a computed due)."""
     n = cn.norm
     what = f"{n.trigger.event} {trigger_id}" if trigger_id else f"{n.trigger.at}"
     steps = [say("trigger", lang, what=what, at=fmt(trigger_at))]
@@ -208,7 +236,7 @@ def explain(
         )
         steps.append(tier_step)
     if deadline is not None and base_due is not None:
-        steps.append(due_text(c, deadline, trigger_at, base_due, lang))
+        steps.append(due_text(c, deadline, trigger_at, base_due, lang, ob))
     else:
         steps.append(say("no_deadline", lang))
     if not_before is not None and cn.not_before is not None:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .compiler import CompiledDeadline, CompiledExcuse, CompiledNorm, CompiledRuleset, CompiledTier
 from .events import comparable, elapsed
@@ -44,12 +44,15 @@ Match = str | tuple[str, ...]
 
 @dataclass(slots=True)
 class More:
-    """The facts few instances have: a window opening, money paid in parts, notes."""
+    """The facts few instances have: a window opening, money paid in parts, notes, and the
+    fields of the trigger and fulfilling events where a remedy computes from them."""
 
     not_before: datetime | None = None
     paid: Decimal | None = None
     parts: int = 0
     notes: list[str] = field(default_factory=list)
+    fields: Mapping[str, Any] | None = None
+    answer_fields: Mapping[str, Any] | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -173,6 +176,9 @@ class Judge:
             due = due.astimezone(tz)
         if at is not None and at.tzinfo is not tz:
             at = at.astimezone(tz)
+        data = None
+        if cn.keeps and inst.more is not None:
+            data = {"trigger": inst.more.fields, "fulfilment": inst.more.answer_fields}
         return Obligation(
             cn.info,
             inst.party,
@@ -189,6 +195,7 @@ class Judge:
             deciding,
             said,
             how,
+            data,
         )
 
     def judge(self, inst: Instance, as_of: datetime) -> Judgement:

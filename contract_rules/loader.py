@@ -83,7 +83,8 @@ class LoadedDocument:
     ``None`` and exact :class:`~decimal.Decimal` for floats); it is ``None`` when a fatal problem
     (syntax, encoding, a limit, no document) stopped the load. ``positions`` maps the path of
     every node to the 1-based ``(line, column)`` of its value; ``key_positions`` maps the path of
-    every mapping entry to the position of its key. ``findings`` lists every problem, located.
+    every mapping entry to the position of its key. ``findings`` lists every problem, located;
+    ``text`` is the text that was read.
     """
 
     source: str
@@ -91,6 +92,8 @@ class LoadedDocument:
     positions: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    #: the document's text as read (the checks locate places inside a scalar with it)
+    text: str = field(default="", repr=False, compare=False)
 
     def locate(self, path: Sequence[str | int], *, key: bool = False) -> Location:
         """The location of ``path`` in this document, always with line and column >= 1.
@@ -404,7 +407,7 @@ class _Loader:
             text = self._decode(raw, size)
             if text is None:
                 return
-            self.text = text
+            self.text = self.doc.text = text
             self.doc.data = self._parse(text)
             self._publish_positions()
         except _Fatal as stop:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -30,6 +30,14 @@ from pydantic import (
     model_validator,
 )
 
+from .model_logic import Expectation as Expectation  # the logic models, importable here
+from .model_logic import ExpectedEvent as ExpectedEvent
+from .model_logic import ExpectedItem as ExpectedItem
+from .model_logic import ExpectedRemedy as ExpectedRemedy
+from .model_logic import Expr, check_field_spec
+from .model_logic import Scenario as Scenario
+from .model_logic import Status as Status
+
 FORMAT_VERSION = "contract-rules/1"
 
 #: The classes of an instant on a business calendar (see ``calendar.BusinessCalendar.classify``).
@@ -39,9 +47,8 @@ WORKING_TIME_CLASSES: tuple[WorkingTimeClass, ...] = (
     "outside_working_hours",
     "non_working_day",
 )
-Status = Literal["pending", "fulfilled", "violated", "excused"]
 Strength = Literal["binding", "best_effort"]
-FieldType = Literal["string", "int", "decimal", "bool", "party", "date", "instant"]
+FieldType = Literal["string", "int", "decimal", "money", "bool", "party", "date", "instant"]
 #: What a deadline may be counted from.
 Anchor = Literal["trigger", "term.start", "term.end"]
 DayEnd = Literal["midnight", "close_of_business"]
@@ -248,12 +255,24 @@ class CalendarSpec(Model):
 
 
 class FieldSpec(Model):
-    """A field of an event type. ``values`` restricts a string field to a closed set."""
+    """A field of an event type. ``values`` restricts a string field to a closed set, ``ge`` and
+    ``le`` a number's range, ``pattern`` a string's form; an event that breaks one is rejected.
+    A ``money`` field is an amount in ``currency``."""
 
     type: FieldType = "string"
     required: bool = True
     values: list[str] | None = None
     description: str | None = None
+    currency: CurrencyCode | None = Field(None, description="the currency of a money field")
+    ge: Decimal | None = Field(None, description="a number's least value")
+    le: Decimal | None = Field(None, description="a number's greatest value")
+    pattern: str | None = Field(
+        None, max_length=200, description="a regular expression the whole text must match"
+    )
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> FieldSpec:
+        return check_field_spec(self)
 
 
 class EventType(Model):
@@ -306,7 +325,7 @@ class Matcher(Model):
     """Events of one type whose fields meet a condition."""
 
     event: Identifier
-    when: Condition = Field(default_factory=dict)
+    when: Condition | Expr = Field(default_factory=dict)
 
 
 class Correlated(Matcher):
@@ -374,6 +393,9 @@ class Deadline(Model):
     at: Literal["term.start", "term.end"] | None = Field(
         None, description="no period: due at this contract instant (term.end = 24:00 of its day)"
     )
+    due: Expr | None = Field(
+        None, description="no period: the due instant computed from data (an expression)"
+    )
     from_: Anchor = Field("trigger", alias="from")
     counting: Counting = Field(default_factory=Counting)
 
@@ -400,14 +422,16 @@ class Deadline(Model):
 
     @model_validator(mode="after")
     def _one_unit(self) -> Deadline:
-        given = [u for u in (*DEADLINE_UNITS, "at") if getattr(self, u) is not None]
+        given = [u for u in (*DEADLINE_UNITS, "at", "due") if getattr(self, u) is not None]
         if len(given) != 1:
             raise ValueError(
                 "a deadline names exactly one unit of "
                 + ", ".join(DEADLINE_UNITS)
-                + " or an instant (at)"
+                + ", an instant (at) or a computed due (due)"
                 + (f" (found {', '.join(given)})" if given else "")
             )
+        if given[0] == "due":
+            return self
         if given[0] != "at" and getattr(self, given[0]) == 0:
             raise ValueError(f"{given[0]} must not be 0")
         if self.from_ == "trigger" and given[0] != "at" and getattr(self, given[0]) < 0:
@@ -420,18 +444,24 @@ class Deadline(Model):
 
     @property
     def unit(self) -> str:
-        """The one unit this deadline is counted in, or ``"at"`` for a fixed instant."""
-        return next(u for u in (*DEADLINE_UNITS, "at") if getattr(self, u) is not None)
+        """The one unit this deadline is counted in, ``"at"`` for a fixed instant, ``"due"`` for
+        a computed one."""
+        return next(u for u in (*DEADLINE_UNITS, "at", "due") if getattr(self, u) is not None)
 
     @property
     def amount(self) -> Decimal:
-        """The amount of that unit (negative for "before": ``months: -3``); 0 for ``at``."""
-        return Decimal(0) if self.at is not None else Decimal(getattr(self, self.unit))
+        """The amount of that unit (negative for "before": ``months: -3``); 0 for ``at`` and
+        ``due``."""
+        if self.at is not None or self.due is not None:
+            return Decimal(0)
+        return Decimal(getattr(self, self.unit))
 
     def describe(self, *, anchor: bool = True) -> str:
         """``2 hours``, ``5 working days from term.end``, ``3 months before term.end``."""
         if self.at is not None:
             return f"at {self.at}"
+        if self.due is not None:
+            return f"due {self.due}"
         amount = self.amount.normalize()
         unit = self.unit.replace("_", " ")
         if abs(amount) == 1:
@@ -520,7 +550,7 @@ class Trigger(Model):
     """What creates an instance: an event (with a condition), or a contract date."""
 
     event: Identifier | None = None
-    when: Condition = Field(default_factory=dict)
+    when: Condition | Expr = Field(default_factory=dict)
     at: Literal["term.start", "term.end"] | None = None
     follows: Identifier | None = Field(
         None,
@@ -678,7 +708,9 @@ class Remedy(Model):
 
     - ``liability``: claimed losses are compensable when tied to a violated binding instance
       of one of ``norms`` borne by ``party``; payable per period is capped.
-    - ``credit``: every violated instance of ``norms`` earns ``per_breach``; capped per period.
+    - ``credit``: every violated instance of ``norms`` earns ``per_breach``, or the ``amount``
+      computed from its data (an expression, for the breaches where ``when`` holds); capped per
+      period by ``cap`` (an amount, or an expression).
     """
 
     id: Identifier
@@ -690,7 +722,9 @@ class Remedy(Model):
     norms: list[Identifier] = Field(min_length=1)
     claims: Claims | None = None
     per_breach: Amount | None = None
-    cap: Cap | None = None
+    amount: Expr | None = Field(None, description="a credit's amount per breach, computed")
+    when: Expr | None = Field(None, description="the breaches a credit counts (a condition)")
+    cap: Cap | Expr | None = None
     period: Literal["service_year", "month", "term"] = Field(
         "service_year", description="how breaches and claims are grouped"
     )
@@ -701,9 +735,11 @@ class Remedy(Model):
     def _shape(self) -> Remedy:
         if self.kind == "liability" and self.claims is None:
             raise ValueError("a liability remedy needs claims")
-        if self.kind == "credit" and self.per_breach is None:
-            raise ValueError("a credit remedy needs per_breach")
-        if self.cap is not None and self.cap.per != self.period:
+        if self.kind == "credit" and (self.per_breach is None) == (self.amount is None):
+            raise ValueError("a credit remedy needs per_breach or amount (one of them)")
+        if self.kind == "liability" and (self.amount or self.when):
+            raise ValueError("amount and when are a credit's; a liability pays what is claimed")
+        if isinstance(self.cap, Cap) and self.cap.per != self.period:
             raise ValueError("the cap's period must equal the remedy's period")
         return self
 
@@ -717,41 +753,6 @@ class NotComputable(Model):
     _t = field_validator("reason", mode="before")(_text)
 
 
-# --------------------------------------------------------------------------- scenarios
-
-
-class Expectation(Model):
-    """An expected instance: by rule and key (and the nth, when a key recurs)."""
-
-    rule: Identifier
-    key: str | None = None
-    nth: int = Field(1, ge=1)
-    status: Status
-    due: datetime | Literal["none"] | None = None
-    fulfilled_at: datetime | Literal["none"] | None = None
-
-
-class ExpectedRemedy(Model):
-    """An expected remedy line."""
-
-    remedy: Identifier
-    period: int = Field(1, ge=1, description="1 for the first period (service year, month)")
-    payable: Decimal
-    compensable: Decimal | None = None
-
-
-class Scenario(Model):
-    """A test kept in the rule file: events in, expected instances out."""
-
-    name: str
-    description: str | None = None
-    as_of: datetime
-    events: list[dict[str, Any]]
-    expect: list[Expectation] = Field(default_factory=list)
-    expect_remedies: list[ExpectedRemedy] = Field(default_factory=list)
-    expect_counts: dict[Status, int] | None = None
-
-
 # --------------------------------------------------------------------------- ruleset
 
 
@@ -761,6 +762,11 @@ class Ruleset(Model):
     format: Literal["contract-rules/1"] = Field(description="the format version")
     contract: Contract
     calendar: CalendarSpec
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="typed, named values expressions read (docs/expressions.md): money, "
+        "percent, decimal, integer, duration, working days or hours, date, instant, text",
+    )
     events: dict[Identifier, EventType] = Field(min_length=1)
     spans: dict[Identifier, Span] = Field(default_factory=dict)
     norms: list[Norm] = Field(min_length=1)

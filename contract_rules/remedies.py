@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from .compiler import CompiledRuleset
 from .events import Event
-from .model import Amount, Remedy
+from .model import Amount, Cap, Remedy
+from .remedies_computed import computed_cap, computed_items
 from .report import Obligation, RemedyItem, RemedyLine
 from .text import fmt
 
@@ -46,24 +47,33 @@ def _lines_of(
     # money is in the contract's currency: the cap's or the amount's, else the fees'; a
     # contract with no money of its own takes the currency of its first claim
     currency = c.currency
-    if remedy.cap is not None:
+    if isinstance(remedy.cap, Cap):
         currency = amount_of(c, remedy.cap.amount)[1]
     elif remedy.per_breach is not None:
         currency = amount_of(c, remedy.per_breach)[1]
     if remedy.kind == "liability":
         mine = [ev for kk, ev in claims if kk == k and ev.at <= as_of]
         currency, items = _claim_items(c, remedy, mine, obs, currency)
+    elif remedy.amount is not None or remedy.when is not None:
+        def period_of(t: datetime) -> tuple[int, datetime, datetime]:
+            number = period_index(c, remedy.period, t)
+            return (number, *period_bounds(c, remedy.period, number)[:2])
+
+        currency, items = computed_items(c, k, remedy, obs, as_of, currency, period_of)
     else:
         currency, items = _credit_items(c, remedy, obs)
-    cap = amount_of(c, remedy.cap.amount)[0] if remedy.cap is not None else None
+    cap = amount_of(c, remedy.cap.amount)[0] if isinstance(remedy.cap, Cap) else None
     out: list[RemedyLine] = []
     for period in sorted(items):
         its = tuple(items[period])
         # an amount in another currency is listed (refused) but never added to this one's
         claimed = sum((i.amount for i in its if i.currency is None), Decimal("0.00"))
         comp = sum((i.amount for i in its if i.compensable), Decimal("0.00"))
-        payable = min(comp, cap) if cap is not None else comp
         start, end, label = period_bounds(c, remedy.period, period)
+        notes: tuple[str, ...] = ()
+        if isinstance(remedy.cap, str):
+            cap, notes = computed_cap(c, k, remedy.cap, start, end, currency)
+        payable = min(comp, cap) if cap is not None else comp
         out.append(
             RemedyLine(
                 remedy=remedy.id,
@@ -79,6 +89,7 @@ def _lines_of(
                 cap=cap,
                 payable=payable,
                 items=its,
+                notes=notes,
             )
         )
     return out

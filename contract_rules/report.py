@@ -10,7 +10,7 @@ import json
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -90,6 +90,11 @@ class Obligation:
     notes: tuple[str, ...] = ()
     #: builds the steps on demand from this instance and the compiled rules, in a language
     explainer: Callable[[Obligation, str], tuple[str, ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
+    #: the fields of its trigger and fulfilling events (``trigger``, ``fulfilment``), kept only
+    #: where a remedy computes an amount from them (``remedies[].amount``)
+    data: Mapping[str, Mapping[str, Any] | None] | None = field(
         default=None, compare=False, repr=False
     )
 
@@ -194,9 +199,13 @@ class RemedyItem:
     #: the claim's currency when it is not the line's (such a claim is refused, and its amount
     #: is not added to the line's figures); None: the line's currency
     currency: str | None = None
+    #: an amount computed by an expression: the arithmetic, line by line (the values read, each
+    #: step, the whole computation)
+    explanation: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready mapping (``currency`` only for a claim in another currency)."""
+        """A JSON-ready mapping (``currency`` only for a claim in another currency; an amount
+        computed by an expression also as ``exact``, unrounded, with its ``explanation``)."""
         d: dict[str, Any] = {
             "rule": self.rule,
             "key": self.key,
@@ -207,6 +216,9 @@ class RemedyItem:
         }
         if self.currency is not None:
             d["currency"] = self.currency
+        if self.explanation:
+            d["exact"] = f"{self.amount:f}"
+            d["explanation"] = list(self.explanation)
         return d
 
 
@@ -227,10 +239,13 @@ class RemedyLine:
     cap: Decimal | None
     payable: Decimal
     items: tuple[RemedyItem, ...] = ()
+    #: how a computed cap came about, or why it could not be computed
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready mapping; amounts as strings with two places."""
-        return {
+        """A JSON-ready mapping; amounts as strings with two places (``notes`` only when the
+        line has some)."""
+        d = {
             "remedy": self.remedy,
             "kind": self.kind,
             "clause": self.clause,
@@ -245,6 +260,9 @@ class RemedyLine:
             "payable": money(self.payable),
             "items": [i.to_dict() for i in self.items],
         }
+        if self.notes:
+            d["notes"] = list(self.notes)
+        return d
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def _trigger(n: Norm) -> str:
     t = n.trigger
     if t.at is not None:
         return f"at {t.at}"
-    when = _cond(t.when)
+    when = t.when if isinstance(t.when, str) else _cond(t.when)
     return f"{t.event}" + (f" ({when})" if when else "")
 
 
@@ -174,7 +174,7 @@ def _remedies_table(ruleset: Ruleset, lang: str, lb: dict[str, str]) -> str:
                 _e(_party(ruleset, r.party, lang, lb)),
                 _both(lang, r.title.zh, r.title.en),
                 _e(", ".join(r.norms)),
-                _e(_cap(r.cap, ruleset)),
+                _e(r.cap if isinstance(r.cap, str) else _cap(r.cap, ruleset)),
             ]
             for r in ruleset.remedies
         ],

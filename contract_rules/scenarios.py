@@ -16,7 +16,7 @@ from .engine import CompiledRuleset, compile_ruleset, evaluate
 from .errors import ContractRulesError
 from .findings import Location
 from .loader import LoadedDocument
-from .model import Expectation, ExpectedRemedy, Ruleset, Scenario, Status
+from .model import Expectation, ExpectedEvent, ExpectedRemedy, Ruleset, Scenario, Status
 from .report import Report, iso, money
 
 
@@ -70,8 +70,11 @@ def run_scenario(
     """Evaluate one scenario and compare its expectations with the report."""
     base: tuple[str | int, ...] = ("scenarios", index)
     result = ScenarioResult(sc.name, _loc(doc, base, source))
+    # a scenario that expects an event to be rejected evaluates the way a report does (an
+    # invalid event is recorded, not raised); any other stops at its first invalid event
+    strict = not any(e.disposition == "rejected" for e in sc.expect_events)
     try:
-        rep = evaluate(compiled, sc.events, sc.as_of)
+        rep = evaluate(compiled, sc.events, sc.as_of, strict=strict)
     except ContractRulesError as exc:
         result.error = str(exc)
         return result
@@ -84,6 +87,9 @@ def run_scenario(
         result.mismatches += _remedy_mismatches(rep, er, loc)
     if sc.expect_counts is not None:
         result.mismatches += _count_mismatches(rep, sc.expect_counts, result.location)
+    for j, ee in enumerate(sc.expect_events):
+        loc = _loc(doc, (*base, "expect_events", j), source)
+        result.mismatches += _event_mismatches(rep, sc, ee, loc)
     return result
 
 
@@ -127,6 +133,50 @@ def _remedy_mismatches(rep: Report, er: ExpectedRemedy, loc: Location) -> list[M
         if comp != er.compensable:
             what = f"{er.remedy} period {er.period} compensable"
             out.append(Mismatch(loc, what, money(er.compensable), money(comp)))
+    for item in er.items:
+        what = f"{er.remedy} period {er.period} item {item.key or '-'}"
+        found = [
+            i
+            for i in (line.items if line else ())
+            if i.key == item.key and (item.rule is None or i.rule == item.rule)
+        ]
+        if not found:
+            out.append(Mismatch(loc, what, f"{item.amount:f}", "no such item"))
+            continue
+        # exact: an amount is compared as computed, before any display rounding
+        if found[0].amount != item.amount:
+            out.append(Mismatch(loc, f"{what} amount", f"{item.amount:f}", f"{found[0].amount:f}"))
+        if item.compensable is not None and found[0].compensable != item.compensable:
+            out.append(
+                Mismatch(
+                    loc,
+                    f"{what} compensable",
+                    str(item.compensable).lower(),
+                    f"{str(found[0].compensable).lower()} ({found[0].reason})",
+                )
+            )
+    return out
+
+
+def _event_mismatches(
+    rep: Report, sc: Scenario, ee: ExpectedEvent, loc: Location
+) -> list[Mismatch]:
+    """What differs between what became of one event (used, ignored, rejected, and why) and what
+    the scenario expects of it."""
+    entries = [*rep.accounting.ignored, *rep.accounting.rejected]
+    entry = next((e for e in entries if e.id == ee.id), None)
+    if entry is None:
+        known = any(str(e.get("id")) == ee.id for e in sc.events)
+        found = "used" if known else "no event with this id"
+        disposition, reason = found, ""
+    else:
+        disposition, reason = entry.disposition, entry.reason
+    out = []
+    if disposition != ee.disposition:
+        why = f" ({reason})" if reason else ""
+        out.append(Mismatch(loc, f"event {ee.id}", ee.disposition, disposition + why))
+    elif ee.reason is not None and ee.reason not in reason:
+        out.append(Mismatch(loc, f"event {ee.id} reason", f"…{ee.reason}…", reason))
     return out
 
 

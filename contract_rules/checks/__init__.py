@@ -16,7 +16,8 @@ The checks live in one module per code family, each ordered by code:
 - :mod:`.walk`: walks over the ruleset and value typing shared by several checks;
 - :mod:`.shape`: ``CR1xx`` (the few shape codes the schema cannot judge: CR104, CR105);
 - :mod:`.references`: ``CR2xx``;
-- :mod:`.meaning`: ``CR3xx``.
+- :mod:`.meaning`: ``CR3xx``;
+- :mod:`.logic`: ``CR4xx`` (the expressions; the parameters' findings use the CR1xx codes).
 
 A new check is a function in its family's module, in code order, decorated with
 ``@register("CRnnn")``; see CONTRIBUTING.md. The checks read only the model, the loaded document
@@ -25,7 +26,7 @@ A new check is a function in its family's module, in code order, decorated with
 
 from __future__ import annotations
 
-from . import meaning, references, shape  # noqa: F401  (importing a family registers its checks)
+from . import logic, meaning, references, shape  # noqa: F401  (importing a family registers its checks)
 from .framework import (
     CHECKS,
     Check,

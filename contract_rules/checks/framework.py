@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..codes import code as _code
 from ..findings import DocPath, Finding, Severity
 from ..loader import LoadedDocument
+from ..logic import Logic, compile_logic
 from ..model import FieldSpec, Ruleset
 
 
@@ -42,6 +44,17 @@ class CheckContext:
         keys, such as condition fields).
         """
         return _code(code).at(self.doc.locate(path, key=key), message, severity)
+
+    @cached_property
+    def logic(self) -> Logic:
+        """The ruleset's parameters and expressions, compiled once for every check that reports
+        their findings (each its own code)."""
+        return compile_logic(self.ruleset, self.doc)
+
+    def logic_findings(self, code: str) -> list[Finding]:
+        """The findings of code ``code`` that reading the parameters and compiling the
+        expressions gave."""
+        return [f for f in self.logic.findings if f.code == code]
 
     def fields(self, event: str | None) -> dict[str, FieldSpec] | None:
         """The declared fields of event type ``event``; None when the type is unknown."""

@@ -82,7 +82,8 @@ def _exhaustive(conds: list[Condition], norm: Norm, cx: CheckContext) -> bool:
     spec = (cx.fields(norm.trigger.event) or {}).get(name)
     if spec is None:
         return False
-    possible = _candidates(spec, norm.trigger.when.get(name), cx.parties)
+    when = norm.trigger.when
+    possible = _candidates(spec, None if isinstance(when, str) else when.get(name), cx.parties)
     if possible is None:
         return False
     return all(any(_passes(spec, c[name], v) for c in conds) for v in possible)
@@ -252,8 +253,9 @@ def currency_mismatch(cx: CheckContext) -> Iterator[Finding]:
     Every fee and money value carries a currency (the schema requires it), so what can still go
     wrong is mixing: a remedy's ``per_breach`` and ``cap`` in different currencies, a payment
     or claim currency field whose ``values`` exclude the currency of the fee or cap it counts
-    toward.
+    toward; and an expression that adds or compares money of two currencies.
     """
+    yield from cx.logic_findings("CR305")
     rs = cx.ruleset
     for r, rem in enumerate(rs.remedies):
         currencies: list[tuple[DocPath, str]] = []
@@ -488,7 +490,7 @@ def _event_value_problem(cx: CheckContext, spec: FieldSpec, value: Any) -> str |
                 return f"expected an integer, got {_describe(value)}"
             return None
         return f"expected an integer, got {_describe(value)}"
-    if kind == "decimal":
+    if kind in ("decimal", "money"):
         if isinstance(value, float):
             return f'{value!r} is a float; write amounts as quoted decimals ("{value}")'
         if _as_decimal(value) is None:

@@ -1,4 +1,5 @@
-"""CR1xx checks: the shape of values the schema alone cannot judge (calendar specs, float money)."""
+"""CR1xx checks: the shape of values the schema alone cannot judge (calendar specs, float money,
+the parameters)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,35 @@ from .framework import CheckContext, register
 from .walk import _NATIONAL_LAYER, _as_date
 
 
+@register("CR101")
+def unknown_key(cx: CheckContext) -> Iterator[Finding]:
+    """A parameter written with a key its kind does not know (``{mony: ...}``), with "did you
+    mean". (The other CR101 findings come from the schema.)"""
+    yield from cx.logic_findings("CR101")
+
+
+@register("CR102")
+def missing_key(cx: CheckContext) -> Iterator[Finding]:
+    """A parameter missing a key its kind needs (money without its currency). (The other CR102
+    findings come from the schema.)"""
+    yield from cx.logic_findings("CR102")
+
+
+@register("CR103")
+def wrong_type(cx: CheckContext) -> Iterator[Finding]:
+    """A parameter whose value has the wrong type (a list, a date written as a number). (The
+    other CR103 findings come from the schema.)"""
+    yield from cx.logic_findings("CR103")
+
+
 @register("CR104")
 def invalid_value(cx: CheckContext) -> Iterator[Finding]:
     """What a calendar may not say although each value has the right form (the engine refuses
     it): working-hour windows of one day out of order or overlapping, a date both in
-    ``days_off`` and ``working_days``, ``fallback: national_only`` without the cn-national layer.
-    (The other CR104 findings come from the schema.)"""
+    ``days_off`` and ``working_days``, ``fallback: national_only`` without the cn-national layer;
+    and a parameter's value out of its bounds or a name it may not take. (The other CR104
+    findings come from the schema.)"""
+    yield from cx.logic_findings("CR104")
     spec = cx.ruleset.calendar
     wh = spec.working_hours
     base: DocPath = ("calendar", "working_hours")
@@ -59,7 +83,8 @@ def invalid_value(cx: CheckContext) -> Iterator[Finding]:
 @register("CR105")
 def float_money(cx: CheckContext) -> Iterator[Finding]:
     """Money amounts in the file are quoted decimals, not floats (a float cannot hold most
-    decimal amounts exactly)."""
+    decimal amounts exactly); the money parameters too."""
+    yield from cx.logic_findings("CR105")
     data = cx.doc.data
     paths: list[DocPath] = [("contract", "fees", fee, "amount") for fee in cx.ruleset.contract.fees]
     for r in range(len(cx.ruleset.remedies)):
@@ -69,6 +94,8 @@ def float_money(cx: CheckContext) -> Iterator[Finding]:
         for j, _ in enumerate(sc.expect_remedies):
             for name in ("payable", "compensable"):
                 paths.append(("scenarios", s, "expect_remedies", j, name))
+            for k, _ in enumerate(sc.expect_remedies[j].items):
+                paths.append(("scenarios", s, "expect_remedies", j, "items", k, "amount"))
     for path in paths:
         value = _get(data, path)
         if isinstance(value, Decimal | float) and not isinstance(value, bool):

@@ -65,13 +65,13 @@ def _event_refs(rs: Ruleset) -> Iterator[_Ref]:
 def _conditions(rs: Ruleset) -> Iterator[_Cond]:
     """Every condition with the event type it tests."""
     for i, n in enumerate(rs.norms):
-        if n.trigger.when:
+        if n.trigger.when and not isinstance(n.trigger.when, str):  # an expression: CR4xx
             yield _Cond(n.trigger.event, ("norms", i, "trigger", "when"), n.trigger.when, i)
         for k, tier in enumerate(n.tiers or ()):
             if tier.when:
                 yield _Cond(n.trigger.event, ("norms", i, "tiers", k, "when"), tier.when)
     for path, m, _ in _matchers(rs):
-        if m.when:
+        if m.when and not isinstance(m.when, str):
             yield _Cond(m.event, (*path, "when"), m.when)
 
 
@@ -365,7 +365,7 @@ def _amounts(cx: CheckContext) -> Iterator[tuple[DocPath, Amount]]:
     for r, rem in enumerate(cx.ruleset.remedies):
         if rem.per_breach is not None:
             yield ("remedies", r, "per_breach"), rem.per_breach
-        if rem.cap is not None:
+        if rem.cap is not None and not isinstance(rem.cap, str):
             yield ("remedies", r, "cap", "amount"), rem.cap.amount
 
 

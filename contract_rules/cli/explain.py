@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from ..safe_text import visible
 from ..suggestions import did_you_mean
 from .common import EXIT_FINDINGS, EXIT_OK, CliError, _out, _plural
 from .inputs import _add_input_options, _lang, evaluate_input, load_rules, positive_int
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from ..events import EventValidator, RawEvent
     from ..model import Norm
     from ..render import DecidingEvent
-    from ..report import Obligation, Report
+    from ..report import Obligation, RemedyItem, RemedyLine, Report
 
 
 def _configure_explain(p: argparse.ArgumentParser) -> None:
@@ -158,6 +159,12 @@ def _run_explain(args: argparse.Namespace) -> int:
     events = deciding_events(args.events, ob.events, validator, done.records())
     if args.format == "json":
         doc = explain_dict(ob, norm=norm, events=events, instances_with_key=total)
+        remedies = remedy_items_of(done.report, ob)
+        if remedies:
+            doc["remedies"] = [
+                {"remedy": ln.remedy, "period": ln.period_label, **item.to_dict()}
+                for ln, item in remedies
+            ]
         imported = done.import_dict()
         if imported is not None:
             doc["import"] = imported
@@ -175,7 +182,37 @@ def _run_explain(args: argparse.Namespace) -> int:
                 instances_with_key=total,
             )
         )
+        _out().write(remedy_text(done.report, ob))
     return EXIT_OK
+
+
+def remedy_items_of(report: Report, ob: Obligation) -> list[tuple[RemedyLine, RemedyItem]]:
+    """The remedy items that count a breach of ``ob`` (by its rule and key), with their lines."""
+    return [
+        (ln, item)
+        for ln in report.liability
+        for item in ln.items
+        if item.rule == ob.rule and item.key == ob.key and item.event == ob.trigger_event
+    ]
+
+
+def remedy_text(report: Report, ob: Obligation) -> str:
+    """What the breach ``ob`` costs under each remedy, with the arithmetic of a computed amount
+    (empty when no remedy counts it)."""
+    found = remedy_items_of(report, ob)
+    if not found:
+        return ""
+    lines = ["", "Remedies:"]
+    for ln, item in found:
+        state = "counted" if item.compensable else "not counted"
+        lines.append(f"  {ln.remedy} ({ln.period_label}): {item.amount:f} {ln.currency}, {state}")
+        lines += [f"    {step}" for step in item.explanation] or [f"    {item.reason}"]
+        if ln.cap is not None and ln.payable < ln.compensable:
+            lines.append(
+                f"    the period's cap {ln.cap:f} {ln.currency} holds its total "
+                f"{ln.compensable:f} to {ln.payable:f}"
+            )
+    return visible("\n".join(lines), keep="\n") + "\n"
 
 
 def _validator(compiled: CompiledRuleset, naive_tz: str | None) -> EventValidator:

@@ -1,0 +1,300 @@
+"""Contract logic wired into the rule format: the parameters of a ruleset and every expression
+it writes, each compiled once against the vocabulary of its place.
+
+:func:`compile_logic` is the one walk over a ruleset's expressions. The checks call it with the
+loaded document, so that a finding lands on the exact line and column inside the YAML scalar;
+the compile step calls it without, and refuses a ruleset whose logic has an error. What an
+expression may read at each place (``docs/rule-format.md``, "Expressions"):
+
+========================================  ==========  ============================================
+place                                     expects     reads, besides parameters and ``term.*``
+========================================  ==========  ============================================
+``norms[].trigger.when``                  boolean     ``trigger.<field>``
+``norms[].<fulfilled_by|violated_by|       boolean     ``fulfilment``, ``violation``, ``exercise``
+exercised_by>.when``
+``spans.<s>.<start|end>.when``            boolean     ``event.<field>``
+``remedies[].claims.when``                boolean     ``claim.<field>``
+``...deadline.due``, ``not_before.due``   instant     ``trigger.<field>``, ``trigger.at``
+``remedies[].amount``, ``.when``          money, bool the instance's facts (``due``, ``lateness``,
+                                                      ...), ``trigger.*``, ``fulfilment.*``,
+                                                      ``tier``, ``period.start``/``.end``
+``remedies[].cap``                        money       ``period.start``, ``period.end``
+========================================  ==========  ============================================
+
+A condition reads the fields of the one event it tests; the instants and ids of events are
+readable where an instance exists (deadlines and remedies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from .expressions import (
+    BOOLEAN,
+    DATE,
+    INSTANCE_FACTS,
+    INSTANT,
+    INTEGER,
+    NUMBER,
+    TEXT,
+    Expression,
+    ExpressionError,
+    ExprType,
+    Money,
+    ScalarPlace,
+    compile_expression,
+    money_of,
+    record_of,
+)
+from .findings import DocPath, Finding, Severity
+from .model import Deadline, EventType, FieldSpec, Norm, Ruleset
+from .parameters import Parameters, read_parameters
+
+#: the name of the event a condition tests, by the key that holds the condition
+ROLE: Final = {
+    "trigger": "trigger",
+    "fulfilled_by": "fulfilment",
+    "violated_by": "violation",
+    "exercised_by": "exercise",
+    "start": "event",
+    "end": "event",
+    "claims": "claim",
+}
+#: names a parameter may not take: the vocabulary's own
+RESERVED: Final = frozenset({*ROLE.values(), "term", "period", "tier", *INSTANCE_FACTS})
+_FIELD_TYPES: Final[Mapping[str, ExprType]] = {
+    "string": TEXT,
+    "party": TEXT,
+    "int": INTEGER,
+    "decimal": NUMBER,
+    "bool": BOOLEAN,
+    "date": DATE,
+    "instant": INSTANT,
+}
+
+
+def field_type(spec: FieldSpec) -> ExprType:
+    """The expression type of an event field of the vocabulary."""
+    if spec.type == "money":
+        return money_of(spec.currency)
+    return _FIELD_TYPES[spec.type]
+
+
+def record_type(et: EventType | None, *, with_instant: bool) -> ExprType:
+    """The record type of an event of type ``et``: its fields, and with ``with_instant`` its
+    ``at`` and ``id`` (known where an instance exists)."""
+    fields = {name: field_type(spec) for name, spec in et.fields.items()} if et else {}
+    if with_instant:
+        fields.setdefault("at", INSTANT)
+        fields.setdefault("id", TEXT)
+    return record_of(fields)
+
+
+def money_fields(et: EventType | None) -> dict[str, str]:
+    """The money fields of ``et`` with their currencies."""
+    if et is None:
+        return {}
+    return {n: s.currency for n, s in et.fields.items() if s.type == "money" and s.currency}
+
+
+def record(
+    fields: Mapping[str, Any],
+    money: Mapping[str, str],
+    at: datetime | None = None,
+    ev_id: str | None = None,
+) -> dict[str, Any]:
+    """An event's fields as an expression reads them: money fields as :class:`Money` in their
+    field's currency, and ``at``/``id`` when given."""
+    out = dict(fields)
+    for name, currency in money.items():
+        value = out.get(name)
+        if value is not None and not isinstance(value, Money):
+            out[name] = Money(value, currency)
+    if at is not None:
+        out.setdefault("at", at)
+    if ev_id is not None:
+        out.setdefault("id", ev_id)
+    return out
+
+
+@dataclass(frozen=True)
+class Place:
+    """An expression of the rule file: where, its text, what it must give, what it reads."""
+
+    path: DocPath
+    text: str
+    expect: ExprType
+    names: Mapping[str, ExprType]
+
+
+@dataclass(frozen=True)
+class Logic:
+    """A ruleset's parameters and compiled expressions (by document path), and the findings
+    that stopped any of them."""
+
+    parameters: Parameters
+    expressions: Mapping[DocPath, Expression] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The parameters' values, by name (the data every expression starts from)."""
+        return self.parameters.values()
+
+    @property
+    def ok(self) -> bool:
+        """No error among the findings."""
+        return all(f.severity is not Severity.ERROR for f in self.findings)
+
+
+def compile_logic(rs: Ruleset, doc: Any = None) -> Logic:
+    """Read ``rs``'s parameters and compile each of its expressions against its place's
+    vocabulary. Never raises for any content: every problem is a finding, located inside the
+    scalar when ``doc`` (the loaded document, with its text) is given."""
+    params, findings = read_parameters(
+        rs.parameters or None,
+        doc,
+        reserved=RESERVED,
+        source=getattr(doc, "source", "<ruleset>"),
+    )
+    out: dict[DocPath, Expression] = {}
+    for place in places(rs, params):
+        where: ScalarPlace | None = None
+        if doc is not None:
+            loc = doc.locate(place.path)
+            where = ScalarPlace(doc.source, loc.line, loc.column, getattr(doc, "text", "") or None)
+        compiled = compile_expression(place.text, place.names, place=where, expect=place.expect)
+        if compiled.expression is None:
+            findings += [_at(f, place.path) for f in compiled.findings]
+        else:
+            out[place.path] = compiled.expression
+    return Logic(params, out, tuple(findings))
+
+
+def _at(f: Finding, path: DocPath) -> Finding:
+    """``f`` with the document path of its expression."""
+    loc = f.location
+    if loc.path == path:
+        return f
+    return Finding(
+        type(loc)(loc.file, loc.line, loc.column, path), f.code, f.name, f.message, f.severity
+    )
+
+
+def places(rs: Ruleset, params: Parameters) -> Iterator[Place]:
+    """Every expression of ``rs`` with the vocabulary of its place, in the rule file's order."""
+    base: dict[str, ExprType] = {**params.types(), "term.start": INSTANT, "term.end": INSTANT}
+    events = rs.events
+    for i, n in enumerate(rs.norms):
+        at = ("norms", i)
+        trig = events.get(n.trigger.event or "")
+        if isinstance(n.trigger.when, str):
+            names = {**base, "trigger": record_type(trig, with_instant=False)}
+            yield Place((*at, "trigger", "when"), n.trigger.when, BOOLEAN, names)
+        for key in ("fulfilled_by", "violated_by", "exercised_by"):
+            m = getattr(n, key)
+            if m is not None and isinstance(m.when, str):
+                names = {**base, ROLE[key]: record_type(events.get(m.event), with_instant=False)}
+                yield Place((*at, key, "when"), m.when, BOOLEAN, names)
+        timed = {**base}
+        if n.trigger.event is not None:
+            timed["trigger"] = record_type(trig, with_instant=True)
+        deadlines: list[tuple[DocPath, Deadline | None]] = [((*at, "deadline"), n.deadline)]
+        deadlines += [
+            ((*at, "tiers", k, "deadline"), t.deadline) for k, t in enumerate(n.tiers or ())
+        ]
+        if n.fulfilled_by is not None:
+            deadlines.append(((*at, "fulfilled_by", "not_before"), n.fulfilled_by.not_before))
+        for path, d in deadlines:
+            if d is not None and d.due is not None:
+                yield Place((*path, "due"), d.due, INSTANT, timed)
+    for name, span in rs.spans.items():
+        for end in ("start", "end"):
+            m = getattr(span, end)
+            if isinstance(m.when, str):
+                names = {**base, "event": record_type(events.get(m.event), with_instant=False)}
+                yield Place(("spans", name, end, "when"), m.when, BOOLEAN, names)
+    for r, rem in enumerate(rs.remedies):
+        at = ("remedies", r)
+        if rem.claims is not None and isinstance(rem.claims.when, str):
+            names = {**base, "claim": record_type(events.get(rem.claims.event), with_instant=False)}
+            yield Place((*at, "claims", "when"), rem.claims.when, BOOLEAN, names)
+        period = {**base, "period.start": INSTANT, "period.end": INSTANT}
+        if isinstance(rem.cap, str):
+            yield Place((*at, "cap"), rem.cap, money_of(None), period)
+        if rem.amount is None and rem.when is None:
+            continue
+        names = {**period, **remedy_names(rs, rem.norms)}
+        if rem.when is not None:
+            yield Place((*at, "when"), rem.when, BOOLEAN, names)
+        if rem.amount is not None:
+            yield Place((*at, "amount"), rem.amount, money_of(None), names)
+
+
+def remedy_names(rs: Ruleset, norms: list[str]) -> dict[str, ExprType]:
+    """What a remedy's amount and condition read of the breached instance: its facts, its tier,
+    and the trigger and fulfilling events when every norm the remedy lists shares their types."""
+    names: dict[str, ExprType] = {**INSTANCE_FACTS, "tier": TEXT}
+    listed = [n for n in rs.norms if n.id in norms]
+    for role in ("trigger", "fulfilment"):
+        kinds = {_event_of(n, role) for n in listed}
+        if len(kinds) == 1 and None not in kinds:
+            names[role] = record_type(rs.events.get(kinds.pop() or ""), with_instant=True)
+    return names
+
+
+def _event_of(n: Norm, role: str) -> str | None:
+    """The event type of a norm's trigger or fulfilment."""
+    if role == "trigger":
+        return n.trigger.event
+    return n.fulfilled_by.event if n.fulfilled_by is not None else None
+
+
+class ExprPredicate:
+    """A condition written as an expression, as the engine's predicates are called: with the
+    tested event's fields. An expression that cannot be evaluated on them does not hold;
+    :meth:`why` says why (for the reason an event is ignored)."""
+
+    __slots__ = ("base", "calendar", "expression", "money", "role")
+
+    def __init__(
+        self,
+        expression: Expression,
+        role: str,
+        money: Mapping[str, str],
+        base: Mapping[str, Any],
+        calendar: Any,
+    ) -> None:
+        self.expression = expression
+        self.role = role
+        self.money = money
+        self.base = base
+        self.calendar = calendar
+
+    def _data(self, fields: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {**self.base, self.role: record(fields, self.money)}
+
+    def __call__(self, fields: Mapping[str, Any]) -> bool:
+        try:
+            return self.expression.evaluate(self._data(fields), self.calendar) is True
+        except ExpressionError:
+            return False
+
+    def why(self, fields: Mapping[str, Any]) -> str:
+        """Why the condition does not hold for ``fields``: false, or the evaluation's error."""
+        try:
+            self.expression.evaluate(self._data(fields), self.calendar)
+        except ExpressionError as e:
+            return f"{self.expression.text!r} cannot be evaluated: {e.reason}"
+        return f"{self.expression.text!r} is false"
+
+
+def miss(pred: Any, head: str, fields: Mapping[str, Any]) -> str:
+    """``head``, the reason an event does not meet a condition, with the expression's own
+    reason when the condition is one."""
+    if isinstance(pred, ExprPredicate):
+        return f"{head}: {pred.why(fields)}"
+    return head

@@ -1,0 +1,132 @@
+"""The rule-file models of contract logic, beside :mod:`contract_rules.model`: the expression
+type of the keys that take one, the field constraints of the event vocabulary, and the scenario
+tests (which assert statuses, dues, computed amounts and what became of each event).
+
+Kept apart so that the core model stays readable; :mod:`contract_rules.model` re-exports every
+name here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Status = Literal["pending", "fulfilled", "violated", "excused"]
+Disposition = Literal["used", "ignored", "rejected"]
+
+#: An expression of the contract language (``docs/expressions.md``), kept as its text: the
+#: checks type-check it against the vocabulary of its place, the compile step compiles it once.
+Expr = Annotated[
+    str,
+    Field(
+        description="an expression (docs/expressions.md): e.g. trigger.priority == 'P1', "
+        "end_of_day(trigger.delivery_date), round(penalty_rate * trigger.order_value, 2)"
+    ),
+]
+_Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=80)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, str_strip_whitespace=False
+    )
+
+
+class _Spec(Protocol):
+    @property
+    def type(self) -> str: ...
+    @property
+    def currency(self) -> str | None: ...
+    @property
+    def ge(self) -> Decimal | None: ...
+    @property
+    def le(self) -> Decimal | None: ...
+    @property
+    def pattern(self) -> str | None: ...
+    @property
+    def values(self) -> list[str] | None: ...
+
+
+_NUMERIC = ("int", "decimal", "money")
+_S = TypeVar("_S", bound=_Spec)
+
+
+def check_field_spec(spec: _S) -> _S:
+    """``spec`` when its constraints fit its type (ValueError saying which does not): a money
+    field names its currency, ``ge``/``le`` bound numbers, ``pattern`` and ``values`` text."""
+    if spec.type == "money" and spec.currency is None:
+        raise ValueError("a money field names its currency (currency: CNY)")
+    if spec.type != "money" and spec.currency is not None:
+        raise ValueError("currency applies to a money field")
+    if (spec.ge is not None or spec.le is not None) and spec.type not in _NUMERIC:
+        raise ValueError(f"ge and le bound numbers (int, decimal, money), not {spec.type}")
+    if spec.ge is not None and spec.le is not None and spec.ge > spec.le:
+        raise ValueError(f"ge {spec.ge} is above le {spec.le}: no value can pass")
+    if spec.pattern is not None:
+        if spec.type != "string":
+            raise ValueError(f"pattern applies to a string field, not {spec.type}")
+        try:
+            re.compile(spec.pattern)
+        except re.error as exc:
+            raise ValueError(
+                f"pattern {spec.pattern!r} is not a regular expression: {exc}"
+            ) from None
+    return spec
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+class Expectation(_Model):
+    """An expected instance: by rule and key (and the nth, when a key recurs)."""
+
+    rule: _Id
+    key: str | None = None
+    nth: int = Field(1, ge=1)
+    status: Status
+    due: datetime | Literal["none"] | None = None
+    fulfilled_at: datetime | Literal["none"] | None = None
+
+
+class ExpectedItem(_Model):
+    """An expected item of a remedy line: the amount computed for one breach (by its key)."""
+
+    key: str | None = Field(None, description="the key of the breached instance")
+    rule: _Id | None = Field(None, description="the breached norm, when the key is not enough")
+    amount: Decimal = Field(description="the item's exact amount")
+    compensable: bool | None = None
+
+
+class ExpectedRemedy(_Model):
+    """An expected remedy line, and optionally some of its items."""
+
+    remedy: _Id
+    period: int = Field(1, ge=1, description="1 for the first period (service year, month)")
+    payable: Decimal
+    compensable: Decimal | None = None
+    items: list[ExpectedItem] = Field(default_factory=list)
+
+
+class ExpectedEvent(_Model):
+    """What became of one event of the scenario: used, ignored or rejected (with the reason)."""
+
+    id: str
+    disposition: Disposition
+    reason: str | None = Field(None, description="text the reason must contain")
+
+
+class Scenario(_Model):
+    """A test kept in the rule file: events in, expected instances, amounts and events out."""
+
+    name: str
+    description: str | None = None
+    as_of: datetime
+    events: list[dict[str, Any]]
+    expect: list[Expectation] = Field(default_factory=list)
+    expect_remedies: list[ExpectedRemedy] = Field(default_factory=list)
+    expect_counts: dict[Status, int] | None = None
+    expect_events: list[ExpectedEvent] = Field(default_factory=list)
