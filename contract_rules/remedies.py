@@ -55,6 +55,7 @@ def _lines_of(
         mine = [ev for kk, ev in claims if kk == k and ev.at <= as_of]
         currency, items = _claim_items(c, remedy, mine, obs, currency)
     elif remedy.amount is not None or remedy.when is not None:
+
         def period_of(t: datetime) -> tuple[int, datetime, datetime]:
             number = period_index(c, remedy.period, t)
             return (number, *period_bounds(c, remedy.period, number)[:2])
