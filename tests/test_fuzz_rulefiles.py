@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES: tuple[Path, ...] = (
     ROOT / "rules" / "tacheng_2024.yaml",
     ROOT / "examples" / "it_support_sla.yaml",
+    ROOT / "examples" / "supply_contract.yaml",
     *sorted((ROOT / "tests" / "rulefiles" / "valid").glob("*.yaml")),
 )
 TEXTS: dict[str, str] = {p.name: p.read_text(encoding="utf-8") for p in SOURCES}
@@ -455,3 +457,61 @@ def test_fuzz_mutated_documents(mutant: Mutant) -> None:
 @given(mutated_texts())
 def test_fuzz_mutated_texts(mutant: Mutant) -> None:
     assert_sound(mutant.text)
+
+
+#: pieces of expressions, hostile and ordinary, that the expression fuzzing strings together
+_PIECES = [
+    "trigger.order_value", "trigger.delivery_date", "lateness", "penalty_rate", "due", "1",
+    "0.5%", "9" * 30, "10**10**10", "(", ")", " + ", " * ", " / ", " - ", " and ", " if ",
+    " then ", " else ", "round(", "ceil(", "tier(", ", at least ", " -> ", "otherwise", "'P1'",
+    " == ", " working days", " days", "__class__", "__import__('os')", "eval(", ".", ",",
+    "sum(x for x in readings)", "money(1, 'USD')", "\\", '"', "'", "\n", "\u202e", "∞",
+]  # fmt: skip
+_PLACES: list[DocPath] = [
+    ("norms", 0, "trigger", "when"),
+    ("norms", 0, "deadline", "due"),
+    ("norms", 1, "fulfilled_by", "when"),
+    ("remedies", 0, "amount"),
+    ("remedies", 0, "when"),
+    ("remedies", 0, "cap"),
+]
+
+
+@st.composite
+def hostile_expressions(draw: Draw) -> str:
+    """The goods supply example with one expression replaced: pieces strung together, deep
+    nesting, long sums or a very long text."""
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        text = "".join(draw(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=40)))
+    elif kind == 1:
+        n = draw(st.integers(1, 3000))
+        text = "(" * n + "1" + ")" * draw(st.integers(0, n))
+    elif kind == 2:
+        text = "1" + " + 1" * draw(st.integers(1, 30000))
+    else:
+        text = draw(st.sampled_from(_PIECES)) * draw(st.integers(1, 100_000 // 10))
+    data = copy.deepcopy(DATA["supply_contract.yaml"])
+    path = draw(st.sampled_from(_PLACES))
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = text
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10**6)
+
+
+@settings(
+    max_examples=max(EXAMPLES // 5, 30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(hostile_expressions())
+def test_fuzz_hostile_expressions(text: str) -> None:
+    """Hostile expressions are answered, within a second, by a valid ruleset or located
+    findings."""
+    start = time.perf_counter()
+    result = read_rule_text(text, "<fuzz>")
+    assert time.perf_counter() - start < 1.0 + len(text) / 100_000
+    located(result.findings)
+    if result.ruleset is not None:
+        exercise(result.ruleset)
