@@ -9,8 +9,8 @@ is immutable and engine-neutral: share it across evaluations and threads.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, get_args
 from zoneinfo import ZoneInfo
@@ -205,6 +205,8 @@ class CompiledNorm:
     #: a remedy computes an amount from this norm's breaches: its instances keep the fields of
     #: their trigger and fulfilling events (``Instance.more``) for the report
     keeps: bool = False
+    #: a recurring duty (``trigger.every``): the periods of the term, (label, start, end)
+    periods: tuple[tuple[str, datetime, datetime], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -316,6 +318,12 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         _compile_norm(i, n, norm_ids, causes, conds, n.id in kept)
         for i, n in enumerate(ruleset.norms)
     )
+    norms = tuple(
+        replace(cn, periods=term_periods(cn.norm.trigger.every, term.start, term.end, tz))
+        if cn.norm.trigger.every is not None
+        else cn
+        for cn in norms
+    )
     spans = tuple(
         CompiledSpan(
             name,
@@ -376,6 +384,45 @@ class _Conditions:
             return CompiledDeadline.of(d)
         money = money_fields(self.rs.events.get(trigger or ""))
         return CompiledDeadline.of(d, self.logic.expressions[(*path, "due")], money)
+
+
+def term_periods(
+    every: str, start: date, end: date, tz: ZoneInfo
+) -> tuple[tuple[str, datetime, datetime], ...]:
+    """The periods of kind ``every`` (month, quarter, year) that overlap the term from ``start``
+    to the end of ``end``, with their labels (``2025-03``, ``2025-Q1``, ``Y1``: years are
+    counted from the term's start) and their first and next instants in the zone."""
+    out: list[tuple[str, datetime, datetime]] = []
+    if every == "year":
+        k = 0
+        while True:
+            a, b = _add_months(start, 12 * k), _add_months(start, 12 * (k + 1))
+            if a > end:
+                break
+            out.append((f"Y{k + 1}", _midnight(a, tz), _midnight(b, tz)))
+            k += 1
+        return tuple(out)
+    step = 3 if every == "quarter" else 1
+    first = date(start.year, (start.month - 1) // step * step + 1, 1)
+    while first <= end:
+        nxt = _add_months(first, step)
+        q = (first.month - 1) // 3 + 1
+        label = f"{first.year}-Q{q}" if step == 3 else f"{first:%Y-%m}"
+        out.append((label, _midnight(first, tz), _midnight(nxt, tz)))
+        first = nxt
+    return tuple(out)
+
+
+def _add_months(d: date, n: int) -> date:
+    """``d`` moved by ``n`` months (the 31st becomes the month's last day)."""
+    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
+    last = (date(y + (m + 1) // 12, (m + 1) % 12 + 1, 1) - timedelta(days=1)).day
+    return date(y, m + 1, min(d.day, last))
+
+
+def _midnight(d: date, tz: ZoneInfo) -> datetime:
+    """The first instant of ``d`` in ``tz``, in the form the engine compares."""
+    return in_zone(datetime.combine(d, time(0), tz), tz)
 
 
 def _computes_due(n: Norm) -> bool:

@@ -171,6 +171,14 @@ class Evaluator:
                 cls = self.c.calendar.classify(at) if cn.tiers else None
                 if self._create(cn, at, None, {}, None, cls) is not None:
                     self._years.add(at.year)
+            for label, start, end in cn.periods:
+                # a recurring duty: one instance per period, from its start (in the term), keyed
+                # by the period's label; the fulfilling event names it in the key field
+                at = max(start, self.c.term_start)
+                cls = self.c.calendar.classify(at) if cn.tiers else None
+                fields = {cn.key_field or "": label}
+                if self._create(cn, at, None, fields, label, cls, (start, end)) is not None:
+                    self._years.add(at.year)
 
     # ------------------------------------------------------------------ feeding
 
@@ -336,9 +344,11 @@ class Evaluator:
         fields: Mapping[str, Any],
         key: str | None,
         cls: str | None,
+        period: tuple[datetime, datetime] | None = None,
     ) -> Instance | None:
         """A new instance of ``cn`` triggered at ``at`` (of time class ``cls`` when ``cn`` has
-        tiers); None when no tier of it applies. The caller records the year of ``at``."""
+        tiers; in ``period`` for a recurring duty); None when no tier of it applies. The caller
+        records the year of ``at``."""
         tier: CompiledTier | None = None
         deadline = cn.deadline
         if cn.tiers:
@@ -376,7 +386,7 @@ class Evaluator:
             if deadline.clock_from_trigger:
                 base_due = self.c.calendar.add_clock(at, deadline.delta)
             elif deadline.expr is not None:
-                base_due, problem = self._computed_due(deadline, at, ev_id, fields)
+                base_due, problem = self._computed_due(deadline, at, ev_id, fields, period)
             else:
                 base_due = self._due(deadline, at)
             if base_due is not None and base_due.fold:
@@ -395,7 +405,7 @@ class Evaluator:
         )
         if cn.not_before is not None:
             if cn.not_before.expr is not None:
-                opens, why = self._computed_due(cn.not_before, at, ev_id, fields)
+                opens, why = self._computed_due(cn.not_before, at, ev_id, fields, period)
                 inst.extra().not_before = None if opens is None else comparable(opens)
                 if why is not None:
                     inst.extra().notes.append(f"window: {why}")
@@ -442,14 +452,18 @@ class Evaluator:
         at: datetime,
         ev_id: str | None,
         fields: Mapping[str, Any],
+        period: tuple[datetime, datetime] | None = None,
     ) -> tuple[datetime | None, str | None]:
-        """The due an expression computes from the trigger (and the parameters); None and the
-        reason when the data does not give one (the instance then has no due, and says why)."""
+        """The due an expression computes from the trigger, or a recurring duty's ``period``
+        (and the parameters); None and the reason when the data does not give one (the instance
+        then has no due, and says why)."""
         assert d.expr is not None
         c = self.c
-        trigger = record(fields, d.money or {}, at, ev_id)
+        own: dict[str, Any] = {"trigger": record(fields, d.money or {}, at, ev_id)}
+        if period is not None:
+            own = {"period.start": period[0], "period.end": period[1]}
         try:
-            due = d.expr.evaluate(ChainMap({"trigger": trigger}, dict(c.base or {})), c.calendar)
+            due = d.expr.evaluate(ChainMap(own, dict(c.base or {})), c.calendar)
         except ExpressionError as e:
             return None, f"due {d.expr.text!r} cannot be evaluated: {e.reason}"
         return in_zone(due, c.tz), None

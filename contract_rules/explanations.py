@@ -219,6 +219,8 @@ def explain(
     the obligation, whose kept event fields explain a computed due)."""
     n = cn.norm
     what = f"{n.trigger.event} {trigger_id}" if trigger_id else f"{n.trigger.at}"
+    if n.trigger.every is not None:
+        what = f"every {n.trigger.every}"
     steps = [say("trigger", lang, what=what, at=fmt(trigger_at))]
     deadline = tier.deadline if tier is not None else cn.deadline
     if tier is not None and cls is not None:

@@ -18,7 +18,7 @@ exercised_by>.when``
 ``remedies[].amount``, ``.when``          money, bool the instance's facts (``due``, ``lateness``,
                                                       ...), ``trigger.*``, ``fulfilment.*``,
                                                       ``tier``, ``period.start``/``.end``
-``remedies[].cap``                        money       ``period.start``, ``period.end``
+``remedies[].cap``, ``caps[].amount``     money       ``period.start``, ``period.end``
 ========================================  ==========  ============================================
 
 A condition reads the fields of the one event it tests; the instants and ids of events are
@@ -202,6 +202,8 @@ def places(rs: Ruleset, params: Parameters) -> Iterator[Place]:
         timed = {**base}
         if n.trigger.event is not None:
             timed["trigger"] = record_type(trig, with_instant=True)
+        if n.trigger.every is not None:
+            timed |= {"period.start": INSTANT, "period.end": INSTANT}
         deadlines: list[tuple[DocPath, Deadline | None]] = [((*at, "deadline"), n.deadline)]
         deadlines += [
             ((*at, "tiers", k, "deadline"), t.deadline) for k, t in enumerate(n.tiers or ())
@@ -232,6 +234,14 @@ def places(rs: Ruleset, params: Parameters) -> Iterator[Place]:
             yield Place((*at, "when"), rem.when, BOOLEAN, names)
         if rem.amount is not None:
             yield Place((*at, "amount"), rem.amount, money_of(None), names)
+    yield from _cap_places(rs, base)
+
+
+def _cap_places(rs: Ruleset, base: dict[str, ExprType]) -> Iterator[Place]:
+    """The amounts of the caps shared by remedies: money, over a period or window."""
+    names = {**base, "period.start": INSTANT, "period.end": INSTANT}
+    for j, cap in enumerate(rs.caps):
+        yield Place(("caps", j, "amount"), cap.amount, money_of(None), names)
 
 
 def remedy_names(rs: Ruleset, norms: list[str]) -> dict[str, ExprType]:

@@ -30,13 +30,17 @@ from pydantic import (
     model_validator,
 )
 
-from .model_logic import Expectation as Expectation  # the logic models, importable here
-from .model_logic import ExpectedEvent as ExpectedEvent
-from .model_logic import ExpectedItem as ExpectedItem
-from .model_logic import ExpectedRemedy as ExpectedRemedy
-from .model_logic import Expr, check_field_spec
-from .model_logic import Scenario as Scenario
-from .model_logic import Status as Status
+from .model_logic import (
+    ExpectedEvent as ExpectedEvent,
+)
+from .model_logic import (
+    ExpectedItem as ExpectedItem,
+)
+from .model_logic import (
+    ExpectedRemedy as ExpectedRemedy,
+)
+from .model_logic import Expr, Scenario, SharedCap, check_field_spec, check_shared_caps
+from .model_logic import Status as Status  # importable here, as before
 
 FORMAT_VERSION = "contract-rules/1"
 
@@ -52,6 +56,8 @@ FieldType = Literal["string", "int", "decimal", "money", "bool", "party", "date"
 #: What a deadline may be counted from.
 Anchor = Literal["trigger", "term.start", "term.end"]
 DayEnd = Literal["midnight", "close_of_business"]
+#: the periods a recurring duty arises in (``trigger.every``)
+Period = Literal["month", "quarter", "year"]
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$", max_length=80)]
 ClauseNo = Annotated[
@@ -270,9 +276,7 @@ class FieldSpec(Model):
         None, max_length=200, description="a regular expression the whole text must match"
     )
 
-    @model_validator(mode="after")
-    def _fits_type(self) -> FieldSpec:
-        return check_field_spec(self)
+    _fits_type = model_validator(mode="after")(check_field_spec)
 
 
 class EventType(Model):
@@ -547,11 +551,13 @@ class Span(Model):
 
 
 class Trigger(Model):
-    """What creates an instance: an event (with a condition), or a contract date."""
+    """What creates an instance: an event (with a condition), a contract date, or every period
+    of the term (a recurring duty: one instance per period, from its start, keyed by its label)."""
 
     event: Identifier | None = None
     when: Condition | Expr = Field(default_factory=dict)
     at: Literal["term.start", "term.end"] | None = None
+    every: Period | None = Field(None, description="month (2025-03), quarter (2025-Q1), year")
     follows: Identifier | None = Field(
         None,
         description="a norm with the same key: the duty arises only where an instance of it "
@@ -561,12 +567,12 @@ class Trigger(Model):
 
     @model_validator(mode="after")
     def _one(self) -> Trigger:
-        if (self.event is None) == (self.at is None):
-            raise ValueError("a trigger names exactly one of event or at")
-        if self.at is not None and self.when:
-            raise ValueError("a date trigger ('at') takes no condition")
-        if self.at is not None and self.follows is not None:
-            raise ValueError("a date trigger ('at') follows no norm")
+        if [self.event, self.at, self.every].count(None) != 2:
+            raise ValueError("a trigger names exactly one of event, at or every")
+        if self.event is None and (self.when or self.follows is not None):
+            raise ValueError(
+                "a date trigger ('at', 'every') takes no condition and follows no norm"
+            )
         return self
 
 
@@ -659,8 +665,8 @@ class Norm(Model):
             and (self.deadline is None and self.tiers is None)
         ):
             raise ValueError("a prohibition with violated_by needs a deadline (its window)")
-        if self.trigger.follows is not None and self.key is None:
-            raise ValueError("a norm whose trigger follows another needs a key (shared with it)")
+        if (self.trigger.follows or self.trigger.every) is not None and self.key is None:
+            raise ValueError("a norm whose trigger follows another, or recurs, needs a key")
         return self
 
     @property
@@ -771,6 +777,7 @@ class Ruleset(Model):
     spans: dict[Identifier, Span] = Field(default_factory=dict)
     norms: list[Norm] = Field(min_length=1)
     remedies: list[Remedy] = Field(default_factory=list)
+    caps: list[SharedCap] = Field(default_factory=list, description="caps shared by remedies")
     not_computable: list[NotComputable] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
 
@@ -787,6 +794,7 @@ class Ruleset(Model):
     def _follow_ups(self) -> Ruleset:
         # what the checks cannot see before the model exists: the norm a trigger follows, and
         # the party field a fulfilment is performed "by"
+        check_shared_caps(self.caps, {r.id: r.period for r in self.remedies})
         ids = {n.id: n for n in self.norms}
         for n in self.norms:
             follows = n.trigger.follows

@@ -130,3 +130,36 @@ class Scenario(_Model):
     expect_remedies: list[ExpectedRemedy] = Field(default_factory=list)
     expect_counts: dict[Status, int] | None = None
     expect_events: list[ExpectedEvent] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- shared caps
+
+
+class SharedCap(_Model):
+    """A cap on what several remedies pay together: per period of theirs, or over a rolling
+    window of ``months`` looking back from each period's end. Applied after each remedy's own
+    cap, to their sum, in the order the rule file lists the remedies; what it removes is said on
+    each line it reduces."""
+
+    id: _Id
+    clause: str | None = None
+    remedies: list[_Id] = Field(min_length=1, description="the remedies capped together")
+    amount: Expr = Field(description="the cap (money); reads period.start and period.end")
+    months: int | None = Field(
+        None, ge=1, le=1200, description="a rolling window: the months before each period's end"
+    )
+
+
+def check_shared_caps(caps: list[SharedCap], remedies: dict[str, str]) -> None:
+    """ValueError when a shared cap names a remedy that is not there, or remedies grouped by
+    different periods (``remedies``: id -> period)."""
+    for cap in caps:
+        unknown = [r for r in cap.remedies if r not in remedies]
+        if unknown:
+            raise ValueError(f"cap {cap.id!r} names unknown remedies: {', '.join(unknown)}")
+        periods = {remedies[r] for r in cap.remedies}
+        if len(periods) > 1:
+            raise ValueError(
+                f"cap {cap.id!r}: its remedies are grouped by different periods "
+                f"({', '.join(sorted(periods))}); a shared cap needs one"
+            )

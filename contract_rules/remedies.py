@@ -16,7 +16,7 @@ from decimal import Decimal
 from .compiler import CompiledRuleset
 from .events import Event
 from .model import Amount, Cap, Remedy
-from .remedies_computed import computed_cap, computed_items
+from .remedies_computed import apply_shared_caps, computed_cap, computed_items
 from .report import Obligation, RemedyItem, RemedyLine
 from .text import fmt
 
@@ -32,6 +32,8 @@ def remedy_lines(
     lines: list[RemedyLine] = []
     for k, remedy in enumerate(c.ruleset.remedies):
         lines.extend(_lines_of(c, k, remedy, claims, obs, as_of))
+    if c.ruleset.caps:
+        lines = apply_shared_caps(c, lines)
     return lines
 
 

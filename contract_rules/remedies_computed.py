@@ -12,18 +12,19 @@ as zero.
 
 from __future__ import annotations
 
-from collections import ChainMap
+import calendar
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from .compiler import CompiledRuleset
-from .expressions import ExpressionError, Money, instance_facts
+from .expressions import Explanation, ExpressionError, Money, instance_facts
 from .logic import money_fields, record
 from .model import Remedy
-from .report import Obligation, RemedyItem
-from .text import fmt
+from .report import Obligation, RemedyItem, RemedyLine
+from .text import fmt, money
 
 
 def computed_items(
@@ -78,7 +79,7 @@ def computed_items(
         if currency is None:
             currency = value.currency
         other = None if value.currency == currency else value.currency
-        why = f"{head}: {shown.text}"
+        why = f"{head}: {arithmetic(shown)}"
         if other is not None:
             why += f"; in {other}, not the line's {currency}: not added"
         item = RemedyItem(
@@ -93,6 +94,22 @@ def computed_items(
         )
         items.setdefault(period, []).append(item)
     return currency, items
+
+
+_OPERATORS = (" × ", " ÷ ", " + ", " − ")
+
+
+def arithmetic(shown: Explanation) -> str:
+    """The computation of an explained amount in one line: its last step that multiplies, divides,
+    adds or subtracts, with the values in place (``min(0.5 % × 120,000.00 CNY × 4, ...) =
+    2,400.00 CNY``), then the whole expression when that step is not the result (a rounding)."""
+    found = [s for s in shown.steps if any(op in s for op in _OPERATORS)]
+    if not found:
+        return shown.text
+    step = found[-1]
+    core = step.split(" = ", 1)[1] if " = " in step else step
+    last = shown.text.rsplit(" = ", 1)[-1]
+    return core if core.endswith(f" = {last}") else f"{core}; {shown.text}"
 
 
 def _breach_data(
@@ -155,7 +172,7 @@ def computed_cap(
     expr = c.expression(("remedies", k, "cap"))
     if expr is None:  # pragma: no cover - the compile step compiles every cap
         return None, (f"cap {text!r} is not compiled",)
-    data = ChainMap({"period.start": start, "period.end": end}, dict(c.base or {}))
+    data = {**(c.base or {}), "period.start": start, "period.end": end}
     try:
         shown = expr.explain(data, c.calendar)
     except ExpressionError as e:
@@ -164,3 +181,68 @@ def computed_cap(
     if currency is not None and value.currency != currency:
         return None, (f"cap {shown.text} is in {value.currency}, not {currency}: no cap applied",)
     return value.amount, (f"cap: {shown.text}",)
+
+
+def apply_shared_caps(c: CompiledRuleset, lines: list[RemedyLine]) -> list[RemedyLine]:
+    """``lines`` with the ruleset's shared caps applied (``caps``), in the rule file's order:
+    per period, in time order, the remedies of a cap pay together at most its amount, less what
+    they paid in the window before (a rolling cap); the first remedy listed in the rule file is
+    served first. Every line a cap concerns says what it allowed and removed (``notes``)."""
+    rs = c.ruleset
+    order = {r.id: i for i, r in enumerate(rs.remedies)}
+    out = list(lines)
+    for j, cap in enumerate(rs.caps):
+        expr = c.expression(("caps", j, "amount"))
+        members = [i for i, ln in enumerate(out) if ln.remedy in cap.remedies]
+        paid: list[tuple[datetime, Decimal]] = []
+        for period in sorted({out[i].period for i in members}):
+            these = sorted(
+                (i for i in members if out[i].period == period), key=lambda i: order[out[i].remedy]
+            )
+            first = out[these[0]]
+            start, end = first.period_start, first.period_end
+            if cap.months is not None:
+                start = _months_before(end, cap.months)
+            data = {**(c.base or {}), "period.start": start, "period.end": end}
+            try:
+                assert expr is not None  # the compile step compiles every cap
+                shown = expr.explain(data, c.calendar)
+            except ExpressionError as e:
+                why = f"cap {cap.id}: {e.reason}; not applied"
+                for i in these:
+                    out[i] = replace(out[i], notes=(*out[i].notes, why))
+                continue
+            value: Money = shown.result
+            before = sum((a for at, a in paid if at >= start), Decimal("0.00"))
+            left = max(value.amount - before, Decimal("0.00"))
+            for i in these:
+                ln = out[i]
+                if value.currency != ln.currency:
+                    note = f"cap {cap.id}: {shown.text} is not in {ln.currency}; not applied"
+                    out[i] = replace(ln, notes=(*ln.notes, note))
+                    continue
+                allowed = min(ln.payable, left)
+                left -= allowed
+                note = f"cap {cap.id} ({_window(cap.months, start, end)}): {shown.text}"
+                if before:
+                    note += f", less {money(before)} paid before in the window"
+                if allowed < ln.payable:
+                    note += f"; removes {money(ln.payable - allowed)} of {money(ln.payable)}"
+                out[i] = replace(ln, payable=allowed, notes=(*ln.notes, note))
+                paid.append((ln.period_start, allowed))
+    return out
+
+
+def _window(months: int | None, start: datetime, end: datetime) -> str:
+    """How a shared cap's window reads: the period, or the months before its end."""
+    span = f"{start.date()} – {(end - timedelta(days=1)).date()}"
+    return span if months is None else f"{months} months: {span}"
+
+
+def _months_before(t: datetime, months: int) -> datetime:
+    """``t``'s local midnight ``months`` calendar months earlier (a day the month lacks becomes
+    its last)."""
+    m0 = t.year * 12 + t.month - 1 - months
+    year, month = divmod(m0, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return t.replace(year=year, month=month + 1, day=min(t.day, last))

@@ -16,7 +16,8 @@ from .engine import CompiledRuleset, compile_ruleset, evaluate
 from .errors import ContractRulesError
 from .findings import Location
 from .loader import LoadedDocument
-from .model import Expectation, ExpectedEvent, ExpectedRemedy, Ruleset, Scenario, Status
+from .model import Ruleset
+from .model_logic import Expectation, ExpectedEvent, ExpectedRemedy, Scenario, Status
 from .report import Report, iso, money
 
 

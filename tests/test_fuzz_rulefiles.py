@@ -50,6 +50,7 @@ SOURCES: tuple[Path, ...] = (
     ROOT / "rules" / "tacheng_2024.yaml",
     ROOT / "examples" / "it_support_sla.yaml",
     ROOT / "examples" / "supply_contract.yaml",
+    ROOT / "examples" / "cold_chain.yaml",
     *sorted((ROOT / "tests" / "rulefiles" / "valid").glob("*.yaml")),
 )
 TEXTS: dict[str, str] = {p.name: p.read_text(encoding="utf-8") for p in SOURCES}
