@@ -501,6 +501,11 @@ def hostile_expressions(draw: Draw) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10**6)
 
 
+#: A bound against a hang (an unbounded walk takes minutes or never ends), generous enough that a
+#: busy machine never fails it.
+HANG_GUARD = 20.0
+
+
 @settings(
     max_examples=max(EXAMPLES // 5, 30),
     deadline=None,
@@ -508,11 +513,12 @@ def hostile_expressions(draw: Draw) -> str:
 )
 @given(hostile_expressions())
 def test_fuzz_hostile_expressions(text: str) -> None:
-    """Hostile expressions are answered, within a second, by a valid ruleset or located
-    findings."""
+    """Hostile expressions are answered by a valid ruleset or located findings, and reading them
+    ends (the bound catches a parser that does not stop at its limits, not a speed goal: the
+    speed of hostile expressions is measured in benchmarks/bench_expressions.py)."""
     start = time.perf_counter()
     result = read_rule_text(text, "<fuzz>")
-    assert time.perf_counter() - start < 1.0 + len(text) / 100_000
+    assert time.perf_counter() - start < HANG_GUARD
     located(result.findings)
     if result.ruleset is not None:
         exercise(result.ruleset)
