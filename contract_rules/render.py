@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .report import STATUSES, Obligation, Report
 from .safe_text import spreadsheet_cell, visible
-from .text import iso, money, offset_note
+from .text import fmt, iso, money
 
 if TYPE_CHECKING:
     from .model import Norm, Ruleset
@@ -162,9 +162,9 @@ def labels(lang: str) -> dict[str, str]:
 
 
 def _t(t: datetime | None) -> str:
-    if t is None:
-        return "-"
-    return f"{t:%Y-%m-%d %H:%M}" + (f":{t:%S}" if t.second else "") + offset_note(t)
+    """An instant as the tables show it (:func:`~contract_rules.text.fmt`: the offset where a
+    wall time alone could mislead); ``-`` for none."""
+    return "-" if t is None else fmt(t)
 
 
 def _row(o: Obligation, lang: str) -> list[str]:

@@ -1,0 +1,137 @@
+"""Output a person reads: offsets where the clocks change, error hints in the contract's zone,
+bare dates for the evaluation instant, the language fallback, working-time shares in
+``upcoming`` and the non-working days ``explain`` names.
+
+The German example (examples/berlin_hosting_sla.yaml: Europe/Berlin, holidays:DE-BE) is used
+around the last Sundays of March and October, when Berlin's clocks change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from _cli import run
+
+from contract_rules import load_ruleset
+from contract_rules.cli import EXIT_OK
+from contract_rules.engine import evaluate
+from contract_rules.render import render_markdown, render_table
+from contract_rules.text import fmt
+
+ROOT = Path(__file__).resolve().parents[1]
+BERLIN = ROOT / "examples" / "berlin_hosting_sla.yaml"
+
+#: a 30-minute clock deadline added to the Berlin contract (its own norms count working time,
+#: which never reaches the night hours when the clocks change)
+_QUICK = """
+  - id: outage.ack
+    title: {en: acknowledge an outage}
+    clause: "2.1"
+    text: {en: The Provider acknowledges each outage within 30 minutes.}
+    party: provider
+    strength: binding
+    trigger: {event: request_opened}
+    key: request
+    deadline: {minutes: 30}
+    fulfilled_by: {event: request_answered}
+"""
+
+
+def berlin_with_quick(tmp_path: Path) -> Path:
+    """The Berlin contract with a 30-minute clock deadline among its norms."""
+    text = BERLIN.read_text(encoding="utf-8")
+    text = text.replace("\nremedies:", _QUICK.rstrip("\n") + "\n\nremedies:", 1)
+    path = tmp_path / "berlin_quick.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_events(path: Path, *events: dict[str, object]) -> Path:
+    path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    return path
+
+
+def ledger_cells(table: str, rule: str, key: str) -> list[str]:
+    """The cells of the ledger row of ``rule`` and ``key`` in a plain-text table."""
+    for line in table.splitlines():
+        cells = re.split(r"\s{2,}", line)
+        if cells[0] == rule and cells[3] == key:
+            return cells
+    raise AssertionError(f"no row {rule} [{key}] in:\n{table}")
+
+
+def opened(at: str, request: str = "R-1", id_: str = "E1") -> dict[str, object]:
+    return {"type": "request_opened", "at": at, "id": id_, "request": request}
+
+
+# =========================================================================== 1. offsets
+
+
+def test_a_deadline_across_the_spring_change_shows_both_offsets_in_table_and_markdown(
+    tmp_path: Path,
+) -> None:
+    """01:45 CET + 30 min is 03:15 CEST: shown bare it would read as 1h 30min."""
+    rules = load_ruleset(berlin_with_quick(tmp_path))
+    report = evaluate(rules, [opened("2025-03-30T01:45:00+01:00")], "2025-03-30T12:00:00+02:00")
+    table = render_table(report, "en")
+    cells = ledger_cells(table, "outage.ack", "R-1")
+    assert cells[5:7] == ["2025-03-30 01:45+01:00", "2025-03-30 03:15+02:00"]
+    md = render_markdown(report, "en")
+    assert "2025-03-30 01:45+01:00 | 2025-03-30 03:15+02:00" in md
+    # the working-hours response falls due on Monday in summer time: its offset is shown
+    assert "2025-03-31 13:00+02:00" in table
+
+
+def test_standard_time_on_an_ordinary_day_stays_bare_and_summer_time_shows_its_offset(
+    tmp_path: Path,
+) -> None:
+    rules = load_ruleset(berlin_with_quick(tmp_path))
+    events = [
+        opened("2025-02-04T10:00:00+01:00", "W", "E1"),
+        opened("2025-07-01T10:00:00+02:00", "S", "E2"),
+    ]
+    table = render_table(evaluate(rules, events, "2025-08-01T00:00:00+02:00"), "en")
+    assert ledger_cells(table, "outage.ack", "W")[5:7] == ["2025-02-04 10:00", "2025-02-04 10:30"]
+    assert ledger_cells(table, "outage.ack", "S")[5:7] == [
+        "2025-07-01 10:00+02:00",
+        "2025-07-01 10:30+02:00",
+    ]
+    # a zone without daylight saving time never shows one
+    shanghai = ZoneInfo("Asia/Shanghai")
+    for month in range(1, 13):
+        assert fmt(datetime(2025, month, 15, 10, tzinfo=shanghai)) == f"2025-{month:02d}-15 10:00"
+
+
+def test_the_repeated_hour_in_october_shows_which_occurrence(tmp_path: Path) -> None:
+    """02:40 CEST + 30 min is the second 02:10 (CET): both carry their offsets."""
+    rules = load_ruleset(berlin_with_quick(tmp_path))
+    report = evaluate(rules, [opened("2025-10-26T02:40:00+02:00")], "2025-10-27T00:00:00+01:00")
+    table = render_table(report, "en")
+    cells = ledger_cells(table, "outage.ack", "R-1")
+    assert cells[5:7] == ["2025-10-26 02:40+02:00", "2025-10-26 02:10+01:00"]
+
+
+def test_explain_and_upcoming_show_the_offsets_on_the_day_the_clocks_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = berlin_with_quick(tmp_path)
+    events = write_events(tmp_path / "e.jsonl", opened("2025-03-30T01:45:00+01:00"))
+    code, out, _ = run(
+        capsys, "explain", rules, events, "--rule", "outage.ack", "--key", "R-1",
+        "--as-of", "2025-03-30T04:00:00+02:00",
+    )  # fmt: skip
+    assert code == EXIT_OK
+    assert "  trigger: request_opened E1 at 2025-03-30 01:45+01:00" in out
+    assert "→ 2025-03-30 03:15+02:00" in out
+    code, out, _ = run(
+        capsys, "upcoming", rules, events, "--now", "2025-03-30T03:00:00+02:00", "--within", "1h"
+    )
+    assert code == EXIT_OK
+    row = next(ln for ln in out.splitlines() if ln.startswith("outage.ack"))
+    assert "2025-03-30 03:15+02:00" in row
+    assert "15min" in row  # 03:00 CEST to 03:15 CEST
