@@ -86,9 +86,7 @@ def _note(t: datetime, shown: datetime) -> str:
     if tz is None:
         return ""
     if not (
-        t.fold
-        or isinstance(tz, timezone)
-        or _shows_offsets(tz, shown.year, shown.month, shown.day)
+        t.fold or isinstance(tz, timezone) or _shows_offsets(tz, shown.year, shown.month, shown.day)
     ):
         return ""
     off = t.utcoffset()
