@@ -29,9 +29,11 @@ from zoneinfo import ZoneInfo
 
 from .calendar import BusinessCalendar, build_calendar
 from .errors import CalendarCoverageError
+from .evaluator import parse_as_of
 from .model import Ruleset
 from .report import STATUSES, Obligation, Report
 from .ruleset_view import ruleset_html as ruleset_html  # public here, as before
+from .text import date_or_datetime
 from .view_labels import LABELS as LABELS  # public here, as before
 from .view_labels import labels
 
@@ -269,14 +271,14 @@ def _cjk_font() -> str | None:
 
 
 def _instant(value: datetime | date | str, tz: ZoneInfo) -> datetime:
-    """An aware instant: a date is its local midnight, a naive time is read in ``tz``."""
+    """An aware instant read as ``evaluate(as_of=...)`` reads one (a date is the start of that
+    day in ``tz``: :func:`~contract_rules.evaluator.parse_as_of`), except that a naive time is
+    a wall time in ``tz`` (a window bound only draws; it decides nothing)."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time(0))
-    if value.tzinfo is None:
+        value = date_or_datetime(value)
+    if isinstance(value, datetime) and value.utcoffset() is None:
         value = value.replace(tzinfo=tz)
-    return value.astimezone(tz)
+    return parse_as_of(value, tz)
 
 
 def _midnight(d: date, tz: ZoneInfo) -> datetime:

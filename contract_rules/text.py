@@ -7,7 +7,9 @@ format with the same functions without importing one another. What it promises:
   wall time alone could mislead, 24:00 for a day's end);
 - :func:`dur`: a duration ``2h 30min``;
 - :func:`iso`: ISO 8601 with offset; :func:`money`: a Decimal with two places;
-- :func:`offset_note`: that offset, or nothing.
+- :func:`offset_note`: that offset, or nothing; :func:`with_zone_offset`: a wall time with the
+  offset a zone has then (error hints);
+- :func:`date_or_datetime`: how an instant's text is read (a date alone, or a datetime).
 
 Where a wall time shows its offset (one rule for every text output): a wall time in standard
 time is shown bare; one in daylight saving time (``2025-07-01 10:00+02:00`` in Berlin), one on a
@@ -18,7 +20,7 @@ zone without daylight saving time (Asia/Shanghai) never shows one.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 
 #: "00" to "99", and the years seen as four digits: dates are formatted from these pieces
@@ -155,3 +157,26 @@ def iso(t: datetime | None) -> str | None:
 def money(d: Decimal) -> str:
     """A Decimal amount as a string with two places (``53600.00``)."""
     return f"{d.quantize(Decimal('0.01')):f}"
+
+
+def with_zone_offset(wall: datetime, tz: tzinfo) -> str:
+    """The wall time ``wall`` (its own tzinfo ignored) in ISO 8601 with the offset ``tz`` has
+    then: ``2025-07-01T10:00:00+02:00`` for Europe/Berlin, ``...+08:00`` for Asia/Shanghai.
+
+    Error hints show this, so that the offset they suggest is the contract's own for that date.
+    """
+    return wall.replace(tzinfo=tz).isoformat()
+
+
+def date_or_datetime(text: str) -> date:
+    """ISO 8601 text as a ``date`` when it is a date alone (``2025-12-31``), else as a
+    ``datetime`` (aware or naive, as written); ValueError when it is neither.
+
+    The one reading of an instant's text shared by ``evaluate(as_of=...)``, the command line's
+    ``--as-of``/``--now`` and ``plot_timeline``: each takes a date alone as the start of that
+    day in the contract's zone.
+    """
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return datetime.fromisoformat(text)

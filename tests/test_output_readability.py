@@ -135,3 +135,69 @@ def test_explain_and_upcoming_show_the_offsets_on_the_day_the_clocks_change(
     row = next(ln for ln in out.splitlines() if ln.startswith("outage.ack"))
     assert "2025-03-30 03:15+02:00" in row
     assert "15min" in row  # 03:00 CEST to 03:15 CEST
+
+
+# =========================================================================== 2. hints, dates
+
+
+def test_error_hints_suggest_the_contract_s_own_offset_for_that_date(tmp_path: Path) -> None:
+    from contract_rules.errors import ContractRulesError, EventError
+
+    rules = load_ruleset(BERLIN)
+    with pytest.raises(EventError) as naive:
+        evaluate(rules, [opened("2025-07-01T10:00:00")], "2025-08-01T00:00:00+02:00")
+    assert "write e.g. 2025-07-01T10:00:00+02:00, or declare" in str(naive.value)
+    with pytest.raises(EventError) as bad:
+        evaluate(rules, [opened("1 July 2025")], "2025-08-01T00:00:00+02:00")
+    assert "e.g. 2025-03-03T10:00:00+01:00" in str(bad.value)
+    with pytest.raises(ContractRulesError) as as_of:
+        evaluate(rules, [], "2025-07-01T10:00")
+    assert "give one, e.g. 2025-07-01T10:00:00+02:00" in str(as_of.value)
+    with pytest.raises(ContractRulesError) as bad_as_of:
+        evaluate(rules, [], "end of June")
+    assert "e.g. 2025-12-31T00:00:00+01:00" in str(bad_as_of.value)
+
+
+def test_cli_hints_name_the_option_and_the_contract_s_offset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = write_events(tmp_path / "e.jsonl", opened("2025-07-01T10:00:00+02:00"))
+    code, out, err = run(capsys, "eval", BERLIN, events, "--as-of", "2025-07-01T10:00")
+    assert (code, out) == (2, "")
+    assert err == (
+        "contract-rules: --as-of 2025-07-01T10:00:00 has no offset; give one, e.g. "
+        "2025-07-01T10:00:00+02:00 (Europe/Berlin), or a date alone for the start of that day\n"
+    )
+    code, out, err = run(capsys, "upcoming", BERLIN, events, "--now", "2025-01-10T09:00")
+    assert (code, out) == (2, "")
+    assert (
+        "--now 2025-01-10T09:00:00 has no offset; give one, e.g. 2025-01-10T09:00:00+01:00" in err
+    )
+
+
+def test_a_bare_date_is_the_start_of_that_day_in_the_contract_s_zone_everywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--as-of``, ``evaluate(as_of=...)`` and ``plot_timeline`` read ``2025-03-30`` alike: 00:00
+    in Berlin (+01:00 that day)."""
+    from datetime import date
+
+    from contract_rules.notebook import timeline_data
+
+    rules = load_ruleset(BERLIN)
+    events = [opened("2025-03-28T15:00:00+01:00")]
+    by_text = evaluate(rules, events, "2025-03-30")
+    assert by_text.as_of.isoformat() == "2025-03-30T00:00:00+01:00"
+    assert evaluate(rules, events, date(2025, 3, 30)).to_json() == by_text.to_json()
+    path = write_events(tmp_path / "e.jsonl", *events)
+    code, out, err = run(capsys, "eval", BERLIN, path, "--as-of", "2025-03-30", "--format", "json")
+    assert (code, err) == (EXIT_OK, "")
+    assert json.loads(out) == json.loads(by_text.to_json())
+    code, out, _ = run(capsys, "upcoming", BERLIN, path, "--now", "2025-03-31", "--within", "1d")
+    assert code == EXIT_OK
+    assert out.startswith("Due within 1d of 2025-03-31T00:00+02:00")
+    window = timeline_data(by_text, start="2025-03-27", end=date(2025, 3, 30))
+    assert (window.lo.isoformat(), window.hi.isoformat()) == (
+        "2025-03-27T00:00:00+01:00",
+        "2025-03-30T00:00:00+01:00",
+    )

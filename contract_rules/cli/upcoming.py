@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, _err, _out, _plural
-from .inputs import _add_input_options, _lang, duration, evaluate_input, load_rules
+from .inputs import (
+    _add_input_options,
+    _lang,
+    duration,
+    evaluate_input,
+    load_rules,
+    resolve_instant,
+)
 
 if TYPE_CHECKING:
     from ..engine import CompiledRuleset
@@ -94,7 +101,9 @@ def _run_upcoming(args: argparse.Namespace) -> int:
     from ..render import render_upcoming
 
     ruleset = load_rules(args.rules)
-    now: datetime = args.now or datetime.now(ZoneInfo(ruleset.contract.timezone))
+    now = resolve_instant(args.now, "--now", ruleset) or datetime.now(
+        ZoneInfo(ruleset.contract.timezone)
+    )
     now = now.astimezone(ZoneInfo(ruleset.contract.timezone))
     try:
         (now.astimezone(UTC) + args.within).astimezone(ZoneInfo(ruleset.contract.timezone))
