@@ -38,6 +38,7 @@ from .notebook import (
     _new_figure,
     _plt_needed,
 )
+from .render import contract_title
 from .report import Obligation, Report
 from .view_labels import labels
 
@@ -257,7 +258,7 @@ def dashboard_data(
         for line in report.liability.lines
     )
     lb = labels(lang)
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
+    title = contract_title(report, lang)
     return Dashboard(
         months,
         tuple(attainment),
@@ -266,7 +267,7 @@ def dashboard_data(
         liability,
         lang,
         [font, "DejaVu Sans"] if font else None,
-        f"{lb['dashboard']}: {title or report.contract_id}",
+        f"{lb['dashboard']}: {title}",
         tuple(once),
     )
 

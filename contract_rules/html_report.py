@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .notebook import AttainmentRow, attainment_rows
-from .render import _t, duration_words, labels, party_label, verdict
+from .render import _t, contract_title, duration_words, labels, party_label, verdict
 from .report import STATUSES, Obligation, RemedyItem, RemedyLine, Report, iso, money
 
 if TYPE_CHECKING:
@@ -298,8 +298,7 @@ def _table(
 def _header(report: Report, lang: str) -> str:
     lb, hl = labels(lang), _hl(lang)
     rs = report.ruleset
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
-    title = title or report.contract_title_en or report.contract_title_zh or report.contract_id
+    title = contract_title(report, lang)
     facts = [(hl["contract_id"], report.contract_id)]
     if rs is not None:
         for ref, party in rs.contract.parties.items():
@@ -807,8 +806,7 @@ def render_document(report: Report, lang: str = "en") -> str:
     ``cr-ledger``, ``cr-accounting``."""
     lang = "zh" if lang == "zh" else "en"
     lb = labels(lang)
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
-    title = title or report.contract_title_en or report.contract_title_zh or report.contract_id
+    title = contract_title(report, lang)
     csp = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
         f"script-src '{_csp_hash(_JS)}'; base-uri 'none'; form-action 'none'"

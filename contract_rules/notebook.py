@@ -31,6 +31,7 @@ from .calendar import BusinessCalendar, build_calendar
 from .errors import CalendarCoverageError
 from .evaluator import parse_as_of
 from .model import Ruleset
+from .render import contract_title
 from .report import STATUSES, Obligation, Report
 from .ruleset_view import ruleset_html as ruleset_html  # public here, as before
 from .text import date_or_datetime
@@ -487,9 +488,9 @@ def timeline_data(
             off_hours = _off_hours(cal, lo, hi, tz)
     else:
         notes.append(lb["not_shaded"].format(n=math.ceil(days), limit=MAX_SHADED_DAYS))
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
+    title = contract_title(report, lang)
     shown = ", ".join(sorted({o.rule for o in obs})) if wanted is not None else ""
-    head = f"{lb['timeline']}: {title or report.contract_id}"
+    head = f"{lb['timeline']}: {title}"
     sub = f"{lo:%Y-%m-%d} – {hi:%Y-%m-%d} ({report.timezone})" + (f" — {shown}" if shown else "")
     notes += _timeline_notes(report, rows, len(row_labels), hidden, bool(off_hours), uncovered, lb)
     family = [font, "DejaVu Sans"] if font else None

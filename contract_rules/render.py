@@ -244,6 +244,13 @@ def party_name(ref: str, lang: str, ruleset: Ruleset | None) -> str:
     return label
 
 
+def contract_title(report: Report, lang: str) -> str:
+    """The contract's title in ``lang``, else in the other language (an English-only contract
+    read with ``--lang zh`` keeps its English title), else its id."""
+    zh, en = report.contract_title_zh, report.contract_title_en
+    return (zh or en if lang == "zh" else en or zh) or report.contract_id
+
+
 def _ruleset(report: Report) -> Ruleset | None:
     # the report carries the ruleset it was evaluated with (None when built by hand)
     rs: Ruleset | None = getattr(report, "ruleset", None)
@@ -330,12 +337,12 @@ def render_table(report: Report, lang: str = "en") -> str:
     norm by norm with their titles; the ledger; the breaches; liability; the event accounting;
     notes and assumptions; and the verdict again as the last line (what stays on screen)."""
     lb = labels(lang)
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
+    title = contract_title(report, lang)
     counts = report.counts()
     line = verdict(report, lang)
     headers, rule_rows = _by_rule(report, lang)
     parts = [
-        f"{lb['report']}: {title or report.contract_id}",
+        f"{lb['report']}: {title}",
         f"{lb['as_of']}: {iso(report.as_of)}",
         line,
         f"{lb['counts']}: "
@@ -420,11 +427,11 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def render_markdown(report: Report, lang: str = "en") -> str:
     """The report as Markdown (for issues, wikis and pull requests)."""
     lb = labels(lang)
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
+    title = contract_title(report, lang)
     counts = report.counts()
     c = report.accounting.counts()
     parts = [
-        f"# {lb['report']}: {_md_escape(title or report.contract_id)}",
+        f"# {lb['report']}: {_md_escape(title)}",
         "",
         f"{lb['as_of']}: `{iso(report.as_of)}` — "
         + ", ".join(f"{lb[s]} **{n}**" for s, n in counts.items()),
@@ -496,7 +503,7 @@ def _html_table(
 def render_html(report: Report, lang: str = "en") -> str:
     """A self-contained HTML fragment (also used by Jupyter's ``_repr_html_``)."""
     lb = labels(lang)
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
+    title = contract_title(report, lang)
     counts = report.counts()
     rows_html = []
     for o in report.obligations:
@@ -523,7 +530,7 @@ def render_html(report: Report, lang: str = "en") -> str:
     summary = ", ".join(f"{html.escape(lb[s])} <b>{n}</b>" for s, n in counts.items())
     return (
         '<div class="contract-rules-report">'
-        f"<h3>{html.escape(lb['report'])}: {html.escape(title or report.contract_id)}</h3>"
+        f"<h3>{html.escape(lb['report'])}: {html.escape(title)}</h3>"
         f"<p>{html.escape(lb['as_of'])}: {html.escape(str(iso(report.as_of)))} — {summary}</p>"
         f"<h4>{html.escape(lb['breaches'])} ({len(report.breaches)})</h4>{breaches}"
         f"<h4>{html.escape(lb['liability'])}</h4>{liability}"

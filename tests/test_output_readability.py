@@ -201,3 +201,47 @@ def test_a_bare_date_is_the_start_of_that_day_in_the_contract_s_zone_everywhere(
         "2025-03-27T00:00:00+01:00",
         "2025-03-30T00:00:00+01:00",
     )
+
+
+# =========================================================================== 3. language
+
+
+def english_only(tmp_path: Path) -> Path:
+    """The Berlin contract with neither a Chinese title nor a ``language``."""
+    lines = BERLIN.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [ln for ln in lines if not ln.startswith(("    zh: 托管", "  language: en"))]
+    assert len(kept) == len(lines) - 2
+    path = tmp_path / "english_only.yaml"
+    path.write_text("".join(kept), encoding="utf-8")
+    return path
+
+
+def test_an_english_only_contract_keeps_its_english_title_and_speaks_english_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = english_only(tmp_path)
+    events = write_events(tmp_path / "e.jsonl", opened("2025-04-17T15:00:00+02:00"))
+    at = "2025-04-18T00:00:00+02:00"
+    title = "Managed Hosting — Service Level Agreement (Berlin)"
+    code, out, _ = run(capsys, "eval", rules, events, "--as-of", at, "--lang", "zh")
+    assert code == EXIT_OK
+    assert out.splitlines()[0] == f"履约评估报告: {title}"
+    code, out, _ = run(
+        capsys, "eval", rules, events, "--as-of", at, "--lang", "zh",
+        "--format", "markdown",
+    )  # fmt: skip
+    assert out.splitlines()[0] == f"# 履约评估报告: {title}"
+    code, out, _ = run(
+        capsys, "eval", rules, events, "--as-of", at, "--lang", "zh", "--format", "html"
+    )
+    assert f"<title>{title}" in out or f">{title}<" in out
+    # without --lang: the rule file sets no language and has English titles only
+    code, out, _ = run(
+        capsys, "explain", rules, events, "--as-of", at,
+        "--rule", "support.response", "--key", "R-1",
+    )  # fmt: skip
+    assert code == EXIT_OK
+    assert out.splitlines()[1].startswith("  clause 2.1 · binding · provider")
+    assert "  trigger: request_opened E1 at 2025-04-17 15:00+02:00" in out
+    code, out, _ = run(capsys, "eval", rules, events, "--as-of", at)
+    assert out.splitlines()[0] == f"Evaluation report: {title}"

@@ -514,5 +514,13 @@ def _note_rejected(report: Report) -> None:
 
 
 def _lang(args: argparse.Namespace, ruleset: Ruleset) -> str:
-    lang: str = args.lang or ruleset.contract.language
-    return lang
+    """``--lang``, else the rule file's ``contract.language``; a rule file that sets none and
+    titles its contract in English only is read in English (the model's default, Chinese, would
+    put Chinese labels around English text)."""
+    if args.lang:
+        lang: str = args.lang
+        return lang
+    contract = ruleset.contract
+    if "language" not in contract.model_fields_set and not contract.title.zh:
+        return "en"
+    return contract.language
