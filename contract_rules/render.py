@@ -763,9 +763,10 @@ class DueSoon:
     """An open instance that falls due soon, seen at ``now``.
 
     ``time_left`` is ``due - now`` (clock time). ``share_used`` is the share of the allowed
-    time already gone: ``(now - trigger_at) / (due - trigger_at)``, counted in working time
-    when the deadline is in working hours (``measure`` says which). ``warning`` is the highest
-    threshold reached (50, 75 or 90 per cent) or None.
+    time already gone: ``(now - trigger_at) / (due - trigger_at)``, counted as the deadline
+    counts (``measure``: ``clock``, ``working_hours`` in working time, ``working_days`` in
+    working days). ``warning`` is the highest threshold reached (50, 75 or 90 per cent) or
+    None.
     """
 
     obligation: Obligation

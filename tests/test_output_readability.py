@@ -245,3 +245,28 @@ def test_an_english_only_contract_keeps_its_english_title_and_speaks_english_by_
     assert "  trigger: request_opened E1 at 2025-04-17 15:00+02:00" in out
     code, out, _ = run(capsys, "eval", rules, events, "--as-of", at)
     assert out.splitlines()[0] == f"Evaluation report: {title}"
+
+
+# =========================================================================== 4. upcoming
+
+
+def test_upcoming_counts_a_working_day_deadline_in_working_days(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Opened Thu 2025-04-17 15:00, due at the end of the 2nd working day after it (Wed 04-23
+    24:00: Good Friday and Easter Monday are holidays). At Tue 12:00 half of the first of the two
+    working days is gone: 25 % (in clock time it would be 117 h of 153 h, 76 %)."""
+    events = write_events(tmp_path / "e.jsonl", opened("2025-04-17T15:00:00+02:00"))
+    argv = ("upcoming", BERLIN, events, "--within", "3d", "--format", "json")
+    code, out, _ = run(capsys, *argv, "--now", "2025-04-22T12:00:00+02:00")
+    assert code == EXIT_OK
+    (change,) = [d for d in json.loads(out) if d["rule"] == "change.standard"]
+    assert (change["measure"], change["share_used"], change["warning"]) == (
+        "working_days",
+        0.25,
+        None,
+    )
+    # Wednesday 18:00: 1 + 18/24 of 2 working days
+    code, out, _ = run(capsys, *argv, "--now", "2025-04-23T18:00:00+02:00")
+    (change,) = [d for d in json.loads(out) if d["rule"] == "change.standard"]
+    assert (change["share_used"], change["warning"]) == (0.875, 75)
