@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .report import STATUSES, Obligation, Report
 from .safe_text import spreadsheet_cell, visible
+from .skipped_days import skipped_line
 from .text import fmt, iso, money
 
 if TYPE_CHECKING:
@@ -724,9 +725,10 @@ def render_explain(
     instances_with_key: int = 1,
 ) -> str:
     """Why ``ob`` has its status, in words, with labels, titles and clause text in ``lang``:
-    the norm and its clause, the steps that computed the due instant and the status, the
-    status itself, and each deciding event with its record and where it stands in the input.
-    (The steps and the reason are in ``lang`` too.)"""
+    the norm and its clause, the steps that computed the due instant and the status (with the
+    ruleset, the non-working days a working-time deadline skipped, by name:
+    :mod:`~contract_rules.skipped_days`), the status itself, and each deciding event with its
+    record and where it stands in the input. (The steps and the reason are in ``lang`` too.)"""
     lb = labels(lang)
     head = f"{ob.rule} [{ob.key if ob.key is not None else '-'}] — {ob.title(lang)}"
     facts = [
@@ -743,7 +745,11 @@ def render_explain(
         lines.append("  " + lb["instance_of"].format(nth=ob.nth, total=instances_with_key))
     if norm is not None:
         lines += ["", f"{lb['clause_text']}:", *_wrap(norm.text.get(lang))]
-    lines += ["", f"{lb['steps']}:", *[f"  {step}" for step in ob.steps(lang)]]
+    steps = list(ob.steps(lang))
+    skipped = None if ruleset is None else skipped_line(ruleset, ob, lang)
+    if skipped is not None:  # named from the calendar: the steps say how many, this says which
+        steps.append(skipped)
+    lines += ["", f"{lb['steps']}:", *[f"  {step}" for step in steps]]
     status = f"{lb['status'].capitalize()}: {lb[ob.status]}" + (
         f" — {ob.reason_in(lang)}" if ob.reason else ""
     )

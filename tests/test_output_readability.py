@@ -270,3 +270,54 @@ def test_upcoming_counts_a_working_day_deadline_in_working_days(
     code, out, _ = run(capsys, *argv, "--now", "2025-04-23T18:00:00+02:00")
     (change,) = [d for d in json.loads(out) if d["rule"] == "change.standard"]
     assert (change["share_used"], change["warning"]) == (0.875, 75)
+
+
+# =========================================================================== 5. skipped days
+
+
+def test_explain_names_the_non_working_days_a_working_time_deadline_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Easter 2025 in Berlin: Good Friday, the weekend and Easter Monday, for the 4 working
+    hours and for the 2 working days alike (the holidays package names the days)."""
+    events = write_events(tmp_path / "e.jsonl", opened("2025-04-17T15:00:00+02:00", "R-0417"))
+    skipped = (
+        "  non-working days skipped: Good Friday 2025-04-18, weekend 2025-04-19 – 2025-04-20, "
+        "Easter Monday 2025-04-21"
+    )
+    for rule in ("support.response", "change.standard"):
+        code, out, _ = run(
+            capsys, "explain", BERLIN, events, "--as-of", "2025-04-30T00:00:00+02:00",
+            "--rule", rule, "--key", "R-0417",
+        )  # fmt: skip
+        assert code == EXIT_OK
+        steps = out.split("How the status was decided:\n")[1].split("\n\n")[0]
+        assert skipped in steps.splitlines()
+    code, out, _ = run(
+        capsys, "explain", BERLIN, events, "--as-of", "2025-04-30T00:00:00+02:00",
+        "--rule", "change.standard", "--key", "R-0417", "--lang", "zh",
+    )  # fmt: skip
+    assert "  跳过的非工作日: Good Friday 2025-04-18, 周末 2025-04-19 – 2025-04-20, " in out
+
+
+def test_explain_names_the_chinese_days_off_from_the_announced_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The Tacheng payment (5 working days after the term's end) skips one weekend; a Saturday
+    inside the Spring Festival run is named 春节, a Xinjiang day off by its festivals."""
+    from datetime import date
+
+    from contract_rules.skipped_days import day_name
+
+    code, out, _ = run(
+        capsys, "explain", ROOT / "rules" / "tacheng_2024.yaml",
+        ROOT / "examples" / "tacheng_events_2025.jsonl",
+        "--as-of", "2025-12-31T00:00:00+08:00", "--rule", "payment.annual_fee",
+    )  # fmt: skip
+    assert code == EXIT_OK
+    assert "  跳过的非工作日: 周末 2025-11-22 – 2025-11-23" in out.splitlines()
+    tacheng = load_ruleset(ROOT / "rules" / "tacheng_2024.yaml")
+    assert day_name(tacheng, date(2025, 2, 1), "zh") == "春节"
+    assert day_name(tacheng, date(2025, 2, 1), "en") == "Chinese New Year (Spring Festival)"
+    assert day_name(tacheng, date(2025, 3, 29), "zh") == "肉孜节/古尔邦节"
+    assert day_name(tacheng, date(2025, 3, 8), "zh") == "周末"
