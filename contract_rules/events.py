@@ -647,7 +647,8 @@ class EventValidator:
         if value is None:
             raise EventError(where, "missing timestamp ('at')", event_id=ev_id)
         if isinstance(value, datetime):
-            t = plain_datetime(value)  # a pendulum.DateTime keeps none of its own arithmetic
+            # a subclass (pendulum.DateTime) is copied: it keeps none of its own arithmetic
+            t = value if type(value) is datetime else plain_datetime(value)
         elif isinstance(value, str):
             if len(value) > 64:
                 raise EventError(where, "timestamp too long", event_id=ev_id)
