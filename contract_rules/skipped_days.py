@@ -70,11 +70,13 @@ def _package_names(country: str, subdiv: str | None, year: int, lang: str) -> Ma
     """The holidays package's holiday names of one country (and subdivision) and year."""
     import holidays
 
-    supported = getattr(
-        holidays.country_holidays(country, subdiv=subdiv), "supported_languages", ()
-    )
-    language = next((code for code in _PACKAGE_LANGUAGES[lang] if code in supported), None)
-    names = holidays.country_holidays(country, subdiv=subdiv, years=[year], language=language)
+    try:
+        probe = holidays.country_holidays(country, subdiv=subdiv)
+        supported = getattr(probe, "supported_languages", ())
+        language = next((code for code in _PACKAGE_LANGUAGES[lang] if code in supported), None)
+        names = holidays.country_holidays(country, subdiv=subdiv, years=[year], language=language)
+    except (KeyError, NotImplementedError, ValueError, OverflowError):  # nothing to name by
+        return {}
     return dict(names.items())
 
 
