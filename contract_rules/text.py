@@ -87,10 +87,13 @@ def _note(t: datetime, shown: datetime) -> str:
     tz = t.tzinfo
     if tz is None:
         return ""
-    if not (
-        t.fold or isinstance(tz, timezone) or _shows_offsets(tz, shown.year, shown.month, shown.day)
-    ):
-        return ""
+    if not t.fold and type(tz) is not timezone:  # (timezone cannot be subclassed)
+        # the memo read here, not through a call: fmt runs for every reason and table cell
+        shown_here = _SHOWN_DAYS.get((tz, shown.year, shown.month, shown.day))
+        if shown_here is None:
+            shown_here = _shows_offsets(tz, shown.year, shown.month, shown.day)
+        if not shown_here:
+            return ""
     off = t.utcoffset()
     return "" if off is None else _offset_text(off)
 
@@ -120,10 +123,19 @@ def fmt(t: datetime, *, day_end: bool = False) -> str:
     if day_end and t.hour == 0 and t.minute == 0 and t.second == 0 and t.microsecond == 0:
         prev = t - timedelta(days=1)
         return f"{_year_text(prev.year)}-{two[prev.month]}-{two[prev.day]} 24:00" + _note(t, prev)
-    text = f"{_year_text(t.year)}-{two[t.month]}-{two[t.day]} {two[t.hour]}:{two[t.minute]}"
+    year, month, day = t.year, t.month, t.day
+    text = f"{_year_text(year)}-{two[month]}-{two[day]} {two[t.hour]}:{two[t.minute]}"
     if t.second or t.microsecond:
         text = f"{text}:{two[t.second]}"
-    return text + _note(t, t)
+    tz = t.tzinfo
+    if not t.fold and type(tz) is not timezone:  # _note, inlined for the common case
+        shown = _SHOWN_DAYS.get((tz, year, month, day))  # type: ignore[arg-type]
+        if shown is None:
+            shown = tz is not None and _shows_offsets(tz, year, month, day)
+        if not shown:
+            return text
+    off = t.utcoffset()
+    return text if off is None else text + _offset_text(off)
 
 
 def dur(td: timedelta) -> str:
