@@ -14,7 +14,7 @@ and then drawn (:func:`plot_dashboard`):
 - **breaches and liability per period**: violated binding instances per month, and per remedy
   and period the amounts claimed, compensable and payable with the cap.
 
-matplotlib is imported on use only, as in :mod:`contract_rules.notebook`.
+matplotlib is imported on use only, as in :mod:`contract_rules.timeline`.
 """
 
 from __future__ import annotations
@@ -26,18 +26,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from .attainment import _month, _months_between
 from .calendar import BusinessCalendar
 from .errors import CalendarCoverageError
+from .figures import STATUS_COLOURS, _calendar_for, _figure_lang, _new_figure, _plt_needed
 from .model import Deadline, Ruleset
-from .notebook import (
-    STATUS_COLOURS,
-    _calendar_for,
-    _figure_lang,
-    _month,
-    _months_between,
-    _new_figure,
-    _plt_needed,
-)
+from .render import contract_title
 from .report import Obligation, Report
 from .view_labels import labels
 
@@ -257,7 +251,7 @@ def dashboard_data(
         for line in report.liability.lines
     )
     lb = labels(lang)
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
+    title = contract_title(report, lang)
     return Dashboard(
         months,
         tuple(attainment),
@@ -266,7 +260,7 @@ def dashboard_data(
         liability,
         lang,
         [font, "DejaVu Sans"] if font else None,
-        f"{lb['dashboard']}: {title or report.contract_id}",
+        f"{lb['dashboard']}: {title}",
         tuple(once),
     )
 

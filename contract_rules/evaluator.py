@@ -16,13 +16,14 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, cast
 
 from .calendar import PeriodUnit
 from .calendar import build_calendar as build_calendar  # importable here, as before
+from .calendar.units import plain_datetime
 from .collector import collector_paused
 from .compiler import CauseSlot as CauseSlot  # the compile step's names, importable here
 from .compiler import CompiledDeadline as CompiledDeadline
@@ -61,8 +62,8 @@ from .report import (
     Report,
 )
 from .safe_text import visible
+from .text import date_or_datetime, iso, money, with_zone_offset
 from .text import fmt as fmt  # importable here, as before
-from .text import iso, money
 
 #: An event handler: (evaluator, index in its table, event) -> None (not for it), or (used,
 #: reason). The trigger handler takes a tuple of norm indexes: the norms one event triggers.
@@ -834,17 +835,39 @@ def _match_of(names: tuple[str, ...], fields: Mapping[str, Any]) -> Match:
     return tuple([str(fields.get(f)) for f in names])
 
 
-def parse_as_of(value: datetime | str, tz: tzinfo) -> datetime:
-    """An aware evaluation instant from a datetime or ISO string (naive is an error)."""
+def parse_as_of(value: datetime | date | str, tz: tzinfo) -> datetime:
+    """The evaluation instant, in ``tz`` (:func:`comparable` form), from an aware datetime, an
+    ISO 8601 string with an offset, or a bare date (a ``date``, or ``"2025-12-31"``): the start
+    of that day in ``tz`` (its first instant, 00:00 unless the clocks skip midnight), as
+    ``plot_timeline`` reads a date.
+
+    A time without an offset is an error (:class:`ContractRulesError`) whose hint gives the
+    offset ``tz`` has at that time (``2025-07-01T10:00:00+02:00`` in Europe/Berlin). A
+    ``pendulum.DateTime`` is taken as the plain datetime it is.
+    """
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value)
+            value = date_or_datetime(text)
         except ValueError:
+            example = with_zone_offset(datetime(2025, 12, 31), tz)
             raise ContractRulesError(
-                f"bad as_of {value!r}; use ISO 8601 with an offset, e.g. 2025-12-31T00:00:00+08:00"
+                f"bad as_of {text!r}; use ISO 8601 with an offset, e.g. {example}, "
+                "or a date (2025-12-31: the start of that day in the contract's zone)"
             ) from None
+    if not isinstance(value, datetime):
+        if not isinstance(value, date):
+            raise ContractRulesError(
+                f"as_of must be a datetime, a date or an ISO 8601 string, not {value!r}"
+            )
+        # 00:00 in tz; in_zone moves a midnight the clocks skip to the day's first instant
+        value = datetime(value.year, value.month, value.day, tzinfo=tz)
+    value = plain_datetime(value)
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ContractRulesError(f"as_of {value.isoformat()} has no offset; give one, e.g. +08:00")
+        raise ContractRulesError(
+            f"as_of {value.isoformat()} has no offset; give one, e.g. "
+            f"{with_zone_offset(value, tz)}, or a bare date for the start of a day"
+        )
     try:
         return in_zone(value, tz)
     except OverflowError:
@@ -853,6 +876,6 @@ def parse_as_of(value: datetime | str, tz: tzinfo) -> datetime:
         ) from None
 
 
-def _as_of_instant(as_of: datetime | str | None, tz: tzinfo) -> datetime:
+def _as_of_instant(as_of: datetime | date | str | None, tz: tzinfo) -> datetime:
     """:func:`parse_as_of` of ``as_of``, or the current instant when it is None."""
     return comparable(datetime.now(tz)) if as_of is None else parse_as_of(as_of, tz)

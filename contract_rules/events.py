@@ -27,9 +27,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
 
+from .calendar.units import plain_datetime
 from .errors import EventError
 from .model import RESERVED_EVENT_KEYS, FieldSpec, Ruleset
 from .text import offset_note as offset_note  # moved to the text module; importable here
+from .text import with_zone_offset
 
 MAX_ID_CHARS = 200
 MAX_STRING_CHARS = 10_000
@@ -646,7 +648,8 @@ class EventValidator:
         if value is None:
             raise EventError(where, "missing timestamp ('at')", event_id=ev_id)
         if isinstance(value, datetime):
-            t = value
+            # a subclass (pendulum.DateTime) is copied: it keeps none of its own arithmetic
+            t = value if type(value) is datetime else plain_datetime(value)
         elif isinstance(value, str):
             if len(value) > 64:
                 raise EventError(where, "timestamp too long", event_id=ev_id)
@@ -658,7 +661,7 @@ class EventValidator:
                 raise EventError(
                     where,
                     f"bad timestamp {value!r}; use ISO 8601 with an offset, "
-                    "e.g. 2025-03-03T10:00:00+08:00",
+                    f"e.g. {with_zone_offset(datetime(2025, 3, 3, 10), self.tz)}",
                     event_id=ev_id,
                 ) from None
             off = t.utcoffset()
@@ -678,7 +681,7 @@ class EventValidator:
                 raise EventError(
                     where,
                     f"naive timestamp {value!s} has no offset; write e.g. "
-                    f"{t.isoformat()}+08:00, or declare the zone of naive times",
+                    f"{with_zone_offset(t, self.tz)}, or declare the zone of naive times",
                     event_id=ev_id,
                 )
             t = t.replace(tzinfo=self.naive_tz)

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from .report import STATUSES, Obligation, Report
 from .safe_text import spreadsheet_cell, visible
-from .text import iso, money, offset_note
+from .skipped_days import skipped_line
+from .text import fmt, iso, money
 
 if TYPE_CHECKING:
     from .model import Norm, Ruleset
@@ -162,9 +163,9 @@ def labels(lang: str) -> dict[str, str]:
 
 
 def _t(t: datetime | None) -> str:
-    if t is None:
-        return "-"
-    return f"{t:%Y-%m-%d %H:%M}" + (f":{t:%S}" if t.second else "") + offset_note(t)
+    """An instant as the tables show it (:func:`~contract_rules.text.fmt`: the offset where a
+    wall time alone could mislead); ``-`` for none."""
+    return "-" if t is None else fmt(t)
 
 
 def _row(o: Obligation, lang: str) -> list[str]:
@@ -242,6 +243,13 @@ def party_name(ref: str, lang: str, ruleset: Ruleset | None) -> str:
     if ruleset is not None and ref in ruleset.contract.parties:
         return f"{label} ({ruleset.contract.parties[ref].name.get(lang)})"
     return label
+
+
+def contract_title(report: Report, lang: str) -> str:
+    """The contract's title in ``lang``, else in the other language (an English-only contract
+    read with ``--lang zh`` keeps its English title), else its id."""
+    zh, en = report.contract_title_zh, report.contract_title_en
+    return (zh or en if lang == "zh" else en or zh) or report.contract_id
 
 
 def _ruleset(report: Report) -> Ruleset | None:
@@ -330,12 +338,12 @@ def render_table(report: Report, lang: str = "en") -> str:
     norm by norm with their titles; the ledger; the breaches; liability; the event accounting;
     notes and assumptions; and the verdict again as the last line (what stays on screen)."""
     lb = labels(lang)
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
+    title = contract_title(report, lang)
     counts = report.counts()
     line = verdict(report, lang)
     headers, rule_rows = _by_rule(report, lang)
     parts = [
-        f"{lb['report']}: {title or report.contract_id}",
+        f"{lb['report']}: {title}",
         f"{lb['as_of']}: {iso(report.as_of)}",
         line,
         f"{lb['counts']}: "
@@ -420,11 +428,11 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def render_markdown(report: Report, lang: str = "en") -> str:
     """The report as Markdown (for issues, wikis and pull requests)."""
     lb = labels(lang)
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
+    title = contract_title(report, lang)
     counts = report.counts()
     c = report.accounting.counts()
     parts = [
-        f"# {lb['report']}: {_md_escape(title or report.contract_id)}",
+        f"# {lb['report']}: {_md_escape(title)}",
         "",
         f"{lb['as_of']}: `{iso(report.as_of)}` — "
         + ", ".join(f"{lb[s]} **{n}**" for s, n in counts.items()),
@@ -496,7 +504,7 @@ def _html_table(
 def render_html(report: Report, lang: str = "en") -> str:
     """A self-contained HTML fragment (also used by Jupyter's ``_repr_html_``)."""
     lb = labels(lang)
-    title = report.contract_title_zh if lang == "zh" else report.contract_title_en
+    title = contract_title(report, lang)
     counts = report.counts()
     rows_html = []
     for o in report.obligations:
@@ -523,7 +531,7 @@ def render_html(report: Report, lang: str = "en") -> str:
     summary = ", ".join(f"{html.escape(lb[s])} <b>{n}</b>" for s, n in counts.items())
     return (
         '<div class="contract-rules-report">'
-        f"<h3>{html.escape(lb['report'])}: {html.escape(title or report.contract_id)}</h3>"
+        f"<h3>{html.escape(lb['report'])}: {html.escape(title)}</h3>"
         f"<p>{html.escape(lb['as_of'])}: {html.escape(str(iso(report.as_of)))} — {summary}</p>"
         f"<h4>{html.escape(lb['breaches'])} ({len(report.breaches)})</h4>{breaches}"
         f"<h4>{html.escape(lb['liability'])}</h4>{liability}"
@@ -717,9 +725,10 @@ def render_explain(
     instances_with_key: int = 1,
 ) -> str:
     """Why ``ob`` has its status, in words, with labels, titles and clause text in ``lang``:
-    the norm and its clause, the steps that computed the due instant and the status, the
-    status itself, and each deciding event with its record and where it stands in the input.
-    (The steps and the reason are in ``lang`` too.)"""
+    the norm and its clause, the steps that computed the due instant and the status (with the
+    ruleset, the non-working days a working-time deadline skipped, by name:
+    :mod:`~contract_rules.skipped_days`), the status itself, and each deciding event with its
+    record and where it stands in the input. (The steps and the reason are in ``lang`` too.)"""
     lb = labels(lang)
     head = f"{ob.rule} [{ob.key if ob.key is not None else '-'}] — {ob.title(lang)}"
     facts = [
@@ -736,7 +745,11 @@ def render_explain(
         lines.append("  " + lb["instance_of"].format(nth=ob.nth, total=instances_with_key))
     if norm is not None:
         lines += ["", f"{lb['clause_text']}:", *_wrap(norm.text.get(lang))]
-    lines += ["", f"{lb['steps']}:", *[f"  {step}" for step in ob.steps(lang)]]
+    steps = list(ob.steps(lang))
+    skipped = None if ruleset is None else skipped_line(ruleset, ob, lang)
+    if skipped is not None:  # named from the calendar: the steps say how many, this says which
+        steps.append(skipped)
+    lines += ["", f"{lb['steps']}:", *[f"  {step}" for step in steps]]
     status = f"{lb['status'].capitalize()}: {lb[ob.status]}" + (
         f" — {ob.reason_in(lang)}" if ob.reason else ""
     )
@@ -756,9 +769,10 @@ class DueSoon:
     """An open instance that falls due soon, seen at ``now``.
 
     ``time_left`` is ``due - now`` (clock time). ``share_used`` is the share of the allowed
-    time already gone: ``(now - trigger_at) / (due - trigger_at)``, counted in working time
-    when the deadline is in working hours (``measure`` says which). ``warning`` is the highest
-    threshold reached (50, 75 or 90 per cent) or None.
+    time already gone: ``(now - trigger_at) / (due - trigger_at)``, counted as the deadline
+    counts (``measure``: ``clock``, ``working_hours`` in working time, ``working_days`` in
+    working days). ``warning`` is the highest threshold reached (50, 75 or 90 per cent) or
+    None.
     """
 
     obligation: Obligation

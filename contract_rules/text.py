@@ -3,16 +3,24 @@
 A leaf module: it imports nothing of the package, so the engine, the report and every view
 format with the same functions without importing one another. What it promises:
 
-- :func:`fmt`: a wall time ``2025-03-03 10:00`` (seconds when present, the offset of a repeated
-  hour's second occurrence, 24:00 for a day's end);
+- :func:`fmt`: a wall time ``2025-03-03 10:00`` (seconds when present, the UTC offset where a
+  wall time alone could mislead, 24:00 for a day's end);
 - :func:`dur`: a duration ``2h 30min``;
 - :func:`iso`: ISO 8601 with offset; :func:`money`: a Decimal with two places;
-- :func:`offset_note`: the offset that tells a repeated wall time's second occurrence apart.
+- :func:`offset_note`: that offset, or nothing; :func:`with_zone_offset`: a wall time with the
+  offset a zone has then (error hints);
+- :func:`date_or_datetime`: how an instant's text is read (a date alone, or a datetime).
+
+Where a wall time shows its offset (one rule for every text output): a wall time in standard
+time is shown bare; one in daylight saving time (``2025-07-01 10:00+02:00`` in Berlin), one on a
+day when the zone's offset changes (``2025-03-30 01:45+01:00`` before the clocks go forward,
+``03:15+02:00`` after) and the second occurrence of a repeated wall time carry their offset. A
+zone without daylight saving time (Asia/Shanghai) never shows one.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 
 #: "00" to "99", and the years seen as four digits: dates are formatted from these pieces
@@ -30,43 +38,104 @@ def _year_text(year: int) -> str:
     return text
 
 
-def offset_note(t: datetime) -> str:
-    """``""``, or ``t``'s UTC offset (``"-05:00"``) when ``t`` is the second occurrence of a
-    wall time that happens twice (a repeated hour: ``fold=1``, or its
-    :func:`~contract_rules.events.comparable` form).
+#: UTC offset -> its text (``+02:00``): a zone has a handful
+_OFFSET_TEXT: dict[timedelta, str] = {}
 
-    Texts show wall times; this tells the second 01:30 from the first, which is shown bare.
-    (Telling whether a first occurrence has a twin needs ``replace(fold=1)``, which costs a
-    microsecond per formatted instant.)
-    """
-    if not t.fold and not isinstance(t.tzinfo, timezone):
+
+def _offset_text(off: timedelta) -> str:
+    text = _OFFSET_TEXT.get(off)
+    if text is None:
+        sign = "-" if off < timedelta(0) else "+"
+        minutes = abs(off) // timedelta(minutes=1)
+        text = f"{sign}{_TWO_DIGITS[minutes // 60]}:{_TWO_DIGITS[minutes % 60]}"
+        if len(_OFFSET_TEXT) < 10_000:
+            _OFFSET_TEXT[off] = text
+    return text
+
+
+#: (zone, year, month, day) -> whether that local day's wall times show their offset
+_SHOWN_DAYS: dict[tuple[tzinfo, int, int, int], bool] = {}
+#: the memo stops growing here (a day of a zone is about 200 bytes)
+_SHOWN_DAYS_MAX = 200_000
+_LAST_DAY = datetime.max.toordinal()
+
+
+def offset_changes_on(tz: tzinfo, year: int, month: int, day: int) -> bool:
+    """Whether ``tz``'s UTC offset at the start of that local day differs from its offset at the
+    start of the next (the clocks are changed that day)."""
+    start = datetime(year, month, day)
+    nxt = start + timedelta(days=1) if start.toordinal() < _LAST_DAY else start
+    return tz.utcoffset(start) != tz.utcoffset(nxt)
+
+
+def _shows_offsets(tz: tzinfo, year: int, month: int, day: int) -> bool:
+    """Whether the wall times of that local day show their offset: the clocks change that day,
+    or the whole day is in daylight saving time (memoised: ``dst()`` alone costs more than the
+    lookup)."""
+    key = (tz, year, month, day)
+    hit = _SHOWN_DAYS.get(key)
+    if hit is None:
+        hit = bool(tz.dst(datetime(year, month, day))) or offset_changes_on(tz, year, month, day)
+        if len(_SHOWN_DAYS) < _SHOWN_DAYS_MAX:
+            _SHOWN_DAYS[key] = hit
+    return hit
+
+
+def _note(t: datetime, shown: datetime) -> str:
+    """:func:`offset_note` of instant ``t`` shown as the wall time ``shown`` (its day-end form
+    shows the day before)."""
+    tz = t.tzinfo
+    if tz is None:
         return ""
+    if not t.fold and type(tz) is not timezone:  # (timezone cannot be subclassed)
+        # the memo read here, not through a call: fmt runs for every reason and table cell
+        shown_here = _SHOWN_DAYS.get((tz, shown.year, shown.month, shown.day))
+        if shown_here is None:
+            shown_here = _shows_offsets(tz, shown.year, shown.month, shown.day)
+        if not shown_here:
+            return ""
     off = t.utcoffset()
-    if off is None:
-        return ""
-    sign = "-" if off < timedelta(0) else "+"
-    minutes = abs(off) // timedelta(minutes=1)
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return "" if off is None else _offset_text(off)
+
+
+def offset_note(t: datetime) -> str:
+    """``""``, or ``t``'s UTC offset (``"+02:00"``) where the wall time alone could mislead.
+
+    Shown when ``t`` is in daylight saving time (its zone's ``dst()`` is not zero), falls on a
+    day when its zone's offset changes, is the second occurrence of a repeated wall time
+    (``fold=1``) or carries a fixed offset (the :func:`~contract_rules.events.comparable` form
+    of such a second occurrence). A standard time on an ordinary day is shown bare, so a zone
+    without daylight saving time never shows an offset. (Whether a day changes offset is
+    computed once per zone and day.)
+    """
+    return _note(t, t)
 
 
 def fmt(t: datetime, *, day_end: bool = False) -> str:
     """``2025-03-03 10:00``; with day_end, a midnight shows as 24:00 of the day before.
 
-    Seconds are shown when present, and the UTC offset of the second occurrence of a wall time
-    that happens twice (a repeated hour: ``2025-11-02 01:30-05:00``). (Built from cached digit
-    pieces: ``strftime`` costs six times more and ``%``-formatting two and a half, and reasons
-    are formatted for every missed duty.)
+    Seconds are shown when present, and the UTC offset where :func:`offset_note` says the wall
+    time alone could mislead (``2025-03-30 03:15+02:00``; for ``24:00`` the day shown is the day
+    before). (Built from cached digit pieces: ``strftime`` costs six times more and
+    ``%``-formatting two and a half, and reasons are formatted for every missed duty.)
     """
     two = _TWO_DIGITS
     if day_end and t.hour == 0 and t.minute == 0 and t.second == 0 and t.microsecond == 0:
         prev = t - timedelta(days=1)
-        return f"{_year_text(prev.year)}-{two[prev.month]}-{two[prev.day]} 24:00"
-    text = f"{_year_text(t.year)}-{two[t.month]}-{two[t.day]} {two[t.hour]}:{two[t.minute]}"
+        return f"{_year_text(prev.year)}-{two[prev.month]}-{two[prev.day]} 24:00" + _note(t, prev)
+    year, month, day = t.year, t.month, t.day
+    text = f"{_year_text(year)}-{two[month]}-{two[day]} {two[t.hour]}:{two[t.minute]}"
     if t.second or t.microsecond:
         text = f"{text}:{two[t.second]}"
-    if t.fold or isinstance(t.tzinfo, timezone):  # what offset_note looks at
-        return text + offset_note(t)
-    return text
+    tz = t.tzinfo
+    if not t.fold and type(tz) is not timezone:  # _note, inlined for the common case
+        shown = _SHOWN_DAYS.get((tz, year, month, day))  # type: ignore[arg-type]
+        if shown is None:
+            shown = tz is not None and _shows_offsets(tz, year, month, day)
+        if not shown:
+            return text
+    off = t.utcoffset()
+    return text if off is None else text + _offset_text(off)
 
 
 def dur(td: timedelta) -> str:
@@ -100,3 +169,26 @@ def iso(t: datetime | None) -> str | None:
 def money(d: Decimal) -> str:
     """A Decimal amount as a string with two places (``53600.00``)."""
     return f"{d.quantize(Decimal('0.01')):f}"
+
+
+def with_zone_offset(wall: datetime, tz: tzinfo) -> str:
+    """The wall time ``wall`` (its own tzinfo ignored) in ISO 8601 with the offset ``tz`` has
+    then: ``2025-07-01T10:00:00+02:00`` for Europe/Berlin, ``...+08:00`` for Asia/Shanghai.
+
+    Error hints show this, so that the offset they suggest is the contract's own for that date.
+    """
+    return wall.replace(tzinfo=tz).isoformat()
+
+
+def date_or_datetime(text: str) -> date:
+    """ISO 8601 text as a ``date`` when it is a date alone (``2025-12-31``), else as a
+    ``datetime`` (aware or naive, as written); ValueError when it is neither.
+
+    The one reading of an instant's text shared by ``evaluate(as_of=...)``, the command line's
+    ``--as-of``/``--now`` and ``plot_timeline``: each takes a date alone as the start of that
+    day in the contract's zone.
+    """
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return datetime.fromisoformat(text)

@@ -12,7 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import contract_rules as cr
-from contract_rules import dashboard, notebook
+from contract_rules import dashboard, figures, notebook
 from contract_rules.model import Ruleset
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -177,14 +177,14 @@ def test_dashboard_measures_working_hours_in_working_hours(
 def test_dashboard_in_chinese_falls_back_with_a_warning(
     report: cr.Report, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(notebook, "_cjk_font", lambda: None)
+    monkeypatch.setattr(figures, "_cjk_font", lambda: None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig = report.plot_dashboard(lang="zh")
     assert any("Chinese glyphs" in str(w.message) for w in caught)
     att = next(a for a in fig.axes if a.get_label() == dashboard.AXES_ATTAINMENT)
     assert att.get_title(loc="left").startswith("Share met")
-    monkeypatch.setattr(notebook, "_cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(figures, "_cjk_font", lambda: "DejaVu Sans")
     fig = report.plot_dashboard(lang="zh")
     att = next(a for a in fig.axes if a.get_label() == dashboard.AXES_ATTAINMENT)
     assert att.get_title(loc="left").startswith("各月各义务达标率")

@@ -424,8 +424,8 @@ def test_a_scenario_expecting_an_instant_in_the_repeated_hour_passes() -> None:
 
 
 def test_reasons_show_the_offset_of_a_wall_time_that_happens_twice() -> None:
-    """In a repeated hour a wall time alone is ambiguous: texts add the UTC offset to the
-    second occurrence (the first is shown bare)."""
+    """In a repeated hour a wall time alone is ambiguous: texts add the UTC offset to both
+    occurrences (the day's clocks change; text.offset_note)."""
     events = [
         opened("2025-11-02T00:30:00-04:00", "T", "O"),  # 04:30Z; due 05:30Z = 01:30-04:00
         responded("2025-11-02T01:15:00-05:00", "T", "R"),  # 06:15Z: 45 min late
@@ -433,11 +433,11 @@ def test_reasons_show_the_offset_of_a_wall_time_that_happens_twice() -> None:
     ob = only(evaluate(ruleset(), events, AS_OF), "T")
     assert ob.status == "violated"
     assert ob.reason == "fulfilled late at 2025-11-02 01:15-05:00 (45min after due)"
-    assert "due 1 hour after the trigger → 2025-11-02 01:30" in ob.steps("en")
+    assert "due 1 hour after the trigger → 2025-11-02 01:30-04:00" in ob.steps("en")
     # opened 01:45 EDT (05:45Z): due 06:45Z, the second 01:45, which the steps tell apart
     twice = only(evaluate(ruleset(), [opened("2025-11-02T01:45:00-04:00", "S", "O")], AS_OF), "S")
     steps = twice.steps("en")
-    assert "trigger: ticket_opened O at 2025-11-02 01:45" in steps
+    assert "trigger: ticket_opened O at 2025-11-02 01:45-04:00" in steps
     assert "due 1 hour after the trigger → 2025-11-02 01:45-05:00" in steps
     elsewhere = only(
         evaluate(

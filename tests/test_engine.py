@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -541,15 +541,21 @@ def test_durations_in_reasons_examples() -> None:
 
 def _time_words(t: datetime, day_end: bool) -> str:
     """How an instant reads in reasons (the oracle, by strftime): date and minutes, seconds when
-    there are any, a midnight as 24:00 of the day before with day_end, and the UTC offset for the
-    second occurrence of a repeated wall time (fold=1 or a fixed offset)."""
-    if day_end and t.time() == datetime.min.time():
-        prev = t - timedelta(days=1)
-        return f"{prev.year:04d}-{prev.strftime('%m-%d')} 24:00"
-    text = f"{t.year:04d}-" + t.strftime(
-        "%m-%d %H:%M" + (":%S" if t.second or t.microsecond else "")
-    )
-    if t.fold or isinstance(t.tzinfo, timezone):
+    there are any, a midnight as 24:00 of the day before with day_end, and the UTC offset where
+    the wall time alone could mislead: a second occurrence (fold=1 or a fixed offset), daylight
+    saving time, or a day (the day shown) on which the zone's offset changes."""
+    shown = t - timedelta(days=1) if day_end and t.time() == datetime.min.time() else t
+    if shown is not t:
+        text = f"{shown.year:04d}-{shown.strftime('%m-%d')} 24:00"
+    else:
+        text = f"{t.year:04d}-" + t.strftime(
+            "%m-%d %H:%M" + (":%S" if t.second or t.microsecond else "")
+        )
+    tz = t.tzinfo
+    assert tz is not None
+    day = datetime.combine(shown.date(), datetime.min.time())
+    changes = day.date() < date.max and tz.utcoffset(day) != tz.utcoffset(day + timedelta(days=1))
+    if t.fold or isinstance(tz, timezone) or t.dst() or changes:
         off = t.utcoffset()
         assert off is not None
         sign, minutes = ("-" if off < timedelta(0) else "+"), abs(off) // timedelta(minutes=1)

@@ -19,7 +19,7 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 
 import contract_rules as cr
-from contract_rules import notebook
+from contract_rules import figures, notebook
 from contract_rules.engine import build_calendar
 from contract_rules.notebook import AttainmentRow, attainment_rows, ruleset_html
 from contract_rules.render import render_html
@@ -406,7 +406,7 @@ def test_timeline_into_given_axes_and_empty_range(report: cr.Report) -> None:
 
 
 def test_timeline_labels_in_chinese(report: cr.Report, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(notebook, "_cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(figures, "_cjk_font", lambda: "DejaVu Sans")
     fig = report.plot_timeline(
         rules="onsite.response", start="2025-01-01", end="2025-03-01", lang="zh"
     )
@@ -421,7 +421,7 @@ def test_timeline_labels_in_chinese(report: cr.Report, monkeypatch: pytest.Monke
 def test_timeline_falls_back_to_english_without_a_chinese_font(
     report: cr.Report, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(notebook, "_cjk_font", lambda: None)
+    monkeypatch.setattr(figures, "_cjk_font", lambda: None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig = report.plot_timeline(rules="onsite.response", start="2025-01-01", lang="zh")

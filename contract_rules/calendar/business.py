@@ -37,6 +37,9 @@ from .units import (
     _shift_days,
     _timedelta_error,
     _to_us,
+    plain_date,
+    plain_datetime,
+    plain_timedelta,
 )
 
 if TYPE_CHECKING:
@@ -192,6 +195,7 @@ class BusinessCalendar:
 
     @staticmethod
     def _as_extra_day(d: object, what: str) -> date:
+        d = plain_date(d) if isinstance(d, date) else d
         if type(d) is not date:
             raise CalendarError(f"{what}: {d!r} is not a datetime.date")
         return d
@@ -277,7 +281,7 @@ class BusinessCalendar:
             return self._from_us(_to_us(day)).date()
         if not isinstance(day, date):
             raise CalendarError(f"expected a datetime.date, got {type(day).__name__} {day!r}")
-        return day
+        return plain_date(day)
 
     def _local_date(self, t: datetime) -> date:
         return self._from_us(_to_us(t)).date()
@@ -540,9 +544,10 @@ class BusinessCalendar:
                     return self._fromutc(self._ref_u + ((t - _REF_UTC) + d))
             except OverflowError:
                 raise CalendarError("result is outside the supported dates") from None
-        _check_aware(t)
+        t = plain_datetime(_check_aware(t))
         if not isinstance(d, timedelta):
             raise CalendarError(f"expected a timedelta, got {type(d).__name__} {d!r}")
+        d = plain_timedelta(d)
         try:
             return (t.astimezone(UTC) + d).astimezone(self.tz)
         except OverflowError:
@@ -593,6 +598,7 @@ class BusinessCalendar:
         """:meth:`add_working_hours` by the general path (any input; builds or grows the table)."""
         if not isinstance(t, datetime) or not isinstance(d, timedelta):
             raise _aware_error(t) if not isinstance(t, datetime) else _timedelta_error(d)
+        t, d = plain_datetime(t), plain_timedelta(d)
         try:
             x = (t - _EPOCH) // _US
         except TypeError:
@@ -743,6 +749,7 @@ class BusinessCalendar:
             raise CalendarError(f"day_end must be 'midnight' or 'close_of_business': {day_end!r}")
         if not isinstance(t, datetime):
             raise _aware_error(t)
+        t = plain_datetime(t)
         try:
             x = (t - _EPOCH) // _US
         except TypeError:

@@ -60,10 +60,48 @@ def _timedelta_error(d: object) -> CalendarError:
     return CalendarError(f"expected a timedelta, got {type(d).__name__} {d!r}")
 
 
+def plain_datetime(t: datetime) -> datetime:
+    """``t`` as a plain :class:`datetime.datetime` with the same fields, tzinfo and fold; ``t``
+    itself when it is one already (or not a datetime at all).
+
+    A subclass instance (``pendulum.DateTime``) is accepted wherever a datetime is, but brings
+    arithmetic of its own (its difference is an ``Interval``, its ``+ timedelta`` counts absolute
+    time), which the calendar and the engine must not inherit: it is copied at the door.
+    """
+    if type(t) is datetime or not isinstance(t, datetime):
+        return t
+    return datetime(
+        t.year, t.month, t.day, t.hour, t.minute, t.second, t.microsecond, t.tzinfo, fold=t.fold
+    )
+
+
+def plain_timedelta(d: timedelta) -> timedelta:
+    """``d`` as a plain :class:`datetime.timedelta` of the same length (a ``pendulum.Duration``
+    counts as the timedelta it is: months as 30 days, years as 365); ``d`` itself otherwise."""
+    if type(d) is timedelta or not isinstance(d, timedelta):
+        return d
+    # read through timedelta's own descriptors: a subclass may give these names other meanings
+    return timedelta(
+        days=timedelta.days.__get__(d),
+        seconds=timedelta.seconds.__get__(d),
+        microseconds=timedelta.microseconds.__get__(d),
+    )
+
+
+def plain_date(d: date) -> date:
+    """``d`` as a plain :class:`datetime.date` when it is a date subclass (``pendulum.Date``) that
+    is not a datetime; anything else as it is."""
+    if type(d) is date or not isinstance(d, date) or isinstance(d, datetime):
+        return d
+    return date(d.year, d.month, d.day)
+
+
 def _to_us(t: datetime) -> int:
     """Epoch microseconds (UTC) of an aware datetime; CalendarError for naive/other values."""
     if not isinstance(t, datetime):
         raise _aware_error(t)
+    if type(t) is not datetime:
+        t = plain_datetime(t)
     try:
         return (t - _EPOCH) // _US
     except TypeError:  # naive datetime (or a tzinfo whose utcoffset is None)

@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,33 +24,69 @@ if TYPE_CHECKING:
     from ..report import Report
 
 
-def instant(text: str) -> datetime:
-    """An aware instant from ISO 8601 with an offset (``2025-12-31T00:00:00+08:00``, ``...Z``).
+def instant(text: str) -> datetime | date:
+    """An instant from ISO 8601 (``2025-12-31T00:00:00+08:00``, ``...Z``), or a bare date
+    (``2025-12-31``: the start of that day in the contract's zone, resolved by
+    :func:`resolve_instant` once the rule file is read).
 
-    Raises ``argparse.ArgumentTypeError`` otherwise, so that argparse names the option and
-    exits 2.
+    A time without an offset is returned as it is, naive, for :func:`resolve_instant` to refuse
+    with the contract's own offset in its hint. Raises ``argparse.ArgumentTypeError`` for what
+    is no instant at all, so that argparse names the option and exits 2.
     """
+    from ..text import date_or_datetime
+
     try:
-        t = datetime.fromisoformat(text)
+        t = date_or_datetime(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"bad instant {text!r}; use ISO 8601 with an offset, e.g. 2025-12-31T00:00:00+08:00"
+            f"bad instant {text!r}; use ISO 8601 with an offset, e.g. 2025-12-31T00:00:00+08:00, "
+            "or a date (2025-12-31: the start of that day in the contract's zone)"
         ) from None
-    if t.tzinfo is None or t.utcoffset() is None:
-        raise argparse.ArgumentTypeError(
-            f"instant {text!r} has no offset; add one, e.g. {t.isoformat()}+08:00"
-        )
-    try:
-        utc_year = t.astimezone(UTC).year
-    except OverflowError:
-        utc_year = 0 if t.year == 1 else 10000
-    if not INSTANT_YEARS[0] <= utc_year <= INSTANT_YEARS[1]:
+    if not isinstance(t, datetime) or t.utcoffset() is None:
+        year = t.year
+    else:
+        try:
+            year = t.astimezone(UTC).year
+        except OverflowError:
+            year = 0 if t.year == 1 else 10000
+    if not INSTANT_YEARS[0] <= year <= INSTANT_YEARS[1]:
         # the calendar's arithmetic reaches a year either side (docs: years 2-9998)
         raise argparse.ArgumentTypeError(
             f"instant {text!r} is outside the years {INSTANT_YEARS[0]}–{INSTANT_YEARS[1]} "
             "that evaluation supports"
         )
     return t
+
+
+def resolve_instant(
+    value: datetime | date | None, option: str, ruleset: Ruleset
+) -> datetime | None:
+    """The instant an option (``--as-of``, ``--now``) gave, in the contract's zone: a bare date
+    is the start of that day there (as ``evaluate(as_of=...)`` and ``plot_timeline`` read one);
+    None stays None.
+
+    Raises :class:`CliError` (code 2) for a time without an offset, naming the option and the
+    offset the contract's zone has then (``--as-of 2025-07-01T10:00:00 has no offset; give one,
+    e.g. 2025-07-01T10:00:00+02:00 (Europe/Berlin), ...``).
+    """
+    from ..errors import ContractRulesError
+    from ..evaluator import parse_as_of
+    from ..text import with_zone_offset
+
+    if value is None:
+        return None
+    tz = ZoneInfo(ruleset.contract.timezone)
+    if isinstance(value, datetime) and value.utcoffset() is None:
+        raise CliError(
+            EXIT_ERROR,
+            f"{option} {value.isoformat()} has no offset; give one, e.g. "
+            f"{with_zone_offset(value, tz)} ({ruleset.contract.timezone}), or a date alone "
+            "for the start of that day",
+        )
+    try:
+        return parse_as_of(value, tz)
+    except ContractRulesError as exc:
+        raise CliError(EXIT_ERROR, f"{option}: {exc}") from None
 
 
 #: The years (in UTC) an instant given on the command line may fall in.
@@ -158,8 +194,10 @@ def _add_input_options(p: argparse.ArgumentParser, *, at: str) -> None:
         type=instant,
         default=None,
         metavar="T",
-        help="evaluate at this instant, ISO 8601 with an offset (default: now)",
+        help="evaluate at this instant, ISO 8601 with an offset, or a date for the start of "
+        "that day in the contract's zone (default: now)",
     )
+    p.set_defaults(at_option=at)
     p.add_argument(
         "--lang",
         choices=("zh", "en"),
@@ -344,10 +382,13 @@ def top_reasons(report: Report, n: int = 5) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
-def evaluate_input(args: argparse.Namespace, ruleset: Ruleset, as_of: datetime | None) -> Evaluated:
+def evaluate_input(
+    args: argparse.Namespace, ruleset: Ruleset, as_of: datetime | date | None
+) -> Evaluated:
     """Evaluate ``ruleset`` against ``args.events`` (a file, ``-`` for standard input, or with
-    ``args.mapping`` a ticket export read through that mapping) at ``as_of`` (None: now), with
-    ``args.collect`` and ``args.naive_tz``; progress on stderr when it is a terminal.
+    ``args.mapping`` a ticket export read through that mapping) at ``as_of`` (None: now; a date:
+    the start of that day, :func:`resolve_instant`), with ``args.collect`` and
+    ``args.naive_tz``; progress on stderr when it is a terminal.
 
     Raises :class:`CliError`: code 2 when the events file is missing, of an unknown type,
     unreadable, or a ticket export given without ``--mapping``; code 1 for an invalid event
@@ -357,6 +398,7 @@ def evaluate_input(args: argparse.Namespace, ruleset: Ruleset, as_of: datetime |
     from ..errors import ContractRulesError, EventError, MappingError
     from ..events import read_events
 
+    as_of = resolve_instant(as_of, getattr(args, "at_option", "--as-of"), ruleset)
     mapping_path: str | None = getattr(args, "mapping", None)
     stdin = args.events == "-"
     if stdin:
@@ -452,7 +494,7 @@ def _load_mapping(path: str, ruleset: Ruleset) -> ImportMapping:
 
 
 def evaluate_file(
-    args: argparse.Namespace, ruleset: Ruleset, as_of: datetime | None
+    args: argparse.Namespace, ruleset: Ruleset, as_of: datetime | date | None
 ) -> tuple[Report, CompiledRuleset]:
     """:func:`evaluate_input`'s report and compiled ruleset (the shape of earlier releases)."""
     done = evaluate_input(args, ruleset, as_of)
@@ -472,5 +514,13 @@ def _note_rejected(report: Report) -> None:
 
 
 def _lang(args: argparse.Namespace, ruleset: Ruleset) -> str:
-    lang: str = args.lang or ruleset.contract.language
-    return lang
+    """``--lang``, else the rule file's ``contract.language``; a rule file that sets none and
+    titles its contract in English only is read in English (the model's default, Chinese, would
+    put Chinese labels around English text)."""
+    if args.lang:
+        lang: str = args.lang
+        return lang
+    contract = ruleset.contract
+    if "language" not in contract.model_fields_set and not contract.title.zh:
+        return "en"
+    return contract.language

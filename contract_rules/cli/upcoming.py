@@ -6,14 +6,22 @@ import argparse
 import contextlib
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, _err, _out, _plural
-from .inputs import _add_input_options, _lang, duration, evaluate_input, load_rules
+from .inputs import (
+    _add_input_options,
+    _lang,
+    duration,
+    evaluate_input,
+    load_rules,
+    resolve_instant,
+)
 
 if TYPE_CHECKING:
+    from ..calendar import BusinessCalendar
     from ..engine import CompiledRuleset
     from ..render import DueSoon
     from ..report import Report
@@ -28,14 +36,45 @@ def warning_level(share: float) -> int | None:
     return next((level for level in WARNING_LEVELS if share * 100 >= level), None)
 
 
+def _share(used: float, allowed: float) -> float:
+    """``used / allowed`` within [0, 1]; 1 when nothing was allowed."""
+    return 1.0 if allowed <= 0 else min(max(used / allowed, 0.0), 1.0)
+
+
+#: durations are compared in whole microseconds (exact, as timedelta / timedelta divides)
+_US = timedelta(microseconds=1)
+
+
+def working_days_elapsed(cal: BusinessCalendar, a: datetime, b: datetime) -> float:
+    """How many working days of a period that starts at ``a`` have gone by at ``b``.
+
+    The day of ``a`` is not counted (Art. 201: a period in days starts the next day); every
+    working day after it that ended by ``b`` counts 1, and ``b``'s own day, when it is a working
+    day after ``a``'s, the share of it (midnight to midnight in the calendar's zone, 23 or 25
+    hours on the days the clocks change) gone by ``b``. For a due instant at 24:00 of the
+    ``n``-th working day this is ``n``.
+    """
+    tz = cal.tz
+    day_a, day_b = a.astimezone(tz).date(), b.astimezone(tz).date()
+    if day_b <= day_a:
+        return 0.0
+    whole = cal.working_days_between(day_a, day_b - timedelta(days=1))
+    if not cal.is_working_day(day_b):
+        return float(whole)
+    start = datetime.combine(day_b, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day_b + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return whole + (b.astimezone(UTC) - start) / (end - start)
+
+
 def due_soon(
     report: Report, compiled: CompiledRuleset, now: datetime, within: timedelta
 ) -> tuple[list[DueSoon], int]:
     """The open duties (pending obligations) due within ``within`` of ``now``, soonest first,
     and how many duties are open in all (those without a due instant included).
 
-    ``share_used`` = (now - trigger) / (due - trigger), in working time when the instance's
-    deadline counts working hours, else in clock time; 1 when no time was allowed.
+    ``share_used`` = (now - trigger) / (due - trigger), counted as the instance's deadline
+    counts: in working time for working hours, in working days for working days
+    (:func:`working_days_elapsed`), else in clock time; 1 when no time was allowed.
     """
     from ..errors import CalendarError
     from ..render import DueSoon
@@ -55,16 +94,24 @@ def due_soon(
         # in UTC: aware datetimes of one zone subtract as wall-clock times (wrong across DST)
         trigger_utc = o.trigger_at.astimezone(UTC)
         allowed, used = o.due.astimezone(UTC) - trigger_utc, now_utc - trigger_utc
-        measure = "clock"
-        if deadline is not None and deadline.unit == "working_hours":
-            cal = compiled.calendar
-            with contextlib.suppress(CalendarError):  # outside the calendar's data: clock time
-                allowed, used = (
-                    cal.working_time_between(o.trigger_at, o.due),
+        measure, share = "clock", _share(used // _US, allowed // _US)
+        unit = deadline.unit if deadline is not None else None
+        cal = compiled.calendar
+        with contextlib.suppress(CalendarError):  # outside the calendar's data: clock time
+            if unit == "working_hours":
+                used, allowed = (
                     cal.working_time_between(o.trigger_at, now_utc),
+                    cal.working_time_between(o.trigger_at, o.due),
                 )
-                measure = "working_hours"
-        share = 1.0 if allowed <= timedelta(0) else min(max(used / allowed, 0.0), 1.0)
+                measure, share = unit, _share(used // _US, allowed // _US)
+            elif unit == "working_days":
+                measure, share = (
+                    unit,
+                    _share(
+                        working_days_elapsed(cal, o.trigger_at, now_utc),
+                        working_days_elapsed(cal, o.trigger_at, o.due),
+                    ),
+                )
         items.append(DueSoon(o, now, o.due - now_utc, share, measure, warning_level(share)))
     items.sort(key=lambda d: (d.time_left, d.obligation.trigger_at, d.obligation.rule))
     return items, len(open_)
@@ -94,7 +141,9 @@ def _run_upcoming(args: argparse.Namespace) -> int:
     from ..render import render_upcoming
 
     ruleset = load_rules(args.rules)
-    now: datetime = args.now or datetime.now(ZoneInfo(ruleset.contract.timezone))
+    now = resolve_instant(args.now, "--now", ruleset) or datetime.now(
+        ZoneInfo(ruleset.contract.timezone)
+    )
     now = now.astimezone(ZoneInfo(ruleset.contract.timezone))
     try:
         (now.astimezone(UTC) + args.within).astimezone(ZoneInfo(ruleset.contract.timezone))
