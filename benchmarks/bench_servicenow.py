@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "servicenow"
-DEFAULT_CSV = ROOT.parent / "shared" / "data" / "uci-incident-log" / "incident_event_log.csv"
+#: the shared data directory (``CONTRACT_RULES_SHARED``, as the tests read it; else ``../shared``)
+SHARED = Path(os.environ.get("CONTRACT_RULES_SHARED", ROOT.parent / "shared"))
+DEFAULT_CSV = SHARED / "data" / "uci-incident-log" / "incident_event_log.csv"
 AS_OF = "2017-03-01T00:00:00+00:00"
 OUT = ROOT / "docs" / "benchmarks-servicenow.md"
 STAGES = ("imports", "arrow", "columnar", "rows", "report", "report-rows", "pandas")

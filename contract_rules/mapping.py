@@ -48,7 +48,7 @@ import time as _time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,7 +66,7 @@ from pydantic import (
 
 from .codes import code
 from .errors import MappingError
-from .events import RawEvent, _BadLine
+from .events import Event, EventValidator, RawEvent, _BadLine
 from .findings import DocPath, Finding, Location, Severity
 from .loader import LoadedDocument, load_yaml, load_yaml_file
 from .model import RESERVED_EVENT_KEYS, Identifier, Ruleset
@@ -107,6 +107,7 @@ ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 #: The pseudo-format that reads ISO 8601 (``2016-02-29T01:16:00``, with or without offset).
 ISO_FORMAT = "iso"
 _DIRECTIVE = re.compile(r"%(.)")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # =============================================================================== the models
@@ -806,7 +807,7 @@ class _Mapper:
         if self.m.order_by is not None and len(block) > 1:
             # as instants: aware datetimes of one zone compare by wall time, which orders the
             # hour a clock change repeats or skips wrongly
-            block.sort(key=lambda r: (_instant(r[0]), r[1]))
+            block.sort(key=lambda r: (_instant(r[0]), r[1]))  # type: ignore[arg-type]
         for ts, rowno, where, cells in block:
             yield from self._map_row(ts, rowno, where, cells)
 
@@ -817,11 +818,7 @@ class _Mapper:
         st = self.incidents.get(inc)
         if st is None:
             st = self.incidents[inc] = _Incident(len(self.watched))
-        if (
-            ts is not None
-            and st.last_ts is not None
-            and ts.astimezone(UTC) < st.last_ts.astimezone(UTC)
-        ):
+        if ts is not None and st.last_ts is not None and _instant(ts) < _instant(st.last_ts):
             yield self._reject(
                 rowno,
                 where,
@@ -1023,6 +1020,18 @@ def read_csv_mapped(
     (:mod:`contract_rules.mapping_columnar`); ``auto`` (default) is ``columnar`` when pyarrow
     can be imported. Both yield the same records and fill ``stats`` the same way.
     """
+    return _read_csv(path, mapping, stats, reader, None)  # type: ignore[return-value]
+
+
+def _read_csv(
+    path: str | os.PathLike[str],
+    mapping: ImportMapping | str | os.PathLike[str],
+    stats: MappingStats | None,
+    reader: Reader,
+    validator: EventValidator | None,
+) -> Iterator[RawEvent | Event]:
+    """:func:`read_csv_mapped`; given the engine's validator, the columnar reader yields the
+    events it accepts as typed :class:`Event` s (records only without one)."""
     mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
     name = os.fsdecode(os.fspath(path))
     columnar = _use_columnar(reader)
@@ -1030,7 +1039,7 @@ def read_csv_mapped(
         if columnar:
             from .mapping_columnar import ColumnarMapper, csv_chunks
 
-            cm = ColumnarMapper(mp, name, stats)
+            cm = ColumnarMapper(mp, name, stats, validator)
             yield from cm.run(csv_chunks(src, cm.needed, mp.csv.delimiter))
             return
         mapper = _Mapper(mp)
@@ -1243,6 +1252,18 @@ def read_dataframe_mapped(
     ``reader`` as for :func:`read_csv_mapped`; the columnar reader takes a frame whose needed
     columns hold only text and missing values, and hands any other frame to the row reader.
     """
+    return _read_frame(df, mapping, source, stats, reader, None)  # type: ignore[return-value]
+
+
+def _read_frame(
+    df: pd.DataFrame,
+    mapping: ImportMapping | str | os.PathLike[str],
+    source: str,
+    stats: MappingStats | None,
+    reader: Reader,
+    validator: EventValidator | None,
+) -> Iterator[RawEvent | Event]:
+    """:func:`read_dataframe_mapped`, with the engine's validator as for :func:`_read_csv`."""
     mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
     labels = {str(c): c for c in df.columns}
     findings = check_columns(mp, [str(c) for c in df.columns], what=f"the columns of {source}")
@@ -1257,7 +1278,7 @@ def read_dataframe_mapped(
 
         cols = [labels[c] for c in needed]
         if frame_is_text(df, cols):
-            cm = ColumnarMapper(mp, source, stats)
+            cm = ColumnarMapper(mp, source, stats, validator)
             yield from cm.run(frame_chunks(df, cols, needed))
             return
 
@@ -1296,15 +1317,23 @@ def evaluate_export(
     ruleset's vocabulary (:func:`check_mapping` errors) or the export's columns. ``reader``
     picks the mapped reader (:func:`read_csv_mapped`); both give the same report.
     """
-    from .engine import CompiledRuleset, evaluate
+    from .engine import CompiledRuleset, Evaluator, compile_ruleset, evaluate
 
     mp = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping)
-    rs = ruleset.ruleset if isinstance(ruleset, CompiledRuleset) else ruleset
-    errors = [f for f in check_mapping(mp, rs) if f.severity is Severity.ERROR]
+    compiled = ruleset if isinstance(ruleset, CompiledRuleset) else compile_ruleset(ruleset)
+    errors = [f for f in check_mapping(mp, compiled.ruleset) if f.severity is Severity.ERROR]
     if errors:
         raise MappingError(errors, mp.source)
-    raws = read_export(export, mp, stats=stats, reader=reader)
-    return evaluate(ruleset, raws, as_of, strict=strict, on_progress=on_progress)
+    # The engine's own validator (the one evaluate builds for this ruleset): the columnar reader
+    # builds the events it accepts as typed events, which the engine admits without validating
+    # each record again; every other row stays a record the engine validates.
+    validator = Evaluator(compiled).validator
+    raws: Iterator[RawEvent | Event]
+    if isinstance(export, str | os.PathLike):
+        raws = _read_csv(export, mp, stats, reader, validator)
+    else:
+        raws = _read_frame(export, mp, "<dataframe>", stats, reader, validator)
+    return evaluate(compiled, raws, as_of, strict=strict, on_progress=on_progress)
 
 
 def read_export(
@@ -1322,9 +1351,11 @@ def read_export(
     return read_dataframe_mapped(export, mp, stats=stats, reader=reader)
 
 
-def _instant(ts: datetime | None) -> datetime | None:
-    """``ts`` in UTC, to compare as an instant (None stays None).
+def _instant(ts: datetime) -> timedelta:
+    """``ts`` as the time since the epoch, to compare as an instant.
 
-    Two aware datetimes that share a tzinfo object compare by their wall times, fold ignored;
-    in UTC they compare by the instants they name."""
-    return None if ts is None else ts.astimezone(UTC)
+    Two aware datetimes that share a tzinfo object compare (and subtract) by their wall times,
+    fold ignored; against the epoch in UTC, another tzinfo, Python subtracts the instants they
+    name. Unlike ``astimezone(UTC)`` this cannot overflow at the ends of the datetime range
+    (the first hours of year 1 in a zone east of UTC)."""
+    return ts - _EPOCH

@@ -50,7 +50,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .events import RawEvent, _BadLine
+from .errors import EventError
+from .events import MAX_ID_CHARS, MAX_STRING_CHARS, Event, EventValidator, RawEvent, _BadLine
 from .mapping import (
     ISO_FORMAT,
     CellTest,
@@ -530,6 +531,8 @@ class _Out:
     #: tuple per item, since every object kept alive here is one more for the collector
     wheres: list[str] = field(default_factory=list)
     datas: list[Any] = field(default_factory=list)
+    #: whether some data is a typed Event
+    typed: bool = False
 
     def add(self, k1: Any, k2: int, k3: Any, k4: Any, items: tuple[list[str], list[Any]]) -> None:
         n = len(items[0])
@@ -546,8 +549,16 @@ class _Out:
 class ColumnarMapper:
     """Maps chunks of columns to the row mapper's items, in the row mapper's order."""
 
-    def __init__(self, mapping: ImportMapping, source: str, stats: MappingStats | None) -> None:
+    def __init__(
+        self,
+        mapping: ImportMapping,
+        source: str,
+        stats: MappingStats | None,
+        validator: EventValidator | None = None,
+    ) -> None:
         self.rows = _Mapper(mapping)
+        #: with a validator, the events it would accept are built as its Events (see _Typed)
+        self.validator = validator
         if stats is not None:
             self.rows.stats = stats
         self.stats = self.rows.stats
@@ -569,14 +580,15 @@ class ColumnarMapper:
         self.pos0 = 0
         self.index = 0
 
-    def run(self, chunks: Iterator[_Chunk]) -> Iterator[RawEvent]:
-        """Raw events and rejected rows (as records the validator rejects), chunk by chunk."""
+    def run(self, chunks: Iterator[_Chunk]) -> Iterator[RawEvent | Event]:
+        """Raw events and rejected rows (as records the validator rejects), chunk by chunk;
+        with a validator, the events it accepts as its typed :class:`Event` s instead."""
         for chunk in chunks:
             yield from self._emit(self._chunk(chunk, final=False))
         yield from self._emit(self._chunk(None, final=True))
         self.stats.incidents = len(self.rows.incidents) + len(self.fast)
 
-    def _emit(self, out: _Out) -> list[RawEvent]:
+    def _emit(self, out: _Out) -> list[RawEvent | Event]:
         """The items of a chunk in the row mapper's order, numbered."""
         if not out.wheres:
             return []
@@ -591,6 +603,17 @@ class ColumnarMapper:
         wheres, datas = out.wheres, out.datas
         index = self.index
         self.index += len(order)
+        if out.typed:
+            # typed events take their number; the rest become records
+            got: list[RawEvent | Event] = []
+            for i, k in enumerate(order, index):
+                d = datas[k]
+                if type(d) is Event:
+                    d.index = i
+                    got.append(d)
+                else:
+                    got.append(RawEvent(i, wheres[k], d))
+            return got
         pick = itemgetter(*order)
         if len(order) == 1:
             return [RawEvent(index, wheres[order[0]], datas[order[0]])]
@@ -760,6 +783,7 @@ class ColumnarMapper:
             any_event[sel] = True
             items = built[k](sel, rownos)
             out.add(flush[block_s[sel]], 1, sorted_pos[sel], k, items)
+            out.typed = out.typed or self.validator is not None
             self.stats.events += len(sel)
             self.stats.events_by_type[spec.type] = self.stats.events_by_type.get(
                 spec.type, 0
@@ -818,9 +842,15 @@ class ColumnarMapper:
                 emit = when
             # the instant of the rows that emit: only they need one
             if spec.at == self.m.order_by:
-                isos = cols[_ORDER_ISO].filter(pa.array(emit)).to_pylist()
-                k = len(isos)
-                p = _Parsed(np.ones(k, dtype=bool), np.zeros(k, dtype=np.int64), np.arange(k), isos)
+                # each distinct text once: the events share its string (and its instant)
+                enc = pc.dictionary_encode(cols[_ORDER_ISO].filter(pa.array(emit)))
+                k = len(enc)
+                p = _Parsed(
+                    np.ones(k, dtype=bool),
+                    np.zeros(k, dtype=np.int64),
+                    enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                    enc.dictionary.to_pylist(),
+                )
             else:
                 p = self.vclock.parse(cols[spec.at].filter(pa.array(emit)))
             fail = np.zeros(n, dtype=bool)
@@ -857,8 +887,35 @@ class ColumnarMapper:
     ) -> Any:
         source = self.source
         inc_col = cols[self.m.incident]
+        typed = _Typed.of(self.validator, etype, fvals) if self.validator is not None else None
 
         def build(
+            sel: np.ndarray[Any, Any], rownos: np.ndarray[Any, Any]
+        ) -> tuple[list[str], list[Any]]:
+            if typed is None:
+                return raw(sel, rownos)
+            take = pa.array(sel)
+            incs = inc_col.take(take).to_pylist()
+            nos = rownos[sel].tolist()
+            ok, events = typed.events(
+                [f"{i}:{r}:{suffix}" for i, r in zip(incs, nos, strict=True)],
+                p.iso,
+                p.idx[at_of[sel]],
+                take,
+                [f"{source}:{r}" for r in nos],
+            )
+            if ok.all():
+                return [e.where for e in events], events
+            # the rest as records: the validator says why it refuses each
+            out: list[Any] = [None] * len(sel)
+            for k, e in zip(np.flatnonzero(ok).tolist(), events, strict=True):
+                out[k] = e
+            rest = np.flatnonzero(~ok)
+            for k, d in zip(rest.tolist(), raw(sel[rest], rownos)[1], strict=True):
+                out[k] = d
+            return [f"{source}:{r}" for r in nos], out
+
+        def raw(
             sel: np.ndarray[Any, Any], rownos: np.ndarray[Any, Any]
         ) -> tuple[list[str], list[Any]]:
             take = pa.array(sel)
@@ -978,9 +1035,150 @@ class ColumnarMapper:
             items: tuple[list[str], list[Any]] = ([], [])
             for item in mapper._map_row(ts, nos[i], where, cells):
                 items[0].append(item.where)
-                items[1].append(item.data if isinstance(item, RawEvent) else _BadLine(item.reason))
+                items[1].append(
+                    self._typed(item.where, item.data)
+                    if isinstance(item, RawEvent)
+                    else _BadLine(item.reason)
+                )
             b = int(block_s[s])
             out.add(flush[b], 1, s, np.arange(len(items[0])), items)
+        out.typed = out.typed or self.validator is not None
+
+    def _typed(self, where: str, data: dict[str, Any]) -> Any:
+        """A record mapped row by row as the validator's Event, when it accepts it (the record
+        otherwise, for the engine to refuse with the reason)."""
+        if self.validator is None:
+            return data
+        try:
+            return self.validator.validate_record(0, where, data)
+        except EventError:
+            return data
+
+
+#: a cell the validator refuses
+_REFUSED: Any = object()
+
+
+@dataclass
+class _Typed:
+    """How the event validator would take one event spec's records, decided once per distinct
+    value: the engine then admits the :class:`Event` s built here instead of validating a
+    record per row. A row is built as an Event only when every check of
+    :meth:`EventValidator.validate_record` provably passes for it (its id, its instant, each
+    field, in the validator's own field order with its converted values); any other row stays a
+    record, so the validator refuses it with its own reason, at its own place."""
+
+    validator: EventValidator
+    etype: str
+    #: per field of the event type, in the validator's order: (name, required, its source:
+    #: None, a constant or a column, and the validator's own check of a value)
+    fields: list[tuple[str, bool, Any, Any]]
+
+    @staticmethod
+    def of(validator: EventValidator, etype: str, fvals: list[tuple[str, Any]]) -> _Typed | None:
+        """None when no record of the spec can pass (an unknown type or field, a required field
+        the mapping does not give): the validator then says why, row by row."""
+        plan = validator._plans.get(etype)
+        if plan is None:
+            return None
+        specs, allowed = plan
+        given = dict(fvals)
+        if not allowed.issuperset(given):
+            return None
+        fields: list[tuple[str, bool, Any, Any]] = []
+        for name, required, plain, key, check in specs:
+            if name not in given:
+                if required:
+                    return None
+                continue
+
+            def convert(
+                value: Any, plain: bool = plain, key: bool = key, check: Any = check
+            ) -> Any:
+                # validate_record's test of a field value, for one value
+                if (
+                    plain
+                    and type(value) is str
+                    and len(value) <= MAX_STRING_CHARS
+                    and value.isprintable()
+                    and (not key or (value and not value.isspace()))
+                ):
+                    return value
+                try:
+                    return validator._convert(check, value, "", etype, None)
+                except EventError:
+                    return _REFUSED
+
+            fields.append((name, required, given[name], convert))
+        return _Typed(validator, etype, fields)
+
+    def events(
+        self,
+        ids: list[str],
+        isos: list[str | None],
+        at_idx: np.ndarray[Any, Any],
+        take: pa.Array,
+        wheres: list[str],
+    ) -> tuple[np.ndarray[Any, Any], list[Event]]:
+        """Which rows become Events (a mask), and those Events (numbered later)."""
+        n = len(ids)
+        need = np.unique(at_idx)
+        instants: list[Any] = [None] * len(isos)
+        good_at = np.zeros(len(isos) + 1, dtype=bool)
+        parse = self.validator.parse_instant
+        for j in need.tolist():
+            try:
+                instants[j] = parse(isos[j], "")
+            except EventError:
+                continue
+            good_at[j] = True
+        ok = good_at[at_idx]
+        ok &= np.fromiter(
+            (len(i) <= MAX_ID_CHARS and i.isprintable() for i in ids), dtype=bool, count=n
+        )
+        names: list[str] = []
+        columns: list[list[Any]] = []
+        absent: list[int] = []
+        for name, required, source, convert in self.fields:
+            if isinstance(source, str):
+                value = convert(source)
+                if value is _REFUSED:
+                    ok[:] = False
+                    value = None
+                names.append(name)
+                columns.append([value] * n)
+                continue
+            enc = pc.dictionary_encode(source.take(take))
+            values = [convert(v) for v in enc.dictionary.to_pylist()]
+            values.append(None)  # a missing cell: the field is absent
+            idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+            idx[idx < 0] = len(values) - 1
+            refused = np.array([v is _REFUSED for v in values], dtype=bool)
+            if required:
+                refused[-1] = True
+            ok &= ~refused[idx]
+            if enc.null_count:
+                absent.append(len(names))
+            names.append(name)
+            columns.append([values[i] for i in idx.tolist()])
+        keep = np.flatnonzero(ok).tolist()
+        etype, at = self.etype, instants
+        ati = at_idx.tolist()
+        rows = zip(*columns, strict=True) if columns else iter([()] * n)
+        if len(keep) != n:
+            chosen = set(keep)
+            rows = (r for k, r in enumerate(rows) if k in chosen)
+        fields = list(map(dict, map(zip, repeat(names), rows)))
+        for f in absent:
+            name = names[f]
+            for d in fields:
+                if d[name] is None:
+                    del d[name]
+        events = [
+            Event(0, ids[k], etype, at[ati[k]], d, wheres[k])
+            for k, d in zip(keep, fields, strict=True)
+        ]
+        return ok, events
 
 
 def _rejected(reason: str) -> _BadLine:
