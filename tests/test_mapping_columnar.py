@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 pytest.importorskip("pyarrow")
 
 import contract_rules.engine as engine
-import contract_rules.mapping_columnar as columnar
+import contract_rules.mapping.columnar_input as columnar
 from contract_rules import evaluate, load_ruleset
 from contract_rules.events import Event, RawEvent, _BadLine
 from contract_rules.mapping import (

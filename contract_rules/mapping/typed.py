@@ -1,0 +1,144 @@
+"""Typed events: an event spec's records taken as the engine's event validator would take them,
+its checks decided once per distinct value (see :class:`_Typed`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import EventError
+from ..events import MAX_ID_CHARS, MAX_STRING_CHARS, Event, EventValidator
+
+if TYPE_CHECKING:
+    pass
+
+
+#: a cell the validator refuses
+_REFUSED: Any = object()
+
+
+@dataclass
+class _Typed:
+    """How the event validator would take one event spec's records, decided once per distinct
+    value: the engine then admits the :class:`Event` s built here instead of validating a
+    record per row. A row is built as an Event only when every check of
+    :meth:`EventValidator.validate_record` provably passes for it (its id, its instant, each
+    field, in the validator's own field order with its converted values); any other row stays a
+    record, so the validator refuses it with its own reason, at its own place."""
+
+    validator: EventValidator
+    etype: str
+    #: per field of the event type, in the validator's order: (name, required, its source:
+    #: None, a constant or a column, and the validator's own check of a value)
+    fields: list[tuple[str, bool, Any, Any]]
+
+    @staticmethod
+    def of(validator: EventValidator, etype: str, fvals: list[tuple[str, Any]]) -> _Typed | None:
+        """None when no record of the spec can pass (an unknown type or field, a required field
+        the mapping does not give): the validator then says why, row by row."""
+        plan = validator._plans.get(etype)
+        if plan is None:
+            return None
+        specs, allowed = plan
+        given = dict(fvals)
+        if not allowed.issuperset(given):
+            return None
+        fields: list[tuple[str, bool, Any, Any]] = []
+        for name, required, plain, key, check in specs:
+            if name not in given:
+                if required:
+                    return None
+                continue
+
+            def convert(
+                value: Any, plain: bool = plain, key: bool = key, check: Any = check
+            ) -> Any:
+                # validate_record's test of a field value, for one value
+                if (
+                    plain
+                    and type(value) is str
+                    and len(value) <= MAX_STRING_CHARS
+                    and value.isprintable()
+                    and (not key or (value and not value.isspace()))
+                ):
+                    return value
+                try:
+                    return validator._convert(check, value, "", etype, None)
+                except EventError:
+                    return _REFUSED
+
+            fields.append((name, required, given[name], convert))
+        return _Typed(validator, etype, fields)
+
+    def events(
+        self,
+        ids: list[str],
+        isos: list[str | None],
+        at_idx: np.ndarray[Any, Any],
+        take: pa.Array,
+        wheres: list[str],
+    ) -> tuple[np.ndarray[Any, Any], list[Event]]:
+        """Which rows become Events (a mask), and those Events (numbered later)."""
+        n = len(ids)
+        need = np.unique(at_idx)
+        instants: list[Any] = [None] * len(isos)
+        good_at = np.zeros(len(isos) + 1, dtype=bool)
+        parse = self.validator.parse_instant
+        for j in need.tolist():
+            try:
+                instants[j] = parse(isos[j], "")
+            except EventError:
+                continue
+            good_at[j] = True
+        ok = good_at[at_idx]
+        ok &= np.fromiter(
+            (len(i) <= MAX_ID_CHARS and i.isprintable() for i in ids), dtype=bool, count=n
+        )
+        names: list[str] = []
+        columns: list[list[Any]] = []
+        absent: list[int] = []
+        for name, required, source, convert in self.fields:
+            if isinstance(source, str):
+                value = convert(source)
+                if value is _REFUSED:
+                    ok[:] = False
+                    value = None
+                names.append(name)
+                columns.append([value] * n)
+                continue
+            enc = pc.dictionary_encode(source.take(take))
+            values = [convert(v) for v in enc.dictionary.to_pylist()]
+            values.append(None)  # a missing cell: the field is absent
+            idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+            idx[idx < 0] = len(values) - 1
+            refused = np.array([v is _REFUSED for v in values], dtype=bool)
+            if required:
+                refused[-1] = True
+            ok &= ~refused[idx]
+            if enc.null_count:
+                absent.append(len(names))
+            names.append(name)
+            columns.append([values[i] for i in idx.tolist()])
+        keep = np.flatnonzero(ok).tolist()
+        etype, at = self.etype, instants
+        ati = at_idx.tolist()
+        rows = zip(*columns, strict=True) if columns else iter([()] * n)
+        if len(keep) != n:
+            chosen = set(keep)
+            rows = (r for k, r in enumerate(rows) if k in chosen)
+        fields = list(map(dict, map(zip, repeat(names), rows)))
+        for f in absent:
+            name = names[f]
+            for d in fields:
+                if d[name] is None:
+                    del d[name]
+        events = [
+            Event(0, ids[k], etype, at[ati[k]], d, wheres[k])
+            for k, d in zip(keep, fields, strict=True)
+        ]
+        return ok, events
