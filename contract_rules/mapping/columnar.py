@@ -38,7 +38,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +51,7 @@ from .columnar_clock import _Parsed, _VecClock
 from .columnar_input import _Chunk
 from .model import CellTest, ImportMapping
 from .rows import MappingStats, _Incident, _Mapper
-from .typed import _Typed
+from .typed import _Typed, dicts
 
 if TYPE_CHECKING:
     pass
@@ -137,12 +136,13 @@ class ColumnarMapper:
         self.pos0 = 0
         self.index = 0
 
-    def run(self, chunks: Iterator[_Chunk]) -> Iterator[RawEvent | Event]:
-        """Raw events and rejected rows (as records the validator rejects), chunk by chunk;
-        with a validator, the events it accepts as its typed :class:`Event` s instead."""
+    def run(self, chunks: Iterator[_Chunk]) -> Iterator[list[RawEvent | Event]]:
+        """Raw events and rejected rows (as records the validator rejects), a list per chunk
+        (one generator step per chunk, not per event); with a validator, the events it accepts
+        as its typed :class:`Event` s instead."""
         for chunk in chunks:
-            yield from self._emit(self._chunk(chunk, final=False))
-        yield from self._emit(self._chunk(None, final=True))
+            yield self._emit(self._chunk(chunk, final=False))
+        yield self._emit(self._chunk(None, final=True))
         self.stats.incidents = len(self.rows.incidents) + len(self.fast)
 
     def _emit(self, out: _Out) -> list[RawEvent | Event]:
@@ -497,7 +497,7 @@ class ColumnarMapper:
                     lists.append(values)
                     if col.null_count:
                         absent.append((name, values))
-            datas = list(map(dict, map(zip, repeat(names), zip(*lists, strict=True))))
+            datas = dicts(tuple(names), lists, len(sel))
             for name, values in absent:
                 # a missing cell leaves the field out
                 for d, x in zip(datas, values, strict=True):

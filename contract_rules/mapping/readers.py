@@ -102,7 +102,8 @@ def _read_csv(
             from .columnar_input import csv_chunks
 
             cm = ColumnarMapper(mp, name, stats, validator)
-            yield from cm.run(csv_chunks(src, cm.needed, mp.csv.delimiter))
+            for batch in cm.run(csv_chunks(src, cm.needed, mp.csv.delimiter)):
+                yield from batch
             return
         mapper = _Mapper(mp)
         if stats is not None:
@@ -158,7 +159,8 @@ def _read_frame(
         cols = [labels[c] for c in needed]
         if frame_is_text(df, cols):
             cm = ColumnarMapper(mp, source, stats, validator)
-            yield from cm.run(frame_chunks(df, cols, needed))
+            for batch in cm.run(frame_chunks(df, cols, needed)):
+                yield from batch
             return
 
     def records() -> Iterator[tuple[int, str, dict[str, Any], None]]:
