@@ -427,3 +427,27 @@ def test_generated_exports_give_the_records_report(
     # every event the validator accepts was handed over typed; only refused rows are records
     acc = report.accounting.counts()
     assert sum(type(x) is Event for x in seen) == acc["used"] + acc["ignored"]
+
+
+@pytest.mark.skipif(not UCI_LOG.exists(), reason=f"the UCI log is not at {UCI_LOG} (../shared)")
+def test_the_uci_log_gives_the_records_report_from_typed_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On the whole UCI log, evaluate_export hands over typed events and its report is, byte for
+    byte, the report of the same export's records validated one by one."""
+    ruleset = load_ruleset(EXAMPLE / "sla.yaml")
+    mapping = load_mapping(EXAMPLE / "servicenow.mapping.yaml")
+    seen: list[Any] = []
+    real = engine.evaluate
+
+    def spy(rs: Any, events: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.extend(events)
+        return real(rs, seen, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "evaluate", spy)
+    report = evaluate_export(ruleset, UCI_LOG, mapping, AS_OF)
+    monkeypatch.setattr(engine, "evaluate", real)
+    acc = report.accounting.counts()
+    assert sum(type(x) is Event for x in seen) == acc["used"] + acc["ignored"] == 113_868
+    records = list(read_csv_mapped(UCI_LOG, mapping))
+    assert report.to_json() == evaluate(ruleset, records, AS_OF, strict=False).to_json()

@@ -8,7 +8,7 @@ row reader otherwise. Its promise is to yield exactly what the row reader yields
 the same reasons, in the same order, and the same :class:`~contract_rules.mapping.MappingStats`
 (a differential test holds it to that). How:
 
-- **Reading, in bounded chunks.** The file is read as text (the declared encoding, undecodable
+- **Reading, in bounded chunks** (:mod:`.columnar_input`). The file is read as text (the declared encoding, undecodable
   bytes marked) in chunks of about ``CHUNK_CHARS`` (2 M) characters of whole lines. A chunk
   without a quote character, CR, NUL or undecodable byte is split into cells by pyarrow's reader
   (quoting off, so a cell is exactly the text between delimiters, as the csv module reads it);
@@ -16,7 +16,7 @@ the same reasons, in the same order, and the same :class:`~contract_rules.mappin
   rejected like the row reader does. Any other chunk is read record by record with the row
   reader's own tokenizer, which handles quotes, broken quotes and bad bytes, and may run past
   the chunk's end for a quoted cell that spans lines. Either way the chunk becomes columns.
-- **Timestamps, vectorised.** Each distinct text is parsed once: a ``strptime`` format made of
+- **Timestamps, vectorised** (:mod:`.columnar_clock`). Each distinct text is parsed once: a ``strptime`` format made of
   ``%Y %y %m %d %H %M %S %f`` and literal text is matched with Python's own regular expression
   for that format (run by pyarrow on printable ASCII texts, where the two regex engines agree)
   and checked like ``datetime`` checks it; the zone's offset is looked up once per calendar day
@@ -28,7 +28,11 @@ the same reasons, in the same order, and the same :class:`~contract_rules.mappin
   before (an export not grouped by incident), or whose block holds a row that would be rejected
   (a rejected row does not advance its incident's state, so what follows depends on it), is
   mapped row by row by the row mapper, from the same state: the result is exact either way.
-- **Events in bulk**: one list comprehension per event type.
+- **Events in bulk**: one list comprehension per event type. Given the engine's event
+  validator (``evaluate_export`` does), the events it would accept are built as its typed
+  :class:`~contract_rules.events.Event` s instead of records (:mod:`.typed`: each check decided
+  once per distinct value), which the engine admits without validating each record again; a row
+  it would refuse stays a record, refused by the engine with the validator's own reason.
 
 Memory: one chunk of columns plus the rows of the incident block that continues into the next
 chunk, plus one small record per incident, as for the row reader.
