@@ -8,20 +8,22 @@ row reader otherwise. Its promise is to yield exactly what the row reader yields
 the same reasons, in the same order, and the same :class:`~contract_rules.mapping.MappingStats`
 (a differential test holds it to that). How:
 
-- **Reading, in bounded chunks** (:mod:`.columnar_input`). The file is read as text (the declared encoding, undecodable
-  bytes marked) in chunks of about ``CHUNK_CHARS`` (2 M) characters of whole lines. A chunk
-  without a quote character, CR, NUL or undecodable byte is split into cells by pyarrow's reader
-  (quoting off, so a cell is exactly the text between delimiters, as the csv module reads it);
-  a line with the wrong number of cells is skipped by pyarrow, which says which one, and
-  rejected like the row reader does. Any other chunk is read record by record with the row
-  reader's own tokenizer, which handles quotes, broken quotes and bad bytes, and may run past
-  the chunk's end for a quoted cell that spans lines. Either way the chunk becomes columns.
-- **Timestamps, vectorised** (:mod:`.columnar_clock`). Each distinct text is parsed once: a ``strptime`` format made of
-  ``%Y %y %m %d %H %M %S %f`` and literal text is matched with Python's own regular expression
-  for that format (run by pyarrow on printable ASCII texts, where the two regex engines agree)
-  and checked like ``datetime`` checks it; the zone's offset is looked up once per calendar day
-  (per text on a day when the offset changes). Every other text — other directives, ``iso``,
-  non-ASCII, no match — is parsed by the row reader's clock, so results and reasons are its own.
+- **Reading, in bounded chunks** (:mod:`.columnar_input`). The file is read as text (the
+  declared encoding, undecodable bytes marked) in chunks of about ``CHUNK_CHARS`` (2 M)
+  characters of whole lines. A chunk without a quote character, CR, NUL or undecodable byte is
+  split into cells by pyarrow's reader (quoting off, so a cell is exactly the text between
+  delimiters, as the csv module reads it); a line with the wrong number of cells is skipped by
+  pyarrow, which says which one, and rejected like the row reader does. Any other chunk is read
+  record by record with the row reader's own tokenizer, which handles quotes, broken quotes and
+  bad bytes, and may run past the chunk's end for a quoted cell that spans lines. Either way the
+  chunk becomes columns.
+- **Timestamps, vectorised** (:mod:`.columnar_clock`). Each distinct text is parsed once: a
+  ``strptime`` format made of ``%Y %y %m %d %H %M %S %f`` and literal text is matched with
+  Python's own regular expression for that format (run by pyarrow on printable ASCII texts,
+  where the two regex engines agree) and checked like ``datetime`` checks it; the zone's offset
+  is looked up once per calendar day (per text on a day when the offset changes). Every other
+  text — other directives, ``iso``, non-ASCII, no match — is parsed by the row reader's clock,
+  so results and reasons are its own.
 - **State changes and first rows, with array operations.** Rows are grouped into incident
   blocks and sorted by ``order_by`` with numpy; a change is a difference from the previous row
   of the block; a first row is the first of the block that passes ``when``. An incident seen
