@@ -460,15 +460,16 @@ class ColumnarMapper:
             take = pa.array(sel)
             incs = inc_col.take(take).to_pylist()
             nos = rownos[sel].tolist()
+            wheres = [f"{source}:{r}" for r in nos]
             ok, events = typed.events(
                 [f"{i}:{r}:{suffix}" for i, r in zip(incs, nos, strict=True)],
                 p.iso,
                 p.idx[at_of[sel]],
                 take,
-                [f"{source}:{r}" for r in nos],
+                wheres,
             )
             if ok.all():
-                return [e.where for e in events], events
+                return wheres, events
             # the rest as records: the validator says why it refuses each
             out: list[Any] = [None] * len(sel)
             for k, e in zip(np.flatnonzero(ok).tolist(), events, strict=True):
@@ -476,7 +477,7 @@ class ColumnarMapper:
             rest = np.flatnonzero(~ok)
             for k, d in zip(rest.tolist(), raw(sel[rest], rownos)[1], strict=True):
                 out[k] = d
-            return [f"{source}:{r}" for r in nos], out
+            return wheres, out
 
         def raw(
             sel: np.ndarray[Any, Any], rownos: np.ndarray[Any, Any]
