@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from pydantic import (
     ValidationError,
@@ -18,10 +17,6 @@ from ..loader import load_yaml, load_yaml_file
 from ..model import Ruleset
 from ..validation import did_you_mean, pydantic_findings
 from .model import EventSpec, FieldSource, ImportMapping
-
-if TYPE_CHECKING:
-    pass
-
 
 # =============================================================================== loading
 

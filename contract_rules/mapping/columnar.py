@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -58,10 +58,6 @@ from .columnar_input import _Chunk
 from .model import CellTest, ImportMapping
 from .rows import MappingStats, _Incident, _Mapper
 from .typed import _Typed, dicts
-
-if TYPE_CHECKING:
-    pass
-
 
 _BIG = np.int64(2**62)
 #: the column of a chunk that holds the ISO text of each row's order_by time

@@ -9,17 +9,13 @@ import csv
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..codes import code
 from ..errors import MappingError
 from ..findings import Location
 from .checks import check_columns
 from .model import ImportMapping
-
-if TYPE_CHECKING:
-    pass
-
 
 #: The codec error handler that keeps undecodable bytes visible: byte b becomes U+DC00 + b, a
 #: lone surrogate no valid decoding produces, so the record holding it can be found and rejected.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import codecs
 import re
 import time as _time
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -23,10 +23,6 @@ from pydantic import (
 from ..findings import DocPath
 from ..loader import LoadedDocument
 from ..model import RESERVED_EVENT_KEYS, Identifier
-
-if TYPE_CHECKING:
-    pass
-
 
 #: The format version of import mappings.
 MAPPING_FORMAT = "contract-rules-mapping/1"

@@ -8,17 +8,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import MappingError
 from ..events import RawEvent, _BadLine
 from .checks import _reference_findings
 from .model import ISO_FORMAT, CellTest, Emit, ImportMapping, ValueMap
-
-if TYPE_CHECKING:
-    pass
-
 
 # =============================================================================== mapping rows
 

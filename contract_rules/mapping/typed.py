@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -14,10 +14,6 @@ import pyarrow.compute as pc
 
 from ..errors import EventError
 from ..events import MAX_ID_CHARS, MAX_STRING_CHARS, Event, EventValidator
-
-if TYPE_CHECKING:
-    pass
-
 
 #: a cell the validator refuses
 _REFUSED: Any = object()
@@ -34,8 +30,8 @@ class _Typed:
 
     validator: EventValidator
     etype: str
-    #: per field of the event type, in the validator's order: (name, required, its source:
-    #: None, a constant or a column, and the validator's own check of a value)
+    #: per field of the event type that the mapping gives, in the validator's order: (name,
+    #: required, its source: a constant text or a column, and the validator's check of a value)
     fields: list[tuple[str, bool, Any, Any]]
 
     @staticmethod
@@ -84,32 +80,60 @@ class _Typed:
         take: pa.Array,
         wheres: list[str],
     ) -> tuple[np.ndarray[Any, Any], list[Event]]:
-        """Which rows become Events (a mask), and those Events (numbered later)."""
+        """Which rows become Events (a mask), and those Events (numbered later). ``ids`` and
+        ``wheres`` are per row, ``isos`` the distinct ISO instants and ``at_idx`` each row's
+        place among them, ``take`` the rows of the chunk's columns."""
         n = len(ids)
-        need = np.unique(at_idx)
+        instants, ok = self._instants(isos, at_idx)
+        ok &= np.fromiter(
+            (len(i) <= MAX_ID_CHARS and i.isprintable() for i in ids), dtype=bool, count=n
+        )
+        names, columns, absent = self._columns(take, n, ok)
+        keep = np.flatnonzero(ok).tolist()
+        if len(keep) != n:
+            columns = [[c[k] for k in keep] for c in columns]
+        fields = dicts(tuple(names), columns, len(keep))
+        for name in absent:
+            for d in fields:
+                if d[name] is None:
+                    del d[name]  # a missing cell leaves the field out
+        etype, ati = self.etype, at_idx.tolist()
+        events = [
+            Event(0, ids[k], etype, instants[ati[k]], d, wheres[k])
+            for k, d in zip(keep, fields, strict=True)
+        ]
+        return ok, events
+
+    def _instants(
+        self, isos: list[str | None], at_idx: np.ndarray[Any, Any]
+    ) -> tuple[list[Any], np.ndarray[Any, Any]]:
+        """The validator's instant of each distinct ISO text the rows use (None where it refuses
+        it), and per row whether it has one."""
         instants: list[Any] = [None] * len(isos)
-        good_at = np.zeros(len(isos) + 1, dtype=bool)
+        good = np.zeros(len(isos) + 1, dtype=bool)
         parse = self.validator.parse_instant
-        for j in need.tolist():
+        for j in np.unique(at_idx).tolist():
             try:
                 instants[j] = parse(isos[j], "")
             except EventError:
                 continue
-            good_at[j] = True
-        ok = good_at[at_idx]
-        ok &= np.fromiter(
-            (len(i) <= MAX_ID_CHARS and i.isprintable() for i in ids), dtype=bool, count=n
-        )
+            good[j] = True
+        return instants, good[at_idx]
+
+    def _columns(
+        self, take: pa.Array, n: int, ok: np.ndarray[Any, Any]
+    ) -> tuple[list[str], list[list[Any]], list[str]]:
+        """The fields' names, their converted values per row (None: absent) and the names that
+        have absent values; ``ok`` loses the rows with a value the validator refuses."""
         names: list[str] = []
         columns: list[list[Any]] = []
-        absent: list[int] = []
+        absent: list[str] = []
         for name, required, source, convert in self.fields:
+            names.append(name)
             if isinstance(source, str):
                 value = convert(source)
                 if value is _REFUSED:
                     ok[:] = False
-                    value = None
-                names.append(name)
                 columns.append([value] * n)
                 continue
             enc = pc.dictionary_encode(source.take(take))
@@ -118,29 +142,12 @@ class _Typed:
             idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
             idx[idx < 0] = len(values) - 1
             refused = np.array([v is _REFUSED for v in values], dtype=bool)
-            if required:
-                refused[-1] = True
+            refused[-1] = required
             ok &= ~refused[idx]
             if enc.null_count:
-                absent.append(len(names))
-            names.append(name)
+                absent.append(name)
             columns.append([values[i] for i in idx.tolist()])
-        keep = np.flatnonzero(ok).tolist()
-        etype, at = self.etype, instants
-        ati = at_idx.tolist()
-        if len(keep) != n:
-            columns = [[c[k] for k in keep] for c in columns]
-        fields = dicts(tuple(names), columns, len(keep))
-        for f in absent:
-            name = names[f]
-            for d in fields:
-                if d[name] is None:
-                    del d[name]
-        events = [
-            Event(0, ids[k], etype, at[ati[k]], d, wheres[k])
-            for k, d in zip(keep, fields, strict=True)
-        ]
-        return ok, events
+        return names, columns, absent
 
 
 def dicts(names: tuple[str, ...], columns: list[list[Any]], n: int) -> list[dict[str, Any]]:
