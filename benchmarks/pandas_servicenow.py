@@ -15,6 +15,7 @@ the library and compares the two per incident.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CSV = ROOT.parent / "shared" / "data" / "uci-incident-log" / "incident_event_log.csv"
+#: the shared data directory (``CONTRACT_RULES_SHARED``, as the tests read it; else ``../shared``)
+SHARED = Path(os.environ.get("CONTRACT_RULES_SHARED", ROOT.parent / "shared"))
+DEFAULT_CSV = SHARED / "data" / "uci-incident-log" / "incident_event_log.csv"
 AS_OF = np.datetime64("2017-03-01T00:00")
 OPEN, CLOSE = 8 * 60, 17 * 60  # working hours, in minutes of the day
 TARGET = {"1 - Critical": 4 * 60, "2 - High": 9 * 60, "3 - Moderate": 27 * 60, "4 - Low": 45 * 60}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,8 @@ from contract_rules.model import Ruleset
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "servicenow"
-UCI_LOG = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "uci-incident-log"
-    / "incident_event_log.csv"
-)
+SHARED = Path(os.environ.get("CONTRACT_RULES_SHARED", ROOT.parent / "shared"))
+UCI_LOG = SHARED / "data" / "uci-incident-log" / "incident_event_log.csv"
 AS_OF = "2016-04-01T00:00:00+00:00"
 
 # A trimmed version of examples/servicenow/servicenow.mapping.yaml; line numbers matter below.

@@ -16,11 +16,14 @@ from hypothesis import strategies as st
 
 pytest.importorskip("pyarrow")
 
-import contract_rules.mapping_columnar as columnar
-from contract_rules.events import RawEvent, _BadLine
+import contract_rules.engine as engine
+import contract_rules.mapping.columnar_input as columnar
+from contract_rules import evaluate, load_ruleset
+from contract_rules.events import Event, RawEvent, _BadLine
 from contract_rules.mapping import (
     ImportMapping,
     MappingStats,
+    evaluate_export,
     load_mapping,
     read_csv_mapped,
     read_dataframe_mapped,
@@ -318,3 +321,133 @@ def test_one_incident_across_the_spring_gap_is_ordered_by_instant(tmp_path: Path
     states = [(d["state"], d["at"]) for _, _, d in got if isinstance(d, dict) and "state" in d]
     assert states == [("S1", "2016-03-27T03:00:00+02:00"), ("S2", "2016-03-27T02:30:00+01:00")]
     assert stats["rows_rejected"] == 0
+
+
+def test_the_first_hour_of_year_one_east_of_utc_is_read_without_an_overflow(
+    tmp_path: Path,
+) -> None:
+    """Regression: the row reader ordered an incident's rows with ``astimezone(UTC)``, which
+    overflows for 1 January of year 1 in Berlin (before UTC's year 1 starts): a traceback
+    instead of the row's reason. Both readers order it first and read it."""
+    mapping = load_mapping(MAPPINGS["berlin"])
+    rows = [
+        "INC1,New,1/1/0001 00:00,27/3/2016 02:30,1 - Critical,Category 1",
+        "INC1,Active,1/1/0001 00:00,1/1/0001 00:00,1 - Critical,Category 1",
+    ]
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    got, stats = both_csv(path, mapping)
+    states = [d["state"] for _, _, d in got if isinstance(d, dict) and "state" in d]
+    assert states == ["active", "new"]  # ordered by instant: year 1 first
+    assert stats["rows_rejected"] == 0
+
+
+# ----------------------------------------------------------------------------- typed events
+
+AS_OF = "2017-03-01T00:00:00+00:00"
+# the example mapping, with priorities the ruleset does not know kept (the validator refuses
+# them, with its reason), so that some rows cannot be typed
+KEEP = MAPPINGS["servicenow"].replace(
+    '      "4 - Low": P4\n', '      "4 - Low": P4\n    unmapped: keep\n'
+)
+
+
+def by_records(ruleset: Any, path: Path, mapping: ImportMapping) -> str:
+    """The report of the row reader's records, validated one by one by the engine."""
+    raws = list(read_csv_mapped(path, mapping, reader="rows"))
+    return evaluate(ruleset, raws, AS_OF, strict=False).to_json()
+
+
+def test_evaluate_export_hands_the_engine_typed_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The columnar reader builds the events the engine's validator accepts as its Events (the
+    engine admits them without validating a record per row); the rows it would refuse stay
+    records, refused with the validator's own reasons; the report is the records' report."""
+    ruleset = load_ruleset(EXAMPLE / "sla.yaml")
+    mapping = load_mapping(KEEP)
+    rows = [
+        "INC1,New,7/3/2016 10:00,7/3/2016 10:00,1 - Critical,c",
+        "INC1,Resolved,7/3/2016 10:00,7/3/2016 12:00,1 - Critical,c",
+        "INC2,New,7/3/2016 11:00,7/3/2016 11:00,5 - Planning,?",  # P5: refused
+        "INC2,Active,7/3/2016 11:00,7/3/2016 11:30,5 - Planning,?",
+    ]
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    seen: list[Any] = []
+    real = engine.evaluate
+
+    def spy(rs: Any, events: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.extend(events)
+        return real(rs, seen, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "evaluate", spy)
+    report = evaluate_export(ruleset, path, mapping, AS_OF)
+    kinds = ["Event", "Event", "Event", "RawEvent", "Event", "Event"]
+    assert [type(x).__name__ for x in seen] == kinds
+    assert [x.index for x in seen] == [0, 1, 2, 3, 4, 5]
+    assert report.to_json() == by_records(ruleset, path, mapping)
+    (refused,) = report.accounting.rejected
+    assert refused.where == f"{path}:4"
+    assert "'5 - Planning' is not one of P1, P2, P3, P4" in refused.reason
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=st.lists(st.one_of(good_row, good_row, bad_row), max_size=30),
+    keep=st.booleans(),
+    chunk=st.sampled_from([1, 150, 1 << 20]),
+)
+def test_generated_exports_give_the_records_report(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[bytes], keep: bool, chunk: int
+) -> None:
+    """evaluate_export (typed events where the validator accepts them) gives the report of the
+    row reader's records validated one by one, byte for byte."""
+    ruleset = load_ruleset(EXAMPLE / "sla.yaml")
+    mapping = load_mapping(KEEP if keep else MAPPINGS["servicenow"])
+    path = tmp_path_factory.mktemp("gen") / "export.csv"
+    path.write_bytes(HEADER.encode() + b"\n" + b"\n".join(rows) + (b"\n" if rows else b""))
+    old, real = columnar.CHUNK_CHARS, engine.evaluate
+    seen: list[Any] = []
+
+    def spy(rs: Any, events: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.extend(events)
+        return real(rs, seen, *args, **kwargs)
+
+    columnar.CHUNK_CHARS, engine.evaluate = chunk, spy
+    try:
+        report = evaluate_export(ruleset, path, mapping, AS_OF)
+    finally:
+        columnar.CHUNK_CHARS, engine.evaluate = old, real
+    assert report.to_json() == by_records(ruleset, path, mapping)
+    # every event the validator accepts was handed over typed; only refused rows are records
+    acc = report.accounting.counts()
+    assert sum(type(x) is Event for x in seen) == acc["used"] + acc["ignored"]
+
+
+@pytest.mark.skipif(not UCI_LOG.exists(), reason=f"the UCI log is not at {UCI_LOG} (../shared)")
+def test_the_uci_log_gives_the_records_report_from_typed_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On the whole UCI log, evaluate_export hands over typed events and its report is, byte for
+    byte, the report of the same export's records validated one by one."""
+    ruleset = load_ruleset(EXAMPLE / "sla.yaml")
+    mapping = load_mapping(EXAMPLE / "servicenow.mapping.yaml")
+    seen: list[Any] = []
+    real = engine.evaluate
+
+    def spy(rs: Any, events: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.extend(events)
+        return real(rs, seen, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "evaluate", spy)
+    report = evaluate_export(ruleset, UCI_LOG, mapping, AS_OF)
+    monkeypatch.setattr(engine, "evaluate", real)
+    acc = report.accounting.counts()
+    assert sum(type(x) is Event for x in seen) == acc["used"] + acc["ignored"] == 113_868
+    records = list(read_csv_mapped(UCI_LOG, mapping))
+    assert report.to_json() == evaluate(ruleset, records, AS_OF, strict=False).to_json()

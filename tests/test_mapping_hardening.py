@@ -170,7 +170,7 @@ def test_the_columnar_reader_reads_in_bounded_chunks(
 ) -> None:
     """Memory: a chunk holds about CHUNK_CHARS characters of whole lines, whatever the file size
     (the row reader holds one record at a time)."""
-    columnar = pytest.importorskip("contract_rules.mapping_columnar")
+    columnar = pytest.importorskip("contract_rules.mapping.columnar_input")
     from contract_rules.mapping import open_export
 
     path = tmp_path / "export.csv"

@@ -8,27 +8,33 @@ row reader otherwise. Its promise is to yield exactly what the row reader yields
 the same reasons, in the same order, and the same :class:`~contract_rules.mapping.MappingStats`
 (a differential test holds it to that). How:
 
-- **Reading, in bounded chunks.** The file is read as text (the declared encoding, undecodable
-  bytes marked) in chunks of about ``CHUNK_CHARS`` (2 M) characters of whole lines. A chunk
-  without a quote character, CR, NUL or undecodable byte is split into cells by pyarrow's reader
-  (quoting off, so a cell is exactly the text between delimiters, as the csv module reads it);
-  a line with the wrong number of cells is skipped by pyarrow, which says which one, and
-  rejected like the row reader does. Any other chunk is read record by record with the row
-  reader's own tokenizer, which handles quotes, broken quotes and bad bytes, and may run past
-  the chunk's end for a quoted cell that spans lines. Either way the chunk becomes columns.
-- **Timestamps, vectorised.** Each distinct text is parsed once: a ``strptime`` format made of
-  ``%Y %y %m %d %H %M %S %f`` and literal text is matched with Python's own regular expression
-  for that format (run by pyarrow on printable ASCII texts, where the two regex engines agree)
-  and checked like ``datetime`` checks it; the zone's offset is looked up once per calendar day
-  (per text on a day when the offset changes). Every other text — other directives, ``iso``,
-  non-ASCII, no match — is parsed by the row reader's clock, so results and reasons are its own.
+- **Reading, in bounded chunks** (:mod:`.columnar_input`). The file is read as text (the
+  declared encoding, undecodable bytes marked) in chunks of about ``CHUNK_CHARS`` (2 M)
+  characters of whole lines. A chunk without a quote character, CR, NUL or undecodable byte is
+  split into cells by pyarrow's reader (quoting off, so a cell is exactly the text between
+  delimiters, as the csv module reads it); a line with the wrong number of cells is skipped by
+  pyarrow, which says which one, and rejected like the row reader does. Any other chunk is read
+  record by record with the row reader's own tokenizer, which handles quotes, broken quotes and
+  bad bytes, and may run past the chunk's end for a quoted cell that spans lines. Either way the
+  chunk becomes columns.
+- **Timestamps, vectorised** (:mod:`.columnar_clock`). Each distinct text is parsed once: a
+  ``strptime`` format made of ``%Y %y %m %d %H %M %S %f`` and literal text is matched with
+  Python's own regular expression for that format (run by pyarrow on printable ASCII texts,
+  where the two regex engines agree) and checked like ``datetime`` checks it; the zone's offset
+  is looked up once per calendar day (per text on a day when the offset changes). Every other
+  text — other directives, ``iso``, non-ASCII, no match — is parsed by the row reader's clock,
+  so results and reasons are its own.
 - **State changes and first rows, with array operations.** Rows are grouped into incident
   blocks and sorted by ``order_by`` with numpy; a change is a difference from the previous row
   of the block; a first row is the first of the block that passes ``when``. An incident seen
   before (an export not grouped by incident), or whose block holds a row that would be rejected
   (a rejected row does not advance its incident's state, so what follows depends on it), is
   mapped row by row by the row mapper, from the same state: the result is exact either way.
-- **Events in bulk**: one list comprehension per event type.
+- **Events in bulk**: one list comprehension per event type. Given the engine's event
+  validator (``evaluate_export`` does), the events it would accept are built as its typed
+  :class:`~contract_rules.events.Event` s instead of records (:mod:`.typed`: each check decided
+  once per distinct value), which the engine admits without validating each record again; a row
+  it would refuse stays a record, refused by the engine with the validator's own reason.
 
 Memory: one chunk of columns plus the rows of the incident block that continues into the next
 chunk, plus one small record per incident, as for the row reader.
@@ -36,473 +42,26 @@ chunk, plus one small record per incident, as for the row reader.
 
 from __future__ import annotations
 
-import csv
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
-from itertools import repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
-from .events import RawEvent, _BadLine
-from .mapping import (
-    ISO_FORMAT,
-    CellTest,
-    CsvSource,
-    ImportMapping,
-    MappingStats,
-    _Clock,
-    _Incident,
-    _Mapper,
-)
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-#: characters of whole lines read into one chunk (the chunk may run past it to end a record)
-CHUNK_CHARS = 2 << 20
-#: rows of a DataFrame mapped as one chunk
-CHUNK_ROWS = 131_072
+from ..errors import EventError
+from ..events import Event, EventValidator, RawEvent, _BadLine
+from .columnar_clock import _Parsed, _VecClock
+from .columnar_input import _Chunk
+from .model import CellTest, ImportMapping
+from .rows import MappingStats, _Incident, _Mapper
+from .typed import _Typed, dicts
 
 _BIG = np.int64(2**62)
 #: the column of a chunk that holds the ISO text of each row's order_by time
 _ORDER_ISO = "\x00order_by_iso"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
-#: what a chunk must not hold for pyarrow to split it (besides the quote character)
-_SUPPORTED = set("YymdHMSf%")
-_DIRECTIVE = re.compile(r"%(.)")
-
-
-# =============================================================================== the chunks
-
-
-@dataclass
-class _Chunk:
-    """Rows of an export as columns: line numbers, where, problems, the needed cells."""
-
-    rownos: np.ndarray[Any, Any]
-    problems: dict[int, str]
-    cols: dict[str, pa.Array]
-
-
-def csv_chunks(src: CsvSource, needed: Sequence[str], delimiter: str) -> Iterator[_Chunk]:
-    """The records of an open export (after its header), as chunks of columns."""
-    width = len(src.header)
-    positions = dict(src.positions)
-    lines = src.lines
-    include = [f"c{positions[c]}" for c in needed]
-    names = [f"c{i}" for i in range(width)]
-    limit = csv.field_size_limit()
-    while True:
-        block = lines.read_block(CHUNK_CHARS)
-        if block is None:
-            # lines handed back by a broken record: read them record by record
-            yield _records_chunk(src.records(stop=lines.next_no), needed)
-            continue
-        first, text = block
-        if not text:
-            return
-        data = _plain_bytes(text)
-        last = lines.next_no - 1
-        if data is not None:
-            chunk = _plain_chunk(data, first, width, delimiter, names, include, needed, limit)
-            if chunk is not None:
-                yield chunk
-                continue
-        # quotes, bad text, line breaks other than LF: the row reader's tokenizer, from the
-        # block's first line (a quoted cell may run past the block's end)
-        lines.give_back(_split_lines(text, first))
-        yield _records_chunk(src.records(stop=last), needed)
-
-
-def _plain_bytes(text: str) -> bytes | None:
-    """The UTF-8 bytes of a block pyarrow may split, or None: no quote, NUL or CR, and text
-    that encodes (undecodable input bytes were marked as lone surrogates, which do not)."""
-    if '"' in text or "\x00" in text or "\r" in text:
-        return None
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return None
-
-
-def _split_lines(text: str, first: int) -> list[tuple[int, str]]:
-    """The physical lines of ``text`` (LF, CRLF or CR breaks, as a text file with newline=""
-    reads them), numbered from ``first``."""
-    out = re.findall("[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
-    return list(enumerate(out, first))
-
-
-def _plain_chunk(
-    data: bytes,
-    first: int,
-    width: int,
-    delimiter: str,
-    names: list[str],
-    include: list[str],
-    needed: Sequence[str],
-    limit: int,
-) -> _Chunk | None:
-    """A block without quotes, CR or bad text, split by pyarrow (quoting off: a cell is the text
-    between delimiters, as the csv module reads such a line); a line with the wrong number of
-    cells is skipped by pyarrow and becomes a rejected row; blank lines are skipped as the csv
-    module skips them. None when a line is longer than the csv module's field limit, or
-    pyarrow cannot say which line it skipped (the tokenizer then decides)."""
-    if len(delimiter.encode("utf-8")) != 1:
-        return None  # pyarrow splits on one byte
-    raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(raw == 10)
-    if not len(ends) or ends[-1] != len(raw) - 1:
-        ends = np.append(ends, len(raw))  # the last line, without a line break
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
-    lengths = ends - starts
-    if len(lengths) and int(lengths.max()) > limit:
-        return None
-    nonblank = lengths > 0
-    rownos = np.arange(first, first + len(ends), dtype=np.int64)[nonblank]
-    invalid: list[tuple[int | None, int]] = []
-
-    def skip(row: Any) -> str:
-        invalid.append((row.number, row.actual_columns))
-        return "skip"
-
-    table = pacsv.read_csv(
-        pa.py_buffer(data),
-        read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
-        parse_options=pacsv.ParseOptions(
-            delimiter=delimiter,
-            quote_char=False,
-            escape_char=False,
-            newlines_in_values=False,
-            ignore_empty_lines=True,
-            invalid_row_handler=skip,
-        ),
-        convert_options=pacsv.ConvertOptions(
-            include_columns=include,
-            column_types={c: pa.string() for c in include},
-            strings_can_be_null=False,
-        ),
-    )
-    # pyarrow numbers a skipped row by its place among the non-blank lines, from 1
-    if any(number is None for number, _ in invalid):
-        return None
-    wrong = np.array([number - 1 for number, _ in invalid if number is not None], dtype=np.int64)
-    problems = {
-        int(k): f"{cells} cells, the header has {width}"
-        for k, (_, cells) in zip(wrong.tolist(), invalid, strict=True)
-    }
-    cols: dict[str, pa.Array] = {}
-    for name, col in zip(needed, include, strict=True):
-        arr = table.column(col).combine_chunks()
-        if len(wrong):
-            # the skipped rows get a null cell in their place
-            full = np.full(len(rownos), None, dtype=object)
-            keep = np.ones(len(rownos), dtype=bool)
-            keep[wrong] = False
-            full[keep] = arr.to_numpy(zero_copy_only=False)
-            arr = pa.array(full, type=pa.string())
-        cols[name] = arr
-    return _Chunk(rownos, problems, cols)
-
-
-def _records_chunk(
-    records: Iterator[tuple[int, str, dict[str, str] | None, str | None]], needed: Sequence[str]
-) -> _Chunk:
-    """Records read by the row reader's tokenizer, as columns."""
-    rownos: list[int] = []
-    problems: dict[int, str] = {}
-    values: list[list[str | None]] = [[] for _ in needed]
-    for rowno, _where, cells, problem in records:
-        if cells is None:
-            problems[len(rownos)] = problem or "row has no cells"
-            for v in values:
-                v.append(None)
-        else:
-            for v, c in zip(values, needed, strict=True):
-                v.append(cells[c])
-        rownos.append(rowno)
-    cols = {c: pa.array(v, type=pa.string()) for c, v in zip(needed, values, strict=True)}
-    return _Chunk(np.asarray(rownos, dtype=np.int64), problems, cols)
-
-
-def frame_chunks(
-    df: pd.DataFrame, labels: Sequence[Any], needed: Sequence[str]
-) -> Iterator[_Chunk]:
-    """Slices of a DataFrame whose needed columns hold only text (or missing values)."""
-    n = len(df)
-    for a in range(0, max(n, 1), CHUNK_ROWS):
-        part = df.iloc[a : a + CHUNK_ROWS]
-        if len(part) == 0:
-            return
-        cols = {
-            c: pa.array(part[label], type=pa.string(), from_pandas=True)
-            for c, label in zip(needed, labels, strict=True)
-        }
-        yield _Chunk(np.arange(a + 2, a + 2 + len(part), dtype=np.int64), {}, cols)
-
-
-def frame_is_text(df: pd.DataFrame, labels: Sequence[Any]) -> bool:
-    """Whether every given column holds only text and missing values (then the columnar reader
-    reads it exactly as the row reader would; other cells go through the row reader)."""
-    import pandas as pd
-
-    for label in labels:
-        col = df[label]
-        if isinstance(col, pd.DataFrame):
-            return False
-        if pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col.dtype):
-            continue
-        if not pd.api.types.is_object_dtype(col.dtype):
-            return False
-        if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "empty"):
-            return False
-    return True
-
-
-# =============================================================================== timestamps
-
-
-@dataclass
-class _Parsed:
-    """Timestamps of a column: per row whether it parsed, its UTC microseconds and the index of
-    its distinct text; per distinct text its ISO 8601 form (None: did not parse)."""
-
-    ok: np.ndarray[Any, Any]
-    us: np.ndarray[Any, Any]
-    idx: np.ndarray[Any, Any]
-    iso: list[str | None]
-
-
-@dataclass
-class _Format:
-    regex: str
-    groups: list[str]
-
-
-class _VecClock:
-    """The row reader's clock, applied to a column: distinct texts parsed once, vectorised where
-    the result is provably the clock's own, by the clock itself everywhere else."""
-
-    def __init__(self, clock: _Clock) -> None:
-        self.clock = clock
-        self.formats: list[_Format] | None = None
-        if clock.zone is not None and ISO_FORMAT not in clock.formats:
-            # Python's own regular expression for a strptime format (datetime.strptime uses it)
-            from _strptime import _TimeRE_cache  # type: ignore[import-not-found]
-
-            time_re: Any = _TimeRE_cache
-            formats: list[_Format] = []
-            for fmt in clock.formats:
-                if not set(_DIRECTIVE.findall(fmt)) <= _SUPPORTED:
-                    formats = []
-                    break
-                pattern = time_re.pattern(fmt)
-                groups = re.findall(r"\(\?P<(\w+)>", pattern)
-                formats.append(_Format(f"(?i)^{pattern}(?P<rest_>(?s:.*))$", groups))
-            self.formats = formats or None
-        self._day_offsets: dict[int, timedelta | None] = {}
-
-    def parse(self, arr: pa.Array) -> _Parsed:
-        """Parse every non-null cell of ``arr``, each distinct text once."""
-        enc = pc.dictionary_encode(arr)
-        texts = enc.dictionary
-        idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        u = len(texts)
-        ok_u = np.zeros(u + 1, dtype=bool)  # slot u: null cells
-        us_u = np.zeros(u + 1, dtype=np.int64)
-        iso_u: list[str | None] = [None] * u
-        todo = np.ones(u, dtype=bool)
-        if self.formats is not None and u:
-            self._vectorised(texts, todo, ok_u, us_u, iso_u)
-        rest = np.flatnonzero(todo)
-        if len(rest):
-            words = texts.take(pa.array(rest)).to_pylist()
-            for j, text in zip(rest.tolist(), words, strict=True):
-                try:
-                    t, shown = self.clock.parse(text)
-                except ValueError:
-                    continue
-                ok_u[j] = True
-                us_u[j] = (t - _EPOCH) // _US
-                iso_u[j] = shown
-        sel = np.where(idx < 0, u, idx)
-        return _Parsed(ok_u[sel], us_u[sel], idx, iso_u)
-
-    def _vectorised(
-        self,
-        texts: pa.Array,
-        todo: np.ndarray[Any, Any],
-        ok_u: np.ndarray[Any, Any],
-        us_u: np.ndarray[Any, Any],
-        iso_u: list[str | None],
-    ) -> None:
-        assert self.formats is not None
-        trimmed = pc.ascii_trim_whitespace(texts)
-        # On printable ASCII the two regex engines agree (\\d, \\s, case); elsewhere the clock.
-        plain = pc.fill_null(pc.match_substring_regex(trimmed, "^[ -~]*$"), False)
-        candidates = plain.to_numpy(zero_copy_only=False).copy()
-        for fmt in self.formats:
-            pos = np.flatnonzero(candidates)
-            if not len(pos):
-                return
-            sub = trimmed if len(pos) == len(trimmed) else trimmed.take(pa.array(pos))
-            try:
-                found = pc.extract_regex(sub, fmt.regex)
-            except pa.ArrowInvalid:
-                return  # a pattern the regex engine does not take: the clock parses all
-            matched = found.is_valid().to_numpy(zero_copy_only=False)
-            if not matched.any():
-                continue
-            matched &= pc.fill_null(pc.equal(found.field("rest_"), ""), False).to_numpy(
-                zero_copy_only=False
-            )
-            comp = {g: _ints(found.field(g)) for g in fmt.groups if g != "rest_"}
-            year = comp.get("Y")
-            if year is None:
-                y2 = comp["y"]
-                year = np.where(y2 <= 68, y2 + 2000, y2 + 1900)
-            month, day = comp["m"], comp["d"]
-            zero = np.zeros(len(year), dtype=np.int64)
-            hour, minute, sec = comp.get("H", zero), comp.get("M", zero), comp.get("S", zero)
-            frac = zero
-            if "f" in comp:
-                digits = pc.utf8_length(found.field("f")).to_numpy(zero_copy_only=False)
-                frac = comp["f"] * 10 ** (6 - np.clip(digits, 0, 6))
-            good = np.flatnonzero(
-                matched
-                & (year >= 1)
-                & (month >= 1)
-                & (month <= 12)
-                & (day >= 1)
-                & (day <= _days_in_month(year, month))
-                & (hour <= 23)
-                & (minute <= 59)
-                & (sec <= 59)
-            )
-            if not len(good):
-                continue
-            sel = pos[good]
-            # Python tries the formats in order: a text the first matches is not tried again
-            candidates[sel] = False
-            todo[sel] = False
-            self._fill(
-                sel,
-                year[good],
-                month[good],
-                day[good],
-                hour[good],
-                minute[good],
-                sec[good],
-                frac[good],
-                ok_u,
-                us_u,
-                iso_u,
-            )
-
-    def _fill(
-        self,
-        sel: np.ndarray[Any, Any],
-        year: np.ndarray[Any, Any],
-        month: np.ndarray[Any, Any],
-        day: np.ndarray[Any, Any],
-        hour: np.ndarray[Any, Any],
-        minute: np.ndarray[Any, Any],
-        sec: np.ndarray[Any, Any],
-        frac: np.ndarray[Any, Any],
-        ok_u: np.ndarray[Any, Any],
-        us_u: np.ndarray[Any, Any],
-        iso_u: list[str | None],
-    ) -> None:
-        """Wall clock → offset (once per day) → UTC microseconds and ISO texts of the distinct
-        texts ``sel`` (the component arrays are aligned with it)."""
-        y, mo, d, hh, mi, ss, ff = year, month, day, hour, minute, sec, frac
-        days = _days_from_civil(y, mo, d)
-        wall_s = days * 86400 + hh * 3600 + mi * 60 + ss
-        uniq, inv = np.unique(days, return_inverse=True)
-        day_off = [self._day_offset(int(dd)) for dd in uniq.tolist()]
-        known = np.array([o is not None for o in day_off], dtype=bool)[inv]
-        off_s = np.array([0 if o is None else int(o.total_seconds()) for o in day_off])[inv]
-        ok_u[sel] = True
-        us_u[sel] = (wall_s - off_s) * 1_000_000 + ff
-        wall = (wall_s * 1_000_000 + ff).astype("datetime64[us]")
-        has_frac = ff != 0
-        text = np.datetime_as_string(wall.astype("datetime64[s]"), unit="s")
-        if has_frac.any():
-            text = np.where(has_frac, np.datetime_as_string(wall, unit="us"), text)
-        offs, which = np.unique(off_s, return_inverse=True)
-        off_text = np.array([_offset_text(o) for o in offs.tolist()])[which]
-        for j, t in zip(sel.tolist(), np.char.add(text, off_text).tolist(), strict=True):
-            iso_u[j] = t
-        zone = self.clock.zone
-        for i in np.flatnonzero(~known).tolist():
-            j = int(sel[i])
-            t = datetime(
-                int(y[i]),
-                int(mo[i]),
-                int(d[i]),
-                int(hh[i]),
-                int(mi[i]),
-                int(ss[i]),
-                int(ff[i]),
-                tzinfo=zone,
-            )
-            us_u[j] = (t - _EPOCH) // _US
-            iso_u[j] = t.isoformat()
-
-    def _day_offset(self, days: int) -> timedelta | None:
-        """The zone's offset all through a calendar day (days since 1970-01-01), or None when it
-        changes during the day."""
-        if days in self._day_offsets:
-            return self._day_offsets[days]
-        zone = self.clock.zone
-        base = datetime(1970, 1, 1) + timedelta(days=days)
-        probes = [base.replace(tzinfo=zone).utcoffset()]
-        probes += [
-            (base + timedelta(hours=h)).replace(tzinfo=zone).utcoffset() for h in (6, 12, 18)
-        ]
-        probes.append((base + timedelta(seconds=86399)).replace(tzinfo=zone).utcoffset())
-        off = probes[0] if all(p == probes[0] for p in probes) else None
-        self._day_offsets[days] = off
-        return off
-
-
-def _offset_text(seconds: int) -> str:
-    """An offset as ``datetime.isoformat`` writes it: ``+05:30``, ``-00:25:21``."""
-    return datetime(2000, 1, 1, tzinfo=timezone(timedelta(seconds=seconds))).isoformat()[19:]
-
-
-def _ints(arr: pa.Array) -> np.ndarray[Any, Any]:
-    """Digit texts (a leading space allowed, as ``%d`` has it) as int64; null/empty → 0."""
-    stripped = pc.ascii_ltrim(pc.fill_null(arr, "0"), " ")
-    stripped = pc.if_else(pc.equal(stripped, ""), "0", stripped)
-    out: np.ndarray[Any, Any] = pc.cast(stripped, pa.int64()).to_numpy(zero_copy_only=False)
-    return out
-
-
-def _days_in_month(year: np.ndarray[Any, Any], month: np.ndarray[Any, Any]) -> Any:
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    table = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-    return table[np.clip(month, 0, 12)] + ((month == 2) & leap)
-
-
-def _days_from_civil(y: Any, m: Any, d: Any) -> Any:
-    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm)."""
-    y = y - (m <= 2)
-    era = np.floor_divide(y, 400)
-    yoe = y - era * 400
-    mp = (m + 9) % 12
-    doy = (153 * mp + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
 
 
 # =============================================================================== the mapper
@@ -530,6 +89,8 @@ class _Out:
     #: tuple per item, since every object kept alive here is one more for the collector
     wheres: list[str] = field(default_factory=list)
     datas: list[Any] = field(default_factory=list)
+    #: whether some data is a typed Event
+    typed: bool = False
 
     def add(self, k1: Any, k2: int, k3: Any, k4: Any, items: tuple[list[str], list[Any]]) -> None:
         n = len(items[0])
@@ -546,8 +107,16 @@ class _Out:
 class ColumnarMapper:
     """Maps chunks of columns to the row mapper's items, in the row mapper's order."""
 
-    def __init__(self, mapping: ImportMapping, source: str, stats: MappingStats | None) -> None:
+    def __init__(
+        self,
+        mapping: ImportMapping,
+        source: str,
+        stats: MappingStats | None,
+        validator: EventValidator | None = None,
+    ) -> None:
         self.rows = _Mapper(mapping)
+        #: with a validator, the events it would accept are built as its Events (see _Typed)
+        self.validator = validator
         if stats is not None:
             self.rows.stats = stats
         self.stats = self.rows.stats
@@ -569,14 +138,16 @@ class ColumnarMapper:
         self.pos0 = 0
         self.index = 0
 
-    def run(self, chunks: Iterator[_Chunk]) -> Iterator[RawEvent]:
-        """Raw events and rejected rows (as records the validator rejects), chunk by chunk."""
+    def run(self, chunks: Iterator[_Chunk]) -> Iterator[list[RawEvent | Event]]:
+        """Raw events and rejected rows (as records the validator rejects), a list per chunk
+        (one generator step per chunk, not per event); with a validator, the events it accepts
+        as its typed :class:`Event` s instead."""
         for chunk in chunks:
-            yield from self._emit(self._chunk(chunk, final=False))
-        yield from self._emit(self._chunk(None, final=True))
+            yield self._emit(self._chunk(chunk, final=False))
+        yield self._emit(self._chunk(None, final=True))
         self.stats.incidents = len(self.rows.incidents) + len(self.fast)
 
-    def _emit(self, out: _Out) -> list[RawEvent]:
+    def _emit(self, out: _Out) -> list[RawEvent | Event]:
         """The items of a chunk in the row mapper's order, numbered."""
         if not out.wheres:
             return []
@@ -591,6 +162,17 @@ class ColumnarMapper:
         wheres, datas = out.wheres, out.datas
         index = self.index
         self.index += len(order)
+        if out.typed:
+            # typed events take their number; the rest become records
+            got: list[RawEvent | Event] = []
+            for i, k in enumerate(order, index):
+                d = datas[k]
+                if type(d) is Event:
+                    d.index = i
+                    got.append(d)
+                else:
+                    got.append(RawEvent(i, wheres[k], d))
+            return got
         pick = itemgetter(*order)
         if len(order) == 1:
             return [RawEvent(index, wheres[order[0]], datas[order[0]])]
@@ -760,6 +342,7 @@ class ColumnarMapper:
             any_event[sel] = True
             items = built[k](sel, rownos)
             out.add(flush[block_s[sel]], 1, sorted_pos[sel], k, items)
+            out.typed = out.typed or self.validator is not None
             self.stats.events += len(sel)
             self.stats.events_by_type[spec.type] = self.stats.events_by_type.get(
                 spec.type, 0
@@ -818,9 +401,15 @@ class ColumnarMapper:
                 emit = when
             # the instant of the rows that emit: only they need one
             if spec.at == self.m.order_by:
-                isos = cols[_ORDER_ISO].filter(pa.array(emit)).to_pylist()
-                k = len(isos)
-                p = _Parsed(np.ones(k, dtype=bool), np.zeros(k, dtype=np.int64), np.arange(k), isos)
+                # each distinct text once: the events share its string (and its instant)
+                enc = pc.dictionary_encode(cols[_ORDER_ISO].filter(pa.array(emit)))
+                k = len(enc)
+                p = _Parsed(
+                    np.ones(k, dtype=bool),
+                    np.zeros(k, dtype=np.int64),
+                    enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                    enc.dictionary.to_pylist(),
+                )
             else:
                 p = self.vclock.parse(cols[spec.at].filter(pa.array(emit)))
             fail = np.zeros(n, dtype=bool)
@@ -857,8 +446,36 @@ class ColumnarMapper:
     ) -> Any:
         source = self.source
         inc_col = cols[self.m.incident]
+        typed = _Typed.of(self.validator, etype, fvals) if self.validator is not None else None
 
         def build(
+            sel: np.ndarray[Any, Any], rownos: np.ndarray[Any, Any]
+        ) -> tuple[list[str], list[Any]]:
+            if typed is None:
+                return raw(sel, rownos)
+            take = pa.array(sel)
+            incs = inc_col.take(take).to_pylist()
+            nos = rownos[sel].tolist()
+            wheres = [f"{source}:{r}" for r in nos]
+            ok, events = typed.events(
+                [f"{i}:{r}:{suffix}" for i, r in zip(incs, nos, strict=True)],
+                p.iso,
+                p.idx[at_of[sel]],
+                take,
+                wheres,
+            )
+            if ok.all():
+                return wheres, events
+            # the rest as records: the validator says why it refuses each
+            out: list[Any] = [None] * len(sel)
+            for k, e in zip(np.flatnonzero(ok).tolist(), events, strict=True):
+                out[k] = e
+            rest = np.flatnonzero(~ok)
+            for k, d in zip(rest.tolist(), raw(sel[rest], rownos)[1], strict=True):
+                out[k] = d
+            return wheres, out
+
+        def raw(
             sel: np.ndarray[Any, Any], rownos: np.ndarray[Any, Any]
         ) -> tuple[list[str], list[Any]]:
             take = pa.array(sel)
@@ -883,7 +500,7 @@ class ColumnarMapper:
                     lists.append(values)
                     if col.null_count:
                         absent.append((name, values))
-            datas = list(map(dict, map(zip, repeat(names), zip(*lists, strict=True))))
+            datas = dicts(tuple(names), lists, len(sel))
             for name, values in absent:
                 # a missing cell leaves the field out
                 for d, x in zip(datas, values, strict=True):
@@ -978,9 +595,24 @@ class ColumnarMapper:
             items: tuple[list[str], list[Any]] = ([], [])
             for item in mapper._map_row(ts, nos[i], where, cells):
                 items[0].append(item.where)
-                items[1].append(item.data if isinstance(item, RawEvent) else _BadLine(item.reason))
+                items[1].append(
+                    self._typed(item.where, item.data)
+                    if isinstance(item, RawEvent)
+                    else _BadLine(item.reason)
+                )
             b = int(block_s[s])
             out.add(flush[b], 1, s, np.arange(len(items[0])), items)
+        out.typed = out.typed or self.validator is not None
+
+    def _typed(self, where: str, data: dict[str, Any]) -> Any:
+        """A record mapped row by row as the validator's Event, when it accepts it (the record
+        otherwise, for the engine to refuse with the reason)."""
+        if self.validator is None:
+            return data
+        try:
+            return self.validator.validate_record(0, where, data)
+        except EventError:
+            return data
 
 
 def _rejected(reason: str) -> _BadLine:
