@@ -21,6 +21,7 @@ The meaning of every status, deadline and excuse is fixed in ``docs/semantics.md
 
 from __future__ import annotations
 
+import copyreg
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
@@ -48,6 +49,7 @@ from .events import (
     RawEvent,
     read_records,
 )
+from .explanations import Explainer
 from .model import (
     Ruleset,
 )
@@ -57,6 +59,29 @@ from .report import (
 )
 from .text import fmt as fmt  # importable here, as before
 from .text import iso
+
+# =============================================================================== pickling
+
+
+def _reduce_explainer(
+    how: Explainer,
+) -> tuple[Callable[..., Explainer], tuple[Any, ...]]:
+    """An obligation's explainer pickled as its compiled ruleset (which pickles as its ruleset)
+    and the places of its norm and tier in it: the compiled norm holds predicates, closures
+    that do not pickle."""
+    tier = None if how.tier is None else how.tier.position
+    return _explainer, (how.c, how.cn.index, tier, how.base_due, how.not_before, how.paused)
+
+
+def _explainer(c: CompiledRuleset, norm: int, tier: int | None, *facts: Any) -> Explainer:
+    """The explainer :func:`_reduce_explainer` pickled."""
+    cn = c.norms[norm]
+    return Explainer(c, cn, None if tier is None else cn.tiers[tier], *facts)
+
+
+# A report refers to its ruleset's compiled norms only through the explainers of its
+# obligations: with this, a report and its parts pickle (to ship them between processes).
+copyreg.pickle(Explainer, _reduce_explainer)
 
 # =============================================================================== batch
 
