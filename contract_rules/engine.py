@@ -25,6 +25,7 @@ import copyreg
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 from .calendar import build_calendar as build_calendar  # importable here, as before
@@ -102,11 +103,12 @@ def evaluate(
 ) -> Report:
     """Evaluate ``ruleset`` against ``events`` at ``as_of`` (default: now).
 
-    ``events`` is an iterable of mappings (or :class:`Event`), or a path to a ``.jsonl``, ``.json``
-    or ``.csv`` file. In strict mode (default) the first invalid event raises
-    :class:`EventError` naming it; with ``strict=False`` invalid events are reported as rejected.
-    Events after ``as_of`` are ignored with that reason. Input out of time order is ordered
-    stably (by instant, then input position).
+    ``events`` is an iterable of mappings (or :class:`Event`), a path to a ``.jsonl``, ``.json``,
+    ``.csv`` or ``.parquet`` file, or a pandas DataFrame (one row per event; a missing cell,
+    NaN or NaT, is a missing field: :mod:`~contract_rules.frames_in`). In strict mode (default)
+    the first invalid event raises :class:`EventError` naming it; with ``strict=False`` invalid
+    events are reported as rejected. Events after ``as_of`` are ignored with that reason. Input
+    out of time order is ordered stably (by instant, then input position).
 
     Input already in time order streams through in one pass, holding no events; input out of
     order is read again (a path or a sequence) or kept (any other iterable) and sorted first.
@@ -116,21 +118,7 @@ def evaluate(
     """
     compiled = ruleset if isinstance(ruleset, CompiledRuleset) else compile_ruleset(ruleset)
     t = _as_of_instant(as_of, compiled.tz)
-    if isinstance(events, str | os.PathLike):
-        path = events
-
-        def source() -> Iterable[_Item]:
-            return read_records(path)
-
-    else:
-        if isinstance(events, Mapping):
-            raise TypeError("events must be an iterable of mappings or a path, not one mapping")
-        seq: Sequence[Mapping[str, Any] | Event | RawEvent] = (
-            events if isinstance(events, Sequence) else list(events)  # type: ignore[assignment]
-        )
-
-        def source() -> Iterable[_Item]:
-            return _index(seq)
+    source = source_of(events)
 
     def fresh() -> Evaluator:
         return Evaluator(
@@ -263,6 +251,30 @@ def _stream_in_order(
         last = e.at
         ev.apply(e)
     return True
+
+
+def source_of(events: EventSource | Any) -> Callable[[], Iterable[_Item]]:
+    """What :func:`evaluate` reads ``events`` with: a function that reads them (again) from the
+    start, one item per input event in input order.
+
+    A DataFrame or Parquet file is read by :mod:`~contract_rules.frames_in`, another path by
+    :func:`~contract_rules.events.read_records`; another iterable is numbered by position (kept
+    as a list when it is not a sequence, so that it can be read twice).
+    """
+    from . import frames_in
+
+    if frames_in.is_frame(events):
+        return partial(frames_in.frame_records, events)
+    if frames_in.is_parquet(events):
+        return partial(frames_in.parquet_records, events)
+    if isinstance(events, str | os.PathLike):
+        return partial(read_records, events)
+    if isinstance(events, Mapping):
+        raise TypeError("events must be an iterable of mappings or a path, not one mapping")
+    seq: Sequence[Mapping[str, Any] | Event | RawEvent] = (
+        events if isinstance(events, Sequence) else list(events)  # type: ignore[assignment]
+    )
+    return partial(_index, seq)
 
 
 #: what an evaluation reads: a file's (index, where, data) records, or the caller's raw records
