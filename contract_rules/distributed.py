@@ -89,8 +89,9 @@ __all__ = [
 #: events per chunk read and validated by one task (a JSONL chunk is cut at about this many
 #: bytes per event times this)
 CHUNK_EVENTS = 200_000
-#: the JSONL bytes one chunk holds at most
+#: the JSONL bytes one chunk holds at most, and at least (a small file is one chunk)
 CHUNK_BYTES = 64 << 20
+MIN_CHUNK_BYTES = 1 << 16
 
 
 # =============================================================================== the plan
@@ -246,7 +247,7 @@ def _path_chunks(paths: list[Path], target: int) -> list[_Chunk]:
 def _jsonl_chunks(path: Path, target: int) -> list[_Chunk]:
     """Byte ranges of ``path`` cut at line starts, each with the number of its first line."""
     size = path.stat().st_size
-    n = max(1, min(max(target, -(-size // CHUNK_BYTES)), size // 4096 or 1))
+    n = max(1, min(max(target, -(-size // CHUNK_BYTES)), size // MIN_CHUNK_BYTES))
     cuts = [0]
     with path.open("rb") as fh:
         for k in range(1, n):
