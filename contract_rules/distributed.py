@@ -171,10 +171,14 @@ def _id_hash(text: str) -> int:
 @dataclass(frozen=True)
 class Export:
     """A ticket export (a CSV path or a DataFrame) read through an import mapping (a
-    :class:`~contract_rules.mapping.ImportMapping` or its path), as a source of events."""
+    :class:`~contract_rules.mapping.ImportMapping` or its path), as a source of events. The
+    export is read in the caller's process (the mapping follows each incident through its
+    rows), the events validated and evaluated on the cluster; ``stats``, when given, is filled
+    with the row counts (:class:`~contract_rules.mapping.MappingStats`)."""
 
     export: Any
     mapping: Any
+    stats: Any = None
 
 
 @dataclass(frozen=True)
@@ -194,7 +198,7 @@ def _chunks(sources: Any, target: int) -> list[_Chunk]:
     if isinstance(sources, Export):
         from .mapping import read_export
 
-        raws = list(read_export(sources.export, sources.mapping))
+        raws = list(read_export(sources.export, sources.mapping, stats=sources.stats))
         return _record_chunks([(r.where, r.data) for r in raws], target)
     if _is_dask_frame(sources):
         return [_Chunk("frame", part, 0) for part in sources.to_delayed()]
