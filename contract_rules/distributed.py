@@ -43,6 +43,7 @@ from __future__ import annotations
 import glob
 import io
 import os
+import pickle
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -52,6 +53,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import frames_in
+from .collector import collector_paused
+from .compiler import ruleset_digest
 from .engine import CompiledRuleset, Evaluator, _claimed, compile_ruleset
 from .errors import EventError
 from .evaluator import _as_of_instant
@@ -67,6 +70,7 @@ from .events import (
     derived_id,
     read_events,
 )
+from .explanations import Explainer
 from .model import Ruleset
 from .remedies import remedy_lines
 from .report import Accounting, EventEntry, Liability, Obligation, Report
@@ -356,45 +360,104 @@ def _jsonl_range(path: str, start: int, end: int, first: int) -> Iterator[tuple[
         index += 1
 
 
+# =============================================================================== shipping
+
+
+class _Packer(pickle.Pickler):
+    """Pickles results for the caller, with each compiled ruleset and ruleset (which a report
+    and the explainers of its obligations refer to) written as its digest: the caller holds the
+    rulesets it sent, so that a result does not carry its ruleset back, nor the caller compile
+    it again for every result."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.digests: dict[int, str] = {}
+
+    def persistent_id(self, obj: Any) -> tuple[str, str] | None:
+        kind = type(obj)
+        if kind is CompiledRuleset:
+            return "compiled", obj.digest
+        if kind is Ruleset:
+            digest = self.digests.get(id(obj))
+            if digest is None:
+                digest = self.digests[id(obj)] = ruleset_digest(obj)
+            return "ruleset", digest
+        return None
+
+
+class _Unpacker(pickle.Unpickler):
+    def __init__(self, data: bytes, known: Mapping[str, CompiledRuleset]) -> None:
+        super().__init__(io.BytesIO(data))
+        self.known = known
+
+    def persistent_load(self, pid: Any) -> CompiledRuleset | Ruleset:
+        kind, digest = pid
+        found = self.known.get(digest)
+        if found is None:
+            raise pickle.UnpicklingError(f"a result refers to an unknown ruleset {digest!r}")
+        return found if kind == "compiled" else found.ruleset
+
+
+def _pack(obj: Any) -> bytes:
+    """``obj`` pickled by :class:`_Packer`."""
+    buf = io.BytesIO()
+    _Packer(buf).dump(obj)
+    return buf.getvalue()
+
+
+def _unpack(data: bytes, *known: CompiledRuleset) -> Any:
+    """What :func:`_pack` packed, its rulesets resolved to ``known`` (by digest)."""
+    return _Unpacker(data, {c.digest: c for c in known}).load()
+
+
 # =============================================================================== stage 1: read
+
+
+#: a valid event as stage 1 keeps and ships it (a plain tuple pickles several times faster than
+#: an Event): local index, id, type, instant, fields, where
+_Row = tuple[int, str, str, datetime, Mapping[str, Any], str]
 
 
 @dataclass
 class _Prepared:
-    """A chunk read, validated and cut: per partition its events (with their local indexes),
-    the broadcast events (with their owners), the rejected records, and the ids to check."""
+    """A chunk read, validated and cut: per partition its events, the broadcast events with
+    their owners, the rejected records, and the hashes of the ids to check (by local index)."""
 
     count: int
-    pieces: list[tuple[list[Event], array[int]]]
-    everywhere: tuple[list[Event], array[int], array[int]]
+    pieces: list[list[_Row]]
+    everywhere: list[tuple[_Row, int]]
     rejected: list[EventEntry]
     first_error: tuple[int, str, str, str | None] | None
     id_hashes: array[int]
-    id_locals: array[int]
 
 
 @dataclass(frozen=True)
 class _Summary:
-    """What the caller needs of a prepared chunk: sizes, rejections and the id hashes."""
+    """What the caller needs of a prepared chunk: its size, rejections and id hashes."""
 
     count: int
     rejected: list[EventEntry]
     first_error: tuple[int, str, str, str | None] | None
     id_hashes: bytes
-    id_locals: bytes
 
 
 def _prepare(
     c: CompiledRuleset, plan: Plan, chunk: _Chunk, partitions: int, naive_tz: str | tzinfo | None
 ) -> _Prepared:
     """Stage 1: read and validate ``chunk`` and cut its events by partition."""
+    with collector_paused():
+        return _prepare_chunk(c, plan, chunk, partitions, naive_tz)
+
+
+def _prepare_chunk(
+    c: CompiledRuleset, plan: Plan, chunk: _Chunk, partitions: int, naive_tz: str | tzinfo | None
+) -> _Prepared:
     ev = Evaluator(c, strict=False, naive_tz=naive_tz)  # its validator, and reject's entries
     validate = ev.validator.validate_record
-    pieces: list[tuple[list[Event], array[int]]] = [([], array("q")) for _ in range(partitions)]
-    every: tuple[list[Event], array[int], array[int]] = ([], array("q"), array("q"))
+    pieces: list[list[_Row]] = [[] for _ in range(partitions)]
+    every: list[tuple[_Row, int]] = []
     routes = plan.routes
     hashes = array("q")
-    locs = array("q")
     first_error: tuple[int, str, str, str | None] | None = None
     count = 0
     for local, where, data in _read_chunk(chunk):
@@ -403,13 +466,15 @@ def _prepare(
             e = validate(local, where, data)
         except EventError as exc:
             ev.reject(RawEvent(local, where, data), exc)
+            hashes.append(-1)
             if first_error is None:
                 first_error = (local, exc.where, exc.reason, exc.event_id)
             continue
-        if isinstance(data, Mapping) and data.get("id") is None and len(e.id) > 11:
-            e.id = e.id[:11]  # a digest numbered in this chunk: numbered across chunks below
-        hashes.append(_id_hash(e.id))
-        locs.append(local)
+        eid = e.id
+        if len(eid) > 11 and isinstance(data, Mapping) and data.get("id") is None:
+            eid = eid[:11]  # a digest numbered in this chunk: numbered across chunks later
+        hashes.append(_id_hash(eid))
+        row = (local, eid, e.type, e.at, e.fields, where)
         route = routes.get(e.type)
         key, everywhere = route if route is not None else (None, False)
         owner = (
@@ -418,55 +483,47 @@ def _prepare(
             else local % partitions
         )
         if everywhere:
-            every[0].append(e)
-            every[1].append(local)
-            every[2].append(owner)
+            every.append((row, owner))
         else:
-            piece = pieces[owner]
-            piece[0].append(e)
-            piece[1].append(local)
-    return _Prepared(count, pieces, every, ev._rejected, first_error, hashes, locs)
+            pieces[owner].append(row)
+    return _Prepared(count, pieces, every, ev._rejected, first_error, hashes)
 
 
 def _summary(prep: _Prepared) -> _Summary:
-    return _Summary(
-        prep.count,
-        prep.rejected,
-        prep.first_error,
-        prep.id_hashes.tobytes(),
-        prep.id_locals.tobytes(),
-    )
+    return _Summary(prep.count, prep.rejected, prep.first_error, prep.id_hashes.tobytes())
 
 
-def _piece(prep: _Prepared, p: int) -> tuple[list[Event], array[int]]:
-    return prep.pieces[p]
+def _piece(prep: _Prepared, p: int) -> bytes:
+    """The events of ``prep`` for partition ``p``, pickled here with the collector paused (Dask
+    would pickle them with it running, scanning every live event again and again)."""
+    with collector_paused():
+        return pickle.dumps(prep.pieces[p], protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _everywhere(prep: _Prepared) -> tuple[list[Event], array[int], array[int]]:
-    return prep.everywhere
+def _everywhere(prep: _Prepared) -> bytes:
+    """The broadcast events of ``prep``, pickled as :func:`_piece` pickles."""
+    with collector_paused():
+        return pickle.dumps(prep.everywhere, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _details(prep: _Prepared, wanted: frozenset[int], partitions: int) -> list[_Twin]:
+def _details(prep: _Prepared, wanted: frozenset[int]) -> list[_Twin]:
     """The events of ``prep`` whose id hash is in ``wanted``, with where they were sent."""
     found: list[_Twin] = []
-    for k, (events, locs) in enumerate(prep.pieces):
-        for e, loc in zip(events, locs, strict=True):
-            if _id_hash(e.id) in wanted:
-                found.append(_Twin(e, loc, k, False))
-    events, locs, owners = prep.everywhere
-    for e, loc, owner in zip(events, locs, owners, strict=True):
-        if _id_hash(e.id) in wanted:
-            found.append(_Twin(e, loc, owner, True))
+    hashes = prep.id_hashes
+    for k, piece in enumerate(prep.pieces):
+        found.extend(_Twin(row, k, False) for row in piece if hashes[row[0]] in wanted)
+    found.extend(
+        _Twin(row, owner, True) for row, owner in prep.everywhere if hashes[row[0]] in wanted
+    )
     return found
 
 
 @dataclass
 class _Twin:
-    """An event whose id another event may share: where it was sent (owner partition, and
-    whether to all), and its local index."""
+    """An event whose id another event may share, and where it was sent (owner partition,
+    and whether to all)."""
 
-    event: Event
-    local: int
+    row: _Row
     owner: int
     everywhere: bool
     chunk: int = -1
@@ -479,8 +536,8 @@ class _Fixes:
 
     ids: Mapping[int, str] = field(default_factory=dict)
     moved: frozenset[int] = frozenset()
-    #: per partition: (event, its global index, owned there)
-    extra: Mapping[int, tuple[tuple[Event, int, bool], ...]] = field(default_factory=dict)
+    #: per partition: (event as shipped, its global index, owned there)
+    extra: Mapping[int, tuple[tuple[_Row, int, bool], ...]] = field(default_factory=dict)
 
 
 def _resolve(twins: list[_Twin], offsets: list[int], partitions: int) -> _Fixes:
@@ -488,33 +545,33 @@ def _resolve(twins: list[_Twin], offsets: list[int], partitions: int) -> _Fixes:
     one validator numbers them; then of the events that share an id the earliest in time (ties:
     input order) keeps it and the others go where it went, whose evaluation rejects them as
     duplicates."""
-    by_index = {offsets[t.chunk] + t.local: t for t in twins}
+    by_index = {offsets[t.chunk] + t.row[0]: t for t in twins}
     ids: dict[int, str] = {}
     digests: dict[str, list[int]] = {}
     for g in sorted(by_index):
-        e = by_index[g].event
-        if e.id == derived_id(e.type, e.at, e.fields):  # named by its content
-            digests.setdefault(e.id, []).append(g)
+        _, eid, etype, at, fields, _ = by_index[g].row
+        if eid == derived_id(etype, at, fields):  # named by its content
+            digests.setdefault(eid, []).append(g)
     for base, members in digests.items():
         for n, g in enumerate(members[1:], 2):
             ids[g] = f"{base}-{n}"
     holders: dict[str, list[int]] = {}
     for g, t in by_index.items():
-        holders.setdefault(ids.get(g, t.event.id), []).append(g)
+        holders.setdefault(ids.get(g, t.row[1]), []).append(g)
     moved: set[int] = set()
-    extra: dict[int, list[tuple[Event, int, bool]]] = {}
+    extra: dict[int, list[tuple[_Row, int, bool]]] = {}
     for members in holders.values():
         if len(members) < 2:
             continue
-        members.sort(key=lambda g: (by_index[g].event.at, g))
+        members.sort(key=lambda g: (by_index[g].row[3], g))
         first = by_index[members[0]]
         for g in members[1:]:
             moved.add(g)
-            t = by_index[g]
-            e = replace(t.event, id=ids.get(g, t.event.id))
+            local, eid, etype, at, fields, where = by_index[g].row
+            row = (local, ids.get(g, eid), etype, at, fields, where)
             targets = range(partitions) if first.everywhere else (first.owner,)
             for p in targets:
-                extra.setdefault(p, []).append((e, g, p == first.owner))
+                extra.setdefault(p, []).append((row, g, p == first.owner))
     return _Fixes(ids, frozenset(moved), {p: tuple(v) for p, v in extra.items()})
 
 
@@ -536,22 +593,37 @@ class _PartitionEvaluator(Evaluator):
         return outcome
 
 
+#: an obligation as a partition ships it: the norm's number, then the fields of
+#: :class:`Obligation` after ``norm`` up to ``notes``, then its explainer's facts (the norm's
+#: number, the tier's place or -1, the due before pauses, the window's opening, the pauses)
+_ObRow = tuple[Any, ...]
+
+
 @dataclass
 class _Partial:
     """What one partition gives the merge: its instances and the accounting, claims and notes
     of the events it owns, the years it used; or the first error (strict mode)."""
 
-    obligations: list[Obligation]
+    obligations: list[_ObRow]
     used: array[int]
     ignored: list[EventEntry]
     rejected: list[EventEntry]
-    claims: list[tuple[int, Event]]
+    claims: list[tuple[int, _Row]]
     notes: list[tuple[datetime, int, str]]
     years: set[int]
     error: tuple[str, str, str | None] | None = None
 
 
-def _evaluate_partition(
+def _evaluate_partition(*args: Any) -> bytes:
+    """:func:`_partition_result`, pickled, with the cyclic collector paused as in one process
+    (the engine makes no cycles; millions of live objects would be scanned again and again)."""
+    with collector_paused():
+        head = args[:8]
+        parts = [pickle.loads(b) for b in args[8:]]
+        return pickle.dumps(_partition_result(*head, *parts), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _partition_result(
     c: CompiledRuleset,
     p: int,
     partitions: int,
@@ -569,30 +641,23 @@ def _evaluate_partition(
     foreign: set[int] = set()
     moved = fixes.moved
     ids = fixes.ids
-    for off, (piece, locs) in zip(offsets, parts[:n], strict=True):
-        for e, loc in zip(piece, locs, strict=True):
-            e.index = g = loc + off  # the same value every time: a retried task is unchanged
-            if g in moved:
-                continue
-            if g in ids:
-                e.id = ids[g]
-            events.append(e)
-    for off, (every, locs, owners) in zip(offsets, parts[n:], strict=True):
-        for e, loc, owner in zip(every, locs, owners, strict=True):
-            e.index = g = loc + off
-            if g in moved:
-                continue
-            if g in ids:
-                e.id = ids[g]
-            events.append(e)
-            if owner != p:
-                foreign.add(g)
-    for e, g, owned in fixes.extra.get(p, ()):
-        e = replace(e, index=g)
-        events.append(e)
+    for off, piece in zip(offsets, parts[:n], strict=True):
+        for local, eid, etype, at, fields, where in piece:
+            g = local + off
+            if g not in moved:
+                events.append(Event(g, ids.get(g, eid), etype, at, fields, where))
+    for off, every in zip(offsets, parts[n:], strict=True):
+        for (local, eid, etype, at, fields, where), owner in every:
+            g = local + off
+            if g not in moved:
+                events.append(Event(g, ids.get(g, eid), etype, at, fields, where))
+                if owner != p:
+                    foreign.add(g)
+    for (_, eid, etype, at, fields, where), g, owned in fixes.extra.get(p, ()):
+        events.append(Event(g, eid, etype, at, fields, where))
         if not owned:
             foreign.add(g)
-    events.sort(key=_TIME_ORDER)
+    events.sort(key=_time_order)
     ev = _PartitionEvaluator(c, strict=strict, naive_tz=naive_tz)
     try:
         for e in events:
@@ -606,21 +671,24 @@ def _evaluate_partition(
         return _Partial(
             [], array("q"), [], [], [], [], set(), (exc.where, exc.reason, exc.event_id)
         )
+    del events
     rep = ev._final_report(t)
-
-    def mine(ob: Obligation) -> bool:
-        return p == 0 if ob.key is None else _partition_of(ob.key, partitions) == p
-
+    order = c.norm_order
+    rows = [
+        _ob_row(ob, order)
+        for ob in rep.obligations
+        if (p == 0 if ob.key is None else _partition_of(ob.key, partitions) == p)
+    ]
     acc = rep.accounting
     used = acc.used_indexes if acc.used_indexes is not None else array("q")
     if foreign:
         used = array("q", (i for i in used if i not in foreign))
     return _Partial(
-        [ob for ob in rep.obligations if mine(ob)],
+        rows,
         used,
         [x for x in acc.ignored if x.index not in foreign],
         [x for x in acc.rejected if x.index not in foreign],
-        [(k, e) for k, e in ev._claims if e.index not in foreign],
+        [(k, _row_of(e)) for k, e in ev._claims if e.index not in foreign],
         [
             (at, index, f"{head}: no duty arises ({', '.join(ev._out_of_term[head])})")
             for at, index, head in ev.heads
@@ -634,7 +702,22 @@ def _time_order(e: Event) -> tuple[datetime, int]:
     return e.at, e.index
 
 
-_TIME_ORDER = _time_order
+def _row_of(e: Event) -> _Row:
+    return (e.index, e.id, e.type, e.at, e.fields, e.where)
+
+
+def _ob_row(ob: Obligation, order: Mapping[str, int]) -> _ObRow:
+    """``ob`` as a partition ships it (:data:`_ObRow`)."""
+    how = ob.explainer
+    facts: tuple[Any, ...] | None = None
+    if isinstance(how, Explainer):
+        tier = -1 if how.tier is None else how.tier.position
+        facts = (how.cn.index, tier, how.base_due, how.not_before, how.paused)
+    return (
+        order[ob.rule], ob.party, ob.key, ob.nth, ob.trigger_at, ob.trigger_event, ob.tier,
+        ob.due, ob.status, ob.fulfilled_at, ob.reason, ob.reason_zh, ob.deciding, ob.notes,
+        facts,
+    )  # fmt: skip
 
 
 # =============================================================================== merge
@@ -644,21 +727,55 @@ def _merge(
     c: CompiledRuleset, t: datetime, partials: list[_Partial], rejected: list[EventEntry]
 ) -> Report:
     """The report of the whole input from the partitions' parts (see the module's text)."""
-    order = c.norm_order
+    rows = sorted(
+        (row for part in partials for row in part.obligations),
+        key=lambda r: (comparable(r[4]), r[0], r[2] or "", r[3]),
+    )
+    explainers: dict[Any, Explainer] = {}
+
+    def explainer(facts: tuple[Any, ...] | None) -> Explainer | None:
+        if facts is None:
+            return None
+        found = explainers.get(facts)
+        if found is None:
+            cn = c.norms[facts[0]]
+            tier = None if facts[1] < 0 else cn.tiers[facts[1]]
+            found = explainers[facts] = Explainer(c, cn, tier, *facts[2:])
+        return found
+
+    norms = c.norms
     obligations = tuple(
-        sorted(
-            (ob for part in partials for ob in part.obligations),
-            key=lambda o: (comparable(o.trigger_at), order[o.rule], o.key or "", o.nth),
+        Obligation(
+            norms[r[0]].info,
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[10],
+            r[11],
+            r[12],
+            r[13],
+            explainer(r[14]),
         )
+        for r in rows
     )
-    claims = sorted(
-        (cl for part in partials for cl in part.claims), key=lambda cl: (cl[1].at, cl[1].index)
-    )
+    del rows
+    claims = [
+        (k, Event(*row))
+        for k, row in sorted(
+            (cl for part in partials for cl in part.claims), key=lambda cl: (cl[1][3], cl[1][0])
+        )
+    ]
     heads = sorted((h for part in partials for h in part.notes), key=lambda h: (h[0], h[1]))
     years: set[int] = set().union(*(part.years for part in partials))
     used = _sorted_indexes([part.used for part in partials])
-    ignored = sorted((x for part in partials for x in part.ignored), key=lambda x: x.index)
-    rejected = sorted([*rejected, *(x for part in partials for x in part.rejected)], key=_INDEX)
+    ignored = sorted((x for part in partials for x in part.ignored), key=_index_of)
+    rejected = sorted([*rejected, *(x for part in partials for x in part.rejected)], key=_index_of)
     rs = c.ruleset
     zoned = t if t.tzinfo is c.tz else t.astimezone(c.tz)
     return Report(
@@ -685,9 +802,6 @@ def _merge(
 
 def _index_of(x: EventEntry) -> int:
     return x.index
-
-
-_INDEX = _index_of
 
 
 def _sorted_indexes(parts: list[array[int]]) -> array[int]:
@@ -844,13 +958,16 @@ def _run(
         )
         for p in range(parts_n)
     ]
-    partials: list[_Partial] = client.gather(jobs)
-    for part in partials:
-        if part.error is not None:
-            at, reason, event_id = part.error
-            raise EventError(at, reason, event_id=event_id)
+    packed = client.gather(jobs)
     client.cancel([*preps, *futures, *jobs, *every, *(f for piece in pieces for f in piece)])
-    return _merge(c, t, partials, rejected)
+    with collector_paused():
+        partials: list[_Partial] = [pickle.loads(b) for b in packed]
+        del packed
+        for part in partials:
+            if part.error is not None:
+                at, reason, event_id = part.error
+                raise EventError(at, reason, event_id=event_id)
+        return _merge(c, t, partials, rejected)
 
 
 def _id_fixes(
@@ -871,7 +988,7 @@ def _id_fixes(
     wanted = frozenset(int(v) for v in values[counts > 1])
     if not wanted:
         return _Fixes()
-    found = client.gather([client.submit(_details, f, wanted, parts_n, pure=False) for f in preps])
+    found = client.gather([client.submit(_details, f, wanted, pure=False) for f in preps])
     twins: list[_Twin] = []
     for k, lst in enumerate(found):
         for twin in lst:
@@ -894,17 +1011,22 @@ class Portfolio:
 
 
 def _evaluate_many(
-    items: list[tuple[str, Ruleset | CompiledRuleset, Any]],
+    items: list[tuple[str, int, Any]],
+    rulesets: list[CompiledRuleset],
     t: str,
     strict: bool,
     naive_tz: str | tzinfo | None,
-) -> list[tuple[str, Report]]:
+) -> bytes:
+    """Evaluate each (name, ruleset number, events) of ``items``; the (name, report) pairs,
+    packed for the caller (:func:`_pack`)."""
     from .engine import evaluate as evaluate_one
 
-    return [
-        (name, evaluate_one(rs, events, t, strict=strict, naive_tz=naive_tz))
-        for name, rs, events in items
-    ]
+    return _pack(
+        [
+            (name, evaluate_one(rulesets[k], events, t, strict=strict, naive_tz=naive_tz))
+            for name, k, events in items
+        ]
+    )
 
 
 def evaluate_portfolio(
@@ -925,16 +1047,24 @@ def evaluate_portfolio(
     import pandas as pd
 
     stamp = as_of if isinstance(as_of, str) else as_of.isoformat()
-    items = [(name, rs, events) for name, (rs, events) in contracts.items()]
+    compiled: dict[int, CompiledRuleset] = {}  # one compile and one shipment per ruleset object
+    items: list[tuple[str, int, Any]] = []
+    for name, (rs, events) in contracts.items():
+        if id(rs) not in compiled:
+            compiled[id(rs)] = rs if isinstance(rs, CompiledRuleset) else compile_ruleset(rs)
+        items.append((name, list(compiled).index(id(rs)), events))
+    known = list(compiled.values())
     own = client is None
     active = local_client() if client is None else client
     try:
+        shared = [active.scatter(c, broadcast=True) for c in known]
         threads = max(1, sum(active.nthreads().values()))
         size = batch or max(1, -(-len(items) // (4 * threads)))
         jobs = [
             active.submit(
                 _evaluate_many,
                 items[k : k + size],
+                shared,
                 stamp,
                 strict,
                 naive_tz,
@@ -943,7 +1073,10 @@ def evaluate_portfolio(
             )
             for k in range(0, len(items), size)
         ]
-        reports = dict(pair for job in active.gather(jobs) for pair in job)
+        reports: dict[str, Report] = {}
+        with collector_paused():
+            for packed in active.gather(jobs):
+                reports.update(_unpack(packed, *known))
     finally:
         if own:
             _close(active)
