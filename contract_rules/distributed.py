@@ -205,7 +205,12 @@ def _chunks(sources: Any, target: int) -> list[_Chunk]:
         raws = list(read_export(sources.export, sources.mapping, stats=sources.stats))
         return _record_chunks([(r.where, r.data) for r in raws], target)
     if _is_dask_frame(sources):
-        return [_Chunk("frame", part, 0) for part in sources.to_delayed()]
+        lengths = [int(n) for n in sources.map_partitions(len).compute()]
+        starts = [sum(lengths[:k]) for k in range(len(lengths))]
+        return [
+            _Chunk("frame", part, start)
+            for part, start in zip(sources.to_delayed(), starts, strict=True)
+        ]
     if isinstance(sources, str | os.PathLike):
         return _path_chunks(_paths(sources), target)
     if (

@@ -70,6 +70,9 @@ def test_the_tacheng_year_from_a_dataframe_and_a_parquet_file(
     frame = pd.DataFrame(records)
     want = cr.evaluate(tacheng_compiled, frame, as_of=YEAR_END)
     _same(want, distributed.evaluate(tacheng_compiled, frame, as_of=YEAR_END, client=client))
+    dd = pytest.importorskip("dask.dataframe")
+    lazy = dd.from_pandas(frame, npartitions=3)
+    _same(want, distributed.evaluate(tacheng_compiled, lazy, as_of=YEAR_END, client=client))
     path = tmp_path / "events.parquet"
     frame.to_parquet(path)
     want = cr.evaluate(tacheng_compiled, path, as_of=YEAR_END)
