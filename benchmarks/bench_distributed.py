@@ -212,7 +212,8 @@ def main() -> None:
               f"peak {one['peak_mb']:.0f} MB, {one['obligations']:,} instances")  # fmt: skip
         many = clustered(client, path)
         print(
-            f"{args.workers} workers: {n / many['seconds']:,.0f} events/s ({many['seconds']:.1f} s), "
+            f"{args.workers} workers: {n / many['seconds']:,.0f} events/s "
+            f"({many['seconds']:.1f} s), "
             f"peak per worker {', '.join(f'{m:.0f}' for m in many['worker_peak_mb'])} MB, "
             f"caller {many['caller_peak_mb']:.0f} MB"
         )
