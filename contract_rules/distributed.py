@@ -46,7 +46,7 @@ import os
 import pickle
 import zlib
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -54,7 +54,6 @@ from typing import TYPE_CHECKING, Any
 
 from . import frames_in
 from .collector import collector_paused
-from .compiler import ruleset_digest
 from .engine import CompiledRuleset, Evaluator, _claimed, compile_ruleset
 from .errors import EventError
 from .evaluator import _as_of_instant
@@ -363,56 +362,6 @@ def _jsonl_range(path: str, start: int, end: int, first: int) -> Iterator[tuple[
                 value = _BadLine(f"not valid JSON ({problem})")
         yield index, where, value
         index += 1
-
-
-# =============================================================================== shipping
-
-
-class _Packer(pickle.Pickler):
-    """Pickles results for the caller, with each compiled ruleset and ruleset (which a report
-    and the explainers of its obligations refer to) written as its digest: the caller holds the
-    rulesets it sent, so that a result does not carry its ruleset back, nor the caller compile
-    it again for every result."""
-
-    def __init__(self, file: io.BytesIO) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.digests: dict[int, str] = {}
-
-    def persistent_id(self, obj: Any) -> tuple[str, str] | None:
-        kind = type(obj)
-        if kind is CompiledRuleset:
-            return "compiled", obj.digest
-        if kind is Ruleset:
-            digest = self.digests.get(id(obj))
-            if digest is None:
-                digest = self.digests[id(obj)] = ruleset_digest(obj)
-            return "ruleset", digest
-        return None
-
-
-class _Unpacker(pickle.Unpickler):
-    def __init__(self, data: bytes, known: Mapping[str, CompiledRuleset]) -> None:
-        super().__init__(io.BytesIO(data))
-        self.known = known
-
-    def persistent_load(self, pid: Any) -> CompiledRuleset | Ruleset:
-        kind, digest = pid
-        found = self.known.get(digest)
-        if found is None:
-            raise pickle.UnpicklingError(f"a result refers to an unknown ruleset {digest!r}")
-        return found if kind == "compiled" else found.ruleset
-
-
-def _pack(obj: Any) -> bytes:
-    """``obj`` pickled by :class:`_Packer`."""
-    buf = io.BytesIO()
-    _Packer(buf).dump(obj)
-    return buf.getvalue()
-
-
-def _unpack(data: bytes, *known: CompiledRuleset) -> Any:
-    """What :func:`_pack` packed, its rulesets resolved to ``known`` (by digest)."""
-    return _Unpacker(data, {c.digest: c for c in known}).load()
 
 
 # =============================================================================== stage 1: read
@@ -736,39 +685,7 @@ def _merge(
         (row for part in partials for row in part.obligations),
         key=lambda r: (comparable(r[4]), r[0], r[2] or "", r[3]),
     )
-    explainers: dict[Any, Explainer] = {}
-
-    def explainer(facts: tuple[Any, ...] | None) -> Explainer | None:
-        if facts is None:
-            return None
-        found = explainers.get(facts)
-        if found is None:
-            cn = c.norms[facts[0]]
-            tier = None if facts[1] < 0 else cn.tiers[facts[1]]
-            found = explainers[facts] = Explainer(c, cn, tier, *facts[2:])
-        return found
-
-    norms = c.norms
-    obligations = tuple(
-        Obligation(
-            norms[r[0]].info,
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            r[9],
-            r[10],
-            r[11],
-            r[12],
-            r[13],
-            explainer(r[14]),
-        )
-        for r in rows
-    )
+    obligations = _obligations(c, rows)
     del rows
     claims = [
         (k, Event(*row))
@@ -802,6 +719,44 @@ def _merge(
         notes=tuple(head for _, _, head in heads),
         settled={},
         ruleset=rs,
+    )
+
+
+def _obligations(c: CompiledRuleset, rows: Iterable[_ObRow]) -> tuple[Obligation, ...]:
+    """The obligations of ``rows`` (:func:`_ob_row`), in their order; explainers that were
+    shared stay shared, with the caller's compiled ruleset."""
+    explainers: dict[Any, Explainer] = {}
+
+    def explainer(facts: tuple[Any, ...] | None) -> Explainer | None:
+        if facts is None:
+            return None
+        found = explainers.get(facts)
+        if found is None:
+            cn = c.norms[facts[0]]
+            tier = None if facts[1] < 0 else cn.tiers[facts[1]]
+            found = explainers[facts] = Explainer(c, cn, tier, *facts[2:])
+        return found
+
+    norms = c.norms
+    return tuple(
+        Obligation(
+            norms[r[0]].info,
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[10],
+            r[11],
+            r[12],
+            r[13],
+            explainer(r[14]),
+        )
+        for r in rows
     )
 
 
@@ -909,7 +864,8 @@ def _run(
     threads = max(1, sum(client.nthreads().values()))
     parts_n = (partitions or threads) if plan.partitionable else 1
     chunks = _chunks(sources, 2 * max(parts_n, threads))
-    shared = client.scatter(c, broadcast=True)
+    # a key of its own (not the data's hash): another call's copy may be released meanwhile
+    shared = client.scatter(c, broadcast=True, hash=False)
     preps = [
         client.submit(_prepare, shared, plan, ch, parts_n, naive_tz, retries=retries, pure=False)
         for ch in chunks
@@ -1022,16 +978,20 @@ def _evaluate_many(
     strict: bool,
     naive_tz: str | tzinfo | None,
 ) -> bytes:
-    """Evaluate each (name, ruleset number, events) of ``items``; the (name, report) pairs,
-    packed for the caller (:func:`_pack`)."""
+    """Evaluate each (name, ruleset number, events) of ``items``: per contract its name, the
+    ruleset's number, its obligations as rows (:func:`_ob_row`) and the rest of its report,
+    pickled here with the collector paused (an obligation pickles several times slower as an
+    object than as a row)."""
     from .engine import evaluate as evaluate_one
 
-    return _pack(
-        [
-            (name, evaluate_one(rulesets[k], events, t, strict=strict, naive_tz=naive_tz))
-            for name, k, events in items
-        ]
-    )
+    with collector_paused():
+        out = []
+        for name, k, events in items:
+            c = rulesets[k]
+            rep = evaluate_one(c, events, t, strict=strict, naive_tz=naive_tz)
+            rows = [_ob_row(ob, c.norm_order) for ob in rep.obligations]
+            out.append((name, k, rows, replace(rep, obligations=(), ruleset=None)))
+        return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def evaluate_portfolio(
@@ -1062,7 +1022,7 @@ def evaluate_portfolio(
     own = client is None
     active = local_client() if client is None else client
     try:
-        shared = [active.scatter(c, broadcast=True) for c in known]
+        shared = [active.scatter(c, broadcast=True, hash=False) for c in known]
         threads = max(1, sum(active.nthreads().values()))
         size = batch or max(1, -(-len(items) // (4 * threads)))
         jobs = [
@@ -1081,7 +1041,10 @@ def evaluate_portfolio(
         reports: dict[str, Report] = {}
         with collector_paused():
             for packed in active.gather(jobs):
-                reports.update(_unpack(packed, *known))
+                for name, k, rows, rest in pickle.loads(packed):
+                    c = known[k]
+                    obligations = _obligations(c, rows)
+                    reports[name] = replace(rest, obligations=obligations, ruleset=c.ruleset)
     finally:
         if own:
             _close(active)
