@@ -43,7 +43,7 @@ from __future__ import annotations
 import glob
 import io
 import os
-import pickle
+import sys
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -225,7 +225,7 @@ def _chunks(sources: Any, target: int) -> list[_Chunk]:
 
 
 def _is_dask_frame(obj: Any) -> bool:
-    dd = __import__("sys").modules.get("dask.dataframe")
+    dd = sys.modules.get("dask.dataframe")
     return dd is not None and isinstance(obj, dd.DataFrame)
 
 
@@ -367,7 +367,7 @@ def _jsonl_range(path: str, start: int, end: int, first: int) -> Iterator[tuple[
 # =============================================================================== stage 1: read
 
 
-#: a valid event as stage 1 keeps and ships it (a plain tuple pickles several times faster than
+#: a valid event as stage 1 keeps and ships it (a plain tuple ships several times faster than
 #: an Event): local index, id, type, instant, fields, where
 _Row = tuple[int, str, str, datetime, Mapping[str, Any], str]
 
@@ -447,17 +447,12 @@ def _summary(prep: _Prepared) -> _Summary:
     return _Summary(prep.count, prep.rejected, prep.first_error, prep.id_hashes.tobytes())
 
 
-def _piece(prep: _Prepared, p: int) -> bytes:
-    """The events of ``prep`` for partition ``p``, pickled here with the collector paused (Dask
-    would pickle them with it running, scanning every live event again and again)."""
-    with collector_paused():
-        return pickle.dumps(prep.pieces[p], protocol=pickle.HIGHEST_PROTOCOL)
+def _piece(prep: _Prepared, p: int) -> list[_Row]:
+    return prep.pieces[p]
 
 
-def _everywhere(prep: _Prepared) -> bytes:
-    """The broadcast events of ``prep``, pickled as :func:`_piece` pickles."""
-    with collector_paused():
-        return pickle.dumps(prep.everywhere, protocol=pickle.HIGHEST_PROTOCOL)
+def _everywhere(prep: _Prepared) -> list[tuple[_Row, int]]:
+    return prep.everywhere
 
 
 def _details(prep: _Prepared, wanted: frozenset[int]) -> list[_Twin]:
@@ -568,13 +563,12 @@ class _Partial:
     error: tuple[str, str, str | None] | None = None
 
 
-def _evaluate_partition(*args: Any) -> bytes:
-    """:func:`_partition_result`, pickled, with the cyclic collector paused as in one process
-    (the engine makes no cycles; millions of live objects would be scanned again and again)."""
+def _evaluate_partition(*args: Any) -> _Partial:
+    """:func:`_partition_result` with the cyclic collector paused as in one process (the engine
+    makes no cycles; millions of live objects would be scanned again and again). Results travel
+    as plain tuples, which Dask ships several times faster than objects."""
     with collector_paused():
-        head = args[:8]
-        parts = [pickle.loads(b) for b in args[8:]]
-        return pickle.dumps(_partition_result(*head, *parts), protocol=pickle.HIGHEST_PROTOCOL)
+        return _partition_result(*args)
 
 
 def _partition_result(
@@ -831,6 +825,8 @@ def evaluate(
     ``to_json()`` of the result is byte-identical to that of ``contract_rules.evaluate`` on the
     same input (``used_indexes`` and every other part are equal too). In strict mode the
     EventError raised names the invalid record of lowest position (before any duplicate id).
+    Streaming mode (``settle_after``, ``on_settled``) is not offered: settled instances would be
+    handed on from many processes in no order.
     """
     compiled = ruleset if isinstance(ruleset, CompiledRuleset) else compile_ruleset(ruleset)
     t = _as_of_instant(as_of, compiled.tz)
@@ -922,8 +918,7 @@ def _run(
     packed = client.gather(jobs)
     client.cancel([*preps, *futures, *jobs, *every, *(f for piece in pieces for f in piece)])
     with collector_paused():
-        partials: list[_Partial] = [pickle.loads(b) for b in packed]
-        del packed
+        partials: list[_Partial] = packed
         for part in partials:
             if part.error is not None:
                 at, reason, event_id = part.error
@@ -977,11 +972,10 @@ def _evaluate_many(
     t: str,
     strict: bool,
     naive_tz: str | tzinfo | None,
-) -> bytes:
+) -> list[tuple[str, int, list[_ObRow], Report]]:
     """Evaluate each (name, ruleset number, events) of ``items``: per contract its name, the
-    ruleset's number, its obligations as rows (:func:`_ob_row`) and the rest of its report,
-    pickled here with the collector paused (an obligation pickles several times slower as an
-    object than as a row)."""
+    ruleset's number, its obligations as rows (:func:`_ob_row`) and the rest of its report (an
+    obligation ships several times slower as an object than as a row)."""
     from .engine import evaluate as evaluate_one
 
     with collector_paused():
@@ -991,7 +985,7 @@ def _evaluate_many(
             rep = evaluate_one(c, events, t, strict=strict, naive_tz=naive_tz)
             rows = [_ob_row(ob, c.norm_order) for ob in rep.obligations]
             out.append((name, k, rows, replace(rep, obligations=(), ruleset=None)))
-        return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+        return out
 
 
 def evaluate_portfolio(
@@ -1040,8 +1034,8 @@ def evaluate_portfolio(
         ]
         reports: dict[str, Report] = {}
         with collector_paused():
-            for packed in active.gather(jobs):
-                for name, k, rows, rest in pickle.loads(packed):
+            for done in active.gather(jobs):
+                for name, k, rows, rest in done:
                     c = known[k]
                     obligations = _obligations(c, rows)
                     reports[name] = replace(rest, obligations=obligations, ruleset=c.ruleset)
