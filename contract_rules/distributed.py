@@ -447,12 +447,20 @@ def _summary(prep: _Prepared) -> _Summary:
     return _Summary(prep.count, prep.rejected, prep.first_error, prep.id_hashes.tobytes())
 
 
-def _piece(prep: _Prepared, p: int) -> list[_Row]:
-    return prep.pieces[p]
+@dataclass
+class _Batch:
+    """Rows shipped between processes in one piece: Dask serializes a bare list element by
+    element (looking for arrays), many times slower than one object that holds it."""
+
+    rows: list[Any]
 
 
-def _everywhere(prep: _Prepared) -> list[tuple[_Row, int]]:
-    return prep.everywhere
+def _piece(prep: _Prepared, p: int) -> _Batch:
+    return _Batch(prep.pieces[p])
+
+
+def _everywhere(prep: _Prepared) -> _Batch:
+    return _Batch(prep.everywhere)
 
 
 def _details(prep: _Prepared, wanted: frozenset[int]) -> list[_Twin]:
@@ -590,12 +598,12 @@ def _partition_result(
     moved = fixes.moved
     ids = fixes.ids
     for off, piece in zip(offsets, parts[:n], strict=True):
-        for local, eid, etype, at, fields, where in piece:
+        for local, eid, etype, at, fields, where in piece.rows:
             g = local + off
             if g not in moved:
                 events.append(Event(g, ids.get(g, eid), etype, at, fields, where))
     for off, every in zip(offsets, parts[n:], strict=True):
-        for (local, eid, etype, at, fields, where), owner in every:
+        for (local, eid, etype, at, fields, where), owner in every.rows:
             g = local + off
             if g not in moved:
                 events.append(Event(g, ids.get(g, eid), etype, at, fields, where))
@@ -915,10 +923,9 @@ def _run(
         )
         for p in range(parts_n)
     ]
-    packed = client.gather(jobs)
-    client.cancel([*preps, *futures, *jobs, *every, *(f for piece in pieces for f in piece)])
-    with collector_paused():
-        partials: list[_Partial] = packed
+    with collector_paused():  # the results are unpickled as they arrive: millions of objects
+        partials: list[_Partial] = client.gather(jobs)
+        client.cancel([*preps, *futures, *jobs, *every, *(f for piece in pieces for f in piece)])
         for part in partials:
             if part.error is not None:
                 at, reason, event_id = part.error
@@ -972,7 +979,7 @@ def _evaluate_many(
     t: str,
     strict: bool,
     naive_tz: str | tzinfo | None,
-) -> list[tuple[str, int, list[_ObRow], Report]]:
+) -> _Batch:
     """Evaluate each (name, ruleset number, events) of ``items``: per contract its name, the
     ruleset's number, its obligations as rows (:func:`_ob_row`) and the rest of its report (an
     obligation ships several times slower as an object than as a row)."""
@@ -985,7 +992,7 @@ def _evaluate_many(
             rep = evaluate_one(c, events, t, strict=strict, naive_tz=naive_tz)
             rows = [_ob_row(ob, c.norm_order) for ob in rep.obligations]
             out.append((name, k, rows, replace(rep, obligations=(), ruleset=None)))
-        return out
+        return _Batch(out)
 
 
 def evaluate_portfolio(
@@ -1035,7 +1042,7 @@ def evaluate_portfolio(
         reports: dict[str, Report] = {}
         with collector_paused():
             for done in active.gather(jobs):
-                for name, k, rows, rest in done:
+                for name, k, rows, rest in done.rows:
                     c = known[k]
                     obligations = _obligations(c, rows)
                     reports[name] = replace(rest, obligations=obligations, ruleset=c.ruleset)
