@@ -8,10 +8,13 @@ is immutable and engine-neutral: share it across evaluations and threads.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
@@ -263,6 +266,49 @@ class CompiledRuleset:
         """The other party of a two-party contract."""
         others = [p for p in self.ruleset.contract.parties if p != party]
         return others[0] if len(others) == 1 else "any"
+
+    @cached_property
+    def digest(self) -> str:
+        """The ruleset's content hash: sha256 (hex) of its canonical JSON (keys sorted, no
+        spaces). Equal rulesets have equal digests in any process, so that workers can check
+        that they hold the ruleset the caller compiled."""
+        return ruleset_digest(self.ruleset)
+
+    def __reduce__(self) -> tuple[Callable[[Ruleset, str], CompiledRuleset], tuple[Ruleset, str]]:
+        """Pickled as its ruleset and digest, compiled again where it is loaded: the compiled
+        predicates are closures, which do not pickle, and whatever the compile step adds is
+        rebuilt the same way (:func:`_recompiled` checks the digest)."""
+        return _recompiled, (self.ruleset, self.digest)
+
+
+def ruleset_digest(ruleset: Ruleset) -> str:
+    """sha256 (hex) of ``ruleset``'s canonical JSON (:attr:`CompiledRuleset.digest`)."""
+    text = json.dumps(
+        ruleset.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+#: the rulesets compiled by unpickling in this process, by digest (a worker is sent one ruleset
+#: many times: it is compiled once); a few, the most recent last
+_UNPICKLED: dict[str, CompiledRuleset] = {}
+
+
+def _recompiled(ruleset: Ruleset, digest: str) -> CompiledRuleset:
+    """The compiled form of a pickled :class:`CompiledRuleset` (ValueError when the ruleset
+    that arrived is not the one that was sent: another digest)."""
+    if ruleset_digest(ruleset) != digest:
+        raise ValueError(
+            f"the unpickled ruleset {ruleset.contract.id!r} does not have the digest it was "
+            f"sent with ({digest[:12]}…): it changed in transit"
+        )
+    found = _UNPICKLED.pop(digest, None)
+    if found is None:
+        found = compile_ruleset(ruleset)
+    _UNPICKLED[digest] = found
+    while len(_UNPICKLED) > 8:
+        del _UNPICKLED[next(iter(_UNPICKLED))]
+    return found
 
 
 def _tier_of_class(tiers: tuple[CompiledTier, ...]) -> dict[str, CompiledTier] | None:

@@ -21,9 +21,11 @@ The meaning of every status, deadline and excuse is fixed in ``docs/semantics.md
 
 from __future__ import annotations
 
+import copyreg
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 from .calendar import build_calendar as build_calendar  # importable here, as before
@@ -48,6 +50,7 @@ from .events import (
     RawEvent,
     read_records,
 )
+from .explanations import Explainer
 from .model import (
     Ruleset,
 )
@@ -57,6 +60,29 @@ from .report import (
 )
 from .text import fmt as fmt  # importable here, as before
 from .text import iso
+
+# =============================================================================== pickling
+
+
+def _reduce_explainer(
+    how: Explainer,
+) -> tuple[Callable[..., Explainer], tuple[Any, ...]]:
+    """An obligation's explainer pickled as its compiled ruleset (which pickles as its ruleset)
+    and the places of its norm and tier in it: the compiled norm holds predicates, closures
+    that do not pickle."""
+    tier = None if how.tier is None else how.tier.position
+    return _explainer, (how.c, how.cn.index, tier, how.base_due, how.not_before, how.paused)
+
+
+def _explainer(c: CompiledRuleset, norm: int, tier: int | None, *facts: Any) -> Explainer:
+    """The explainer :func:`_reduce_explainer` pickled."""
+    cn = c.norms[norm]
+    return Explainer(c, cn, None if tier is None else cn.tiers[tier], *facts)
+
+
+# A report refers to its ruleset's compiled norms only through the explainers of its
+# obligations: with this, a report and its parts pickle (to ship them between processes).
+copyreg.pickle(Explainer, _reduce_explainer)
 
 # =============================================================================== batch
 
@@ -77,11 +103,12 @@ def evaluate(
 ) -> Report:
     """Evaluate ``ruleset`` against ``events`` at ``as_of`` (default: now).
 
-    ``events`` is an iterable of mappings (or :class:`Event`), or a path to a ``.jsonl``, ``.json``
-    or ``.csv`` file. In strict mode (default) the first invalid event raises
-    :class:`EventError` naming it; with ``strict=False`` invalid events are reported as rejected.
-    Events after ``as_of`` are ignored with that reason. Input out of time order is ordered
-    stably (by instant, then input position).
+    ``events`` is an iterable of mappings (or :class:`Event`), a path to a ``.jsonl``, ``.json``,
+    ``.csv`` or ``.parquet`` file, or a pandas DataFrame (one row per event; a missing cell,
+    NaN or NaT, is a missing field: :mod:`~contract_rules.frames_in`). In strict mode (default)
+    the first invalid event raises :class:`EventError` naming it; with ``strict=False`` invalid
+    events are reported as rejected. Events after ``as_of`` are ignored with that reason. Input
+    out of time order is ordered stably (by instant, then input position).
 
     Input already in time order streams through in one pass, holding no events; input out of
     order is read again (a path or a sequence) or kept (any other iterable) and sorted first.
@@ -91,21 +118,7 @@ def evaluate(
     """
     compiled = ruleset if isinstance(ruleset, CompiledRuleset) else compile_ruleset(ruleset)
     t = _as_of_instant(as_of, compiled.tz)
-    if isinstance(events, str | os.PathLike):
-        path = events
-
-        def source() -> Iterable[_Item]:
-            return read_records(path)
-
-    else:
-        if isinstance(events, Mapping):
-            raise TypeError("events must be an iterable of mappings or a path, not one mapping")
-        seq: Sequence[Mapping[str, Any] | Event | RawEvent] = (
-            events if isinstance(events, Sequence) else list(events)  # type: ignore[assignment]
-        )
-
-        def source() -> Iterable[_Item]:
-            return _index(seq)
+    source = source_of(events)
 
     def fresh() -> Evaluator:
         return Evaluator(
@@ -238,6 +251,30 @@ def _stream_in_order(
         last = e.at
         ev.apply(e)
     return True
+
+
+def source_of(events: EventSource | Any) -> Callable[[], Iterable[_Item]]:
+    """What :func:`evaluate` reads ``events`` with: a function that reads them (again) from the
+    start, one item per input event in input order.
+
+    A DataFrame or Parquet file is read by :mod:`~contract_rules.frames_in`, another path by
+    :func:`~contract_rules.events.read_records`; another iterable is numbered by position (kept
+    as a list when it is not a sequence, so that it can be read twice).
+    """
+    from . import frames_in
+
+    if frames_in.is_frame(events):
+        return partial(frames_in.frame_records, events)
+    if frames_in.is_parquet(events):
+        return partial(frames_in.parquet_records, events)
+    if isinstance(events, str | os.PathLike):
+        return partial(read_records, events)
+    if isinstance(events, Mapping):
+        raise TypeError("events must be an iterable of mappings or a path, not one mapping")
+    seq: Sequence[Mapping[str, Any] | Event | RawEvent] = (
+        events if isinstance(events, Sequence) else list(events)  # type: ignore[assignment]
+    )
+    return partial(_index, seq)
 
 
 #: what an evaluation reads: a file's (index, where, data) records, or the caller's raw records

@@ -573,6 +573,15 @@ class Report:
 
         return render_html(self, self.language)
 
+    @classmethod
+    def from_json(cls, text: str | bytes, *, ruleset: Ruleset | None = None) -> Report:
+        """The report that :meth:`to_json` wrote as ``text`` (``report_json.report_from_json``:
+        with the ``ruleset`` evaluated, an equal report; ContractRulesError naming the place
+        for text that is not a report)."""
+        from .report_json import report_from_json
+
+        return report_from_json(text, ruleset=ruleset)
+
 
 def order_key(o: Obligation, norm_order: dict[str, int]) -> tuple[Any, ...]:
     """The deterministic order of instances: by trigger instant, norm order, key, nth."""

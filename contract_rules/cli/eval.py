@@ -29,6 +29,32 @@ def _configure_eval(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 1 when any event or export row was rejected (with --collect)",
     )
+    cluster = p.add_mutually_exclusive_group()
+    cluster.add_argument(
+        "--workers",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="evaluate on N local worker processes (Dask; the same report; EVENTS may be a glob "
+        "or a .parquet file; needs the distributed extra)",
+    )
+    cluster.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="evaluate on the Dask cluster of this scheduler (tcp://host:8786)",
+    )
+
+
+def _count(text: str) -> int:
+    """A number of workers: a whole number, 1 or more."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 worker, got {n}")
+    return n
 
 
 def _render(done: Evaluated, fmt: str, lang: str) -> str:
@@ -58,7 +84,12 @@ def _render(done: Evaluated, fmt: str, lang: str) -> str:
 
 def _run_eval(args: argparse.Namespace) -> int:
     ruleset = load_rules(args.rules)
-    done = evaluate_input(args, ruleset, args.as_of)
+    if args.workers is not None or args.scheduler is not None:
+        from .cluster import evaluate_on_cluster
+
+        done = evaluate_on_cluster(args, ruleset, args.as_of)
+    else:
+        done = evaluate_input(args, ruleset, args.as_of)
     report = done.report
     _out().write(_render(done, args.format, _lang(args, ruleset)))
     verdict = report.verdict()

@@ -1,0 +1,305 @@
+"""A report read back from its JSON (:meth:`Report.to_json`), for :meth:`Report.from_json`.
+
+The JSON names its layout (``format``, :data:`~contract_rules.report.REPORT_FORMAT`) and the
+package version that wrote it. Everything the JSON holds comes back: the obligations with their
+statuses, reasons and deciding events, the remedy lines, the accounting of ignored and rejected
+events, assumptions, notes and the instances streaming mode settled. Instants come back in the
+report's zone, amounts as exact decimals, so that ``from_json(text).to_json() == text`` (up to
+the ``version`` key, which names the package that writes).
+
+What the JSON does not hold is not invented: the input positions of used events (only their
+number: :attr:`Accounting.used_indexes` is None), the explanations' steps (``steps()`` is empty),
+and the contract's language, the norms' titles and the ruleset unless the caller passes the
+ruleset. One deciding event
+comes back as its id, not as a tuple of one (the JSON cannot tell them apart).
+
+Bad input gets a :class:`~contract_rules.errors.ContractRulesError` that names the place in the
+document (``$.obligations[3].due``) and what is wrong there; never a traceback of this module.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections import Counter
+from datetime import datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast, get_args
+
+from .errors import ContractRulesError
+from .events import zone
+from .model import Ruleset, Status, Strength
+from .report import (
+    REPORT_FORMAT,
+    STATUSES,
+    Accounting,
+    Disposition,
+    EventEntry,
+    Liability,
+    NormInfo,
+    Obligation,
+    RemedyItem,
+    RemedyLine,
+    Report,
+)
+
+__all__ = ["report_from_dict", "report_from_json"]
+
+
+class _Doc:
+    """One place in the document being read: its path (for messages) and its value."""
+
+    __slots__ = ("path", "value")
+
+    def __init__(self, value: Any, path: str = "$") -> None:
+        self.value = value
+        self.path = path
+
+    def fail(self, what: str) -> ContractRulesError:
+        return ContractRulesError(f"report JSON, at {self.path}: {what}")
+
+    def obj(self) -> dict[str, Any]:
+        if not isinstance(self.value, dict):
+            raise self.fail(f"expected an object, got {_kind(self.value)}")
+        return self.value
+
+    def __getitem__(self, key: str) -> _Doc:
+        d = self.obj()
+        if key not in d:
+            raise self.fail(f"missing key {key!r}")
+        return _Doc(d[key], f"{self.path}.{key}")
+
+    def get(self, key: str) -> _Doc | None:
+        d = self.obj()
+        return _Doc(d[key], f"{self.path}.{key}") if key in d else None
+
+    def items(self) -> list[_Doc]:
+        if not isinstance(self.value, list):
+            raise self.fail(f"expected a list, got {_kind(self.value)}")
+        return [_Doc(v, f"{self.path}[{i}]") for i, v in enumerate(self.value)]
+
+    def text(self) -> str:
+        if not isinstance(self.value, str):
+            raise self.fail(f"expected text, got {_kind(self.value)}")
+        return self.value
+
+    def opt_text(self) -> str | None:
+        return None if self.value is None else self.text()
+
+    def integer(self) -> int:
+        if isinstance(self.value, bool) or not isinstance(self.value, int):
+            raise self.fail(f"expected an integer, got {_kind(self.value)}")
+        return self.value
+
+    def flag(self) -> bool:
+        if not isinstance(self.value, bool):
+            raise self.fail(f"expected true or false, got {_kind(self.value)}")
+        return self.value
+
+    def texts(self) -> tuple[str, ...]:
+        return tuple(d.text() for d in self.items())
+
+    def instant(self, tz: tzinfo) -> datetime:
+        text = self.text()
+        try:
+            t = datetime.fromisoformat(text)
+        except ValueError:
+            raise self.fail(f"not an ISO 8601 instant: {text!r}") from None
+        if t.tzinfo is None:
+            raise self.fail(f"the instant {text!r} has no offset")
+        try:
+            return t.astimezone(tz)
+        except OverflowError:
+            raise self.fail(f"the instant {text!r} is out of range") from None
+
+    def opt_instant(self, tz: tzinfo) -> datetime | None:
+        return None if self.value is None else self.instant(tz)
+
+    def amount(self) -> Decimal:
+        text = self.text()
+        try:
+            d = Decimal(text)
+        except InvalidOperation:
+            raise self.fail(f"not an amount: {text!r}") from None
+        if not d.is_finite():
+            raise self.fail(f"not a finite amount: {text!r}")
+        return d
+
+    def choice(self, allowed: tuple[str, ...]) -> str:
+        text = self.text()
+        if text not in allowed:
+            raise self.fail(f"{text!r} is not one of {', '.join(allowed)}")
+        return text
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def report_from_json(text: str | bytes, *, ruleset: Ruleset | None = None) -> Report:
+    """The report written as ``text`` by :meth:`Report.to_json` (any indent).
+
+    ``ruleset``, when given, is the ruleset the report was evaluated with: it gives the report
+    its language and :attr:`Report.ruleset` (ContractRulesError when its contract id is not the
+    report's). Raises ContractRulesError for text that is not such a report, naming the place.
+    """
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ContractRulesError(f"report JSON: not valid JSON ({exc})") from None
+    return report_from_dict(data, ruleset=ruleset)
+
+
+def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
+    """:func:`report_from_json` of the parsed document (:meth:`Report.to_dict`'s mapping)."""
+    doc = _Doc(data)
+    fmt = doc["format"].text()
+    if fmt != REPORT_FORMAT:
+        raise doc["format"].fail(
+            f"unknown report format {fmt!r}; this reader reads {REPORT_FORMAT}"
+        )
+    doc["version"].text()
+    contract = doc["contract"]
+    cid = contract["id"].text()
+    tz_doc = contract["timezone"]
+    try:
+        tz = zone(tz_doc.text())
+    except ValueError as exc:
+        raise tz_doc.fail(str(exc)) from None
+    if ruleset is not None and ruleset.contract.id != cid:
+        raise contract["id"].fail(
+            f"the report is of contract {cid!r}, the ruleset given of {ruleset.contract.id!r}"
+        )
+    infos: dict[tuple[str, ...], NormInfo] = {}
+    titles = {
+        n.id: (n.title.zh or "", n.title.en or "") for n in (ruleset.norms if ruleset else ())
+    }
+    obligations = tuple(_obligation(o, tz, infos, titles) for o in doc["obligations"].items())
+    counted = Counter(o.status for o in obligations)
+    settled: dict[str, int] = {}
+    counts = doc["counts"]
+    for status in STATUSES:
+        extra = counts[status].integer() - counted[status]
+        if extra < 0:
+            raise counts[status].fail(
+                f"{counts[status].value} {status}, fewer than the {counted[status]} listed"
+            )
+        if extra:
+            settled[status] = extra
+    events = doc["events"]
+    ev_counts = events["counts"]
+    return Report(
+        contract_id=cid,
+        contract_title_zh=contract["title"]["zh"].text(),
+        contract_title_en=contract["title"]["en"].text(),
+        language=ruleset.contract.language if ruleset is not None else "zh",
+        timezone=tz_doc.text(),
+        as_of=doc["as_of"].instant(tz),
+        obligations=obligations,
+        liability=Liability(tuple(_line(d, tz) for d in doc["liability"]["lines"].items())),
+        accounting=Accounting(
+            used_count=ev_counts["used"].integer(),
+            ignored=tuple(_entry(d, tz, "ignored") for d in events["ignored"].items()),
+            rejected=tuple(_entry(d, tz, "rejected") for d in events["rejected"].items()),
+            used_indexes=cast("array[int] | None", None),
+        ),
+        assumptions=doc["assumptions"].texts(),
+        notes=doc["notes"].texts(),
+        settled=settled,
+        ruleset=ruleset,
+    )
+
+
+def _obligation(
+    d: _Doc,
+    tz: tzinfo,
+    infos: dict[tuple[str, ...], NormInfo],
+    titles: dict[str, tuple[str, str]],
+) -> Obligation:
+    words = (
+        d["rule"].text(),
+        d["kind"].choice(("obligation", "prohibition", "permission")),
+        d["clause"].text(),
+        d["strength"].choice(get_args(Strength)),
+    )
+    # one shared record per norm, as an evaluation makes (the titles are the ruleset's: the
+    # JSON does not hold them)
+    info = infos.get(words)
+    if info is None:
+        zh, en = titles.get(words[0], ("", ""))
+        info = infos[words] = NormInfo(
+            words[0], words[1], words[2], zh, en, cast(Strength, words[3])
+        )
+    trigger_event = d["trigger_event"].opt_text()
+    events = d["events"].texts()
+    if trigger_event is not None:
+        if not events or events[0] != trigger_event:
+            raise d["events"].fail(f"the trigger event {trigger_event!r} must come first")
+        events = events[1:]
+    deciding: str | tuple[str, ...] | None = (
+        None if not events else events[0] if len(events) == 1 else events
+    )
+    nth = d["nth"].integer()
+    if nth < 1:
+        raise d["nth"].fail(f"nth must be 1 or more, got {nth}")
+    return Obligation(
+        info,
+        d["party"].text(),
+        d["key"].opt_text(),
+        nth,
+        d["trigger_at"].instant(tz),
+        trigger_event,
+        d["tier"].opt_text(),
+        d["due"].opt_instant(tz),
+        cast(Status, d["status"].choice(STATUSES)),
+        d["fulfilled_at"].opt_instant(tz),
+        d["reason"].opt_text(),
+        d["reason_zh"].opt_text(),
+        deciding,
+        d["notes"].texts(),
+    )
+
+
+def _line(d: _Doc, tz: tzinfo) -> RemedyLine:
+    cap = d["cap"]
+    return RemedyLine(
+        remedy=d["remedy"].text(),
+        kind=d["kind"].text(),
+        clause=d["clause"].text(),
+        period=d["period"].integer(),
+        period_label=d["period_label"].text(),
+        period_start=d["period_start"].instant(tz),
+        period_end=d["period_end"].instant(tz),
+        currency=d["currency"].text(),
+        claimed=d["claimed"].amount(),
+        compensable=d["compensable"].amount(),
+        cap=None if cap.value is None else cap.amount(),
+        payable=d["payable"].amount(),
+        items=tuple(_item(i) for i in d["items"].items()),
+    )
+
+
+def _item(d: _Doc) -> RemedyItem:
+    currency = d.get("currency")
+    return RemedyItem(
+        rule=d["rule"].opt_text(),
+        key=d["key"].opt_text(),
+        event=d["event"].opt_text(),
+        amount=d["amount"].amount(),
+        compensable=d["compensable"].flag(),
+        reason=d["reason"].text(),
+        currency=None if currency is None else currency.text(),
+    )
+
+
+def _entry(d: _Doc, tz: tzinfo, disposition: Disposition) -> EventEntry:
+    d["disposition"].choice((disposition,))
+    return EventEntry(
+        d["index"].integer(),
+        d["where"].text(),
+        d["id"].opt_text(),
+        d["type"].opt_text(),
+        d["at"].opt_instant(tz),
+        disposition,
+        d["reason"].text(),
+    )
