@@ -23,7 +23,7 @@ from .compiler import CompiledDeadline, CompiledExcuse, CompiledNorm, CompiledRu
 from .events import comparable, elapsed
 from .explanations import Explainer, Paused, Words, both
 from .model import Status
-from .report import Obligation
+from .report import CauseLink, Life, Obligation
 from .text import dur, fmt, money
 
 
@@ -53,6 +53,8 @@ class More:
     notes: list[str] = field(default_factory=list)
     fields: Mapping[str, Any] | None = None
     answer_fields: Mapping[str, Any] | None = None
+    #: the instance whose change of state created this one, the change and its instant
+    cause: tuple[Instance, str, datetime] | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -135,7 +137,7 @@ class Judge:
     so far (the evaluator's own containers, shared, never copied) and adding the years of the
     dues it moves to ``years``."""
 
-    __slots__ = ("c", "causes", "spans", "spans_by_key", "years")
+    __slots__ = ("c", "causes", "ended", "spans", "spans_by_key", "years")
 
     def __init__(
         self,
@@ -150,9 +152,21 @@ class Judge:
         self.spans = spans
         self.spans_by_key = spans_by_key
         self.years = years
+        #: the contract's termination by a power (instant, event id, power), once exercised
+        self.ended: tuple[datetime, str, str] | None = None
 
     def finish(self, inst: Instance, as_of: datetime) -> Obligation:
-        """The obligation that ``inst`` is at ``as_of``."""
+        """The obligation that ``inst`` is at ``as_of``: after the contract's termination, an
+        instance that does not survive it is what it was at the termination, and ``discharged``
+        if it was still open then."""
+        ended = self.ended
+        if ended is None or inst.cn.survives_term or as_of < ended[0]:
+            return self._finish(inst, as_of, None)
+        return self._finish(inst, ended[0], ended)
+
+    def _finish(
+        self, inst: Instance, as_of: datetime, ended: tuple[datetime, str, str] | None
+    ) -> Obligation:
         cn = inst.cn
         at = inst.responded_at
         due = inst.base_due
@@ -179,6 +193,23 @@ class Judge:
         data = None
         if cn.keeps and inst.more is not None:
             data = {"trigger": inst.more.fields, "fulfilment": inst.more.answer_fields}
+        life = None
+        if status == "pending" and ended is not None:
+            t, by, power = ended
+            status = "discharged"
+            reason = (
+                f"discharged at {fmt(t)}: the contract was terminated by {by} "
+                f"(power {power}); {cn.info.rule} does not survive termination"
+            )
+            reason_zh = f"合同已于 {fmt(t)} 因 {by}（{power}）终止，本义务随之解除"
+            life = Life(ended_at=t if t.tzinfo is tz else t.astimezone(tz), ended_by=by)
+        if (
+            cn.pause
+            or inst.more is not None
+            or life is not None
+            or (cn.norm.violated_by is not None and inst.responded_at is not None)
+        ):
+            life = self._life(inst, as_of, life)
         return Obligation(
             cn.info,
             inst.party,
@@ -196,7 +227,45 @@ class Judge:
             said,
             how,
             data,
+            life,
         )
+
+    def _life(self, inst: Instance, as_of: datetime, life: Life | None) -> Life | None:
+        """The lifecycle facts of ``inst`` its obligation does not give: the clock pauses that
+        stopped it, a prohibited act's instant, its cause."""
+        tz = self.c.tz
+
+        def z(t: datetime) -> datetime:
+            return t if t.tzinfo is tz else t.astimezone(tz)
+
+        suspended: list[tuple[datetime, datetime | None, str | None, str | None]] = []
+        if inst.cn.pause:
+            for name in inst.cn.pause:
+                for rec in self.spans_by_key.get((name, inst.key), ()):
+                    if rec.start > as_of or (rec.end is not None and rec.end <= inst.trigger_at):
+                        continue
+                    open_ = rec.end is None or rec.end > as_of
+                    suspended.append(
+                        (
+                            z(max(rec.start, inst.trigger_at)),
+                            None if open_ or rec.end is None else z(rec.end),
+                            rec.start_id,
+                            None if open_ else rec.end_id,
+                        )
+                    )
+            suspended.sort(key=lambda x: x[0])
+        ended_at = life.ended_at if life is not None else None
+        ended_by = life.ended_by if life is not None else None
+        if ended_at is None and inst.cn.norm.violated_by is not None and inst.responded_at:
+            ended_at = z(inst.responded_at)
+        cause = None
+        more = inst.more
+        if more is not None and more.cause is not None:
+            src, change, at = more.cause
+            cause = CauseLink(src.cn.info.rule, src.key, src.nth, change, z(at))
+        if not suspended and ended_at is None and cause is None:
+            return None
+        return Life(tuple(suspended), ended_at, ended_by, cause)
 
     def judge(self, inst: Instance, as_of: datetime) -> Judgement:
         """The general rules of :meth:`finish`, by the norm's kind."""

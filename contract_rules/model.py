@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from .model_logic import Change as Change
 from .model_logic import (
     ExpectedEvent as ExpectedEvent,
 )
@@ -40,6 +41,7 @@ from .model_logic import (
     ExpectedRemedy as ExpectedRemedy,
 )
 from .model_logic import Expr, Scenario, SharedCap, check_field_spec, check_shared_caps
+from .model_logic import State as State
 from .model_logic import Status as Status  # importable here, as before
 
 FORMAT_VERSION = "contract-rules/1"
@@ -565,13 +567,23 @@ class Trigger(Model):
         "inside the term)",
     )
 
+    on: Change | None = Field(
+        None,
+        description="a change of state of another norm's instance (with norm): the duty "
+        "arises at that instant, with the cause's key, and links to its cause",
+    )
+    norm: Identifier | None = Field(None, description="the norm whose change (on) creates it")
+
     @model_validator(mode="after")
     def _one(self) -> Trigger:
-        if [self.event, self.at, self.every].count(None) != 2:
-            raise ValueError("a trigger names exactly one of event, at or every")
+        if [self.event, self.at, self.every, self.on].count(None) != 3:
+            raise ValueError("a trigger names exactly one of event, at, every or on")
+        if (self.on is None) != (self.norm is None):
+            raise ValueError("a trigger 'on' a change names the norm that changes, and only then")
         if self.event is None and (self.when or self.follows is not None):
             raise ValueError(
-                "a date trigger ('at', 'every') takes no condition and follows no norm"
+                "a date trigger ('at', 'every') or a change ('on') takes no condition and "
+                "follows no norm"
             )
         return self
 
@@ -630,7 +642,17 @@ class Norm(Model):
         default_factory=list, description="spans (same key) during which the clock stops"
     )
     within_term: bool = Field(True, description="only triggers inside the term count")
-    survives_term: bool = Field(False, description="triggers after the term still count")
+    survives_term: bool = Field(
+        False,
+        description="triggers after the term still count, and the contract's termination "
+        "does not discharge its instances",
+    )
+    effect: Literal["terminate"] | None = Field(
+        None,
+        description="a permission that is a power: exercising it while it is open terminates "
+        "the contract at that instant; exercising it while it is not open changes nothing "
+        "(ignored, with the reason)",
+    )
     notes: Text | None = None
 
     _t = field_validator("title", "text", "notes", mode="before")(_text)
@@ -665,8 +687,15 @@ class Norm(Model):
             and (self.deadline is None and self.tiers is None)
         ):
             raise ValueError("a prohibition with violated_by needs a deadline (its window)")
-        if (self.trigger.follows or self.trigger.every) is not None and self.key is None:
-            raise ValueError("a norm whose trigger follows another, or recurs, needs a key")
+        if (
+            self.trigger.follows or self.trigger.every or self.trigger.on
+        ) is not None and self.key is None:
+            raise ValueError(
+                "a norm whose trigger follows another, recurs, or arises from a change of "
+                "another norm's instance needs a key"
+            )
+        if self.effect is not None and self.kind != "permission":
+            raise ValueError("only a permission (a power) takes an effect")
         return self
 
     @property
@@ -805,6 +834,18 @@ class Ruleset(Model):
                 if other.key is None:
                     raise ValueError(
                         f"norm {n.id!r}: trigger follows {follows!r}, which has no key to share"
+                    )
+            cause = n.trigger.norm
+            if cause is not None:
+                other = ids.get(cause)
+                if other is None:
+                    raise ValueError(
+                        f"norm {n.id!r}: trigger on a change of unknown norm {cause!r}"
+                    )
+                if other.key is None:
+                    raise ValueError(
+                        f"norm {n.id!r}: trigger on a change of {cause!r}, which has no key to "
+                        "share"
                     )
             fb = n.fulfilled_by
             if fb is not None and fb.by is not None:
