@@ -212,6 +212,9 @@ class CompiledNorm:
     arising: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     #: a power's effect when exercised while open (``effect``), or None
     effect: str | None = None
+    #: its act does more than close its instance (a power's effect, or a change that creates
+    #: duties): a response takes the evaluator's general path (``Evaluator._on_act``)
+    acts: bool = False
 
 
 @dataclass(frozen=True)
@@ -540,6 +543,7 @@ def _compile_norm(
         follows=-1 if n.trigger.follows is None else norm_ids.index(n.trigger.follows),
         by_field=fb.by if fb is not None else None,
         effect=n.effect,
+        acts=n.effect is not None,
         info=NormInfo(n.id, n.kind, n.clause, n.title.zh or "", n.title.en or "", n.strength),
     )
 
@@ -561,6 +565,9 @@ def _with_arising(norms: tuple[CompiledNorm, ...]) -> tuple[CompiledNorm, ...]:
             # a response to a norm whose fulfilment creates duties is not the plain case
             plain_response=cn.plain_response and "fulfilled" not in arising[cn.index],
             plain_finish=cn.plain_finish and "fulfilled" not in arising[cn.index],
+            acts=cn.acts
+            or "fulfilled" in arising[cn.index]
+            or (cn.norm.kind == "prohibition" and "violated" in arising[cn.index]),
         )
         if cn.index in arising
         else cn

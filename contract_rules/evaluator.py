@@ -528,13 +528,9 @@ class Evaluator:
         if ended is not None and not cn.survives_term and ev.at >= ended[0]:
             return False, (
                 f"the contract was terminated at {fmt(ended[0])} by {ended[1]} ({ended[2]}): "
-                f"{n.id} was discharged"
+                f"{n.id} does not survive termination"
             )
-        if (
-            cn.effect is not None
-            or "fulfilled" in cn.arising
-            or (n.kind == "prohibition" and "violated" in cn.arising)
-        ):
+        if cn.acts:
             return self._on_act(cn, ev)
         one = cn.single_match
         match = str(ev.fields.get(one)) if one is not None else _match_of(cn.match, ev.fields)

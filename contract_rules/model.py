@@ -567,23 +567,44 @@ class Trigger(Model):
         "inside the term)",
     )
 
-    on: Change | None = Field(
+    violated: Identifier | None = Field(
         None,
-        description="a change of state of another norm's instance (with norm): the duty "
-        "arises at that instant, with the cause's key, and links to its cause",
+        description="a norm whose instance's violation creates this duty, at the violation's "
+        "instant, with the cause's key (a reparation: a penalty for a late delivery)",
     )
-    norm: Identifier | None = Field(None, description="the norm whose change (on) creates it")
+    fulfilled: Identifier | None = Field(
+        None, description="a norm whose instance's fulfilment on time creates this duty"
+    )
+    excused: Identifier | None = Field(
+        None, description="a norm whose instance's excuse creates this duty"
+    )
+
+    @property
+    def on(self) -> Change | None:
+        """The change of another norm's instance that creates this duty, if any."""
+        if self.violated is not None:
+            return "violated"
+        if self.fulfilled is not None:
+            return "fulfilled"
+        return "excused" if self.excused is not None else None
+
+    @property
+    def norm(self) -> str | None:
+        """The norm whose change (:attr:`on`) creates this duty, if any."""
+        return self.violated or self.fulfilled or self.excused
 
     @model_validator(mode="after")
     def _one(self) -> Trigger:
-        if [self.event, self.at, self.every, self.on].count(None) != 3:
-            raise ValueError("a trigger names exactly one of event, at, every or on")
-        if (self.on is None) != (self.norm is None):
-            raise ValueError("a trigger 'on' a change names the norm that changes, and only then")
+        given = [self.event, self.at, self.every, self.violated, self.fulfilled, self.excused]
+        if len(given) - given.count(None) != 1:
+            raise ValueError(
+                "a trigger names exactly one of event, at, every, or the change of another "
+                "norm that creates the duty (violated, fulfilled, excused)"
+            )
         if self.event is None and (self.when or self.follows is not None):
             raise ValueError(
-                "a date trigger ('at', 'every') or a change ('on') takes no condition and "
-                "follows no norm"
+                "a date trigger ('at', 'every') or a change of another norm takes no condition "
+                "and follows no norm"
             )
         return self
 

@@ -486,7 +486,7 @@ class Report:
         """Instances per status (the four statuses of every contract, zero included, and
         ``discharged`` where any instance was discharged)."""
         c = Counter(o.status for o in self.obligations)
-        out = {s: c[s] + self.settled.get(s, 0) for s in STATUSES}
+        out: dict[str, int] = {s: c[s] + self.settled.get(s, 0) for s in STATUSES}
         gone = c["discharged"] + self.settled.get("discharged", 0)
         if gone:
             out["discharged"] = gone
