@@ -520,12 +520,38 @@ class Report:
         lines = [
             f"{ob.rule} [{ob.key if ob.key is not None else '-'}] — {ob.title(lang)} "
             f"(clause {ob.clause}, {ob.strength}, party {ob.party})",
+            *self._chain(ob),
             *[f"  {step}" for step in ob.steps(lang)],
             f"  status: {ob.status}" + (f" — {ob.reason_in(lang)}" if ob.reason else ""),
         ]
         if ob.events:
             lines.append(f"  deciding events: {', '.join(ob.events)}")
         return "\n".join(lines)
+
+    def _chain(self, ob: Obligation) -> list[str]:
+        """The chain of causes of an instance created by another's change of state, nearest
+        first, down to the instance an event created (``trigger.violated`` and its kin)."""
+        lines: list[str] = []
+        seen: set[tuple[str, str | None, int]] = set()
+        cause = ob.cause
+        while cause is not None and (cause.rule, cause.key, cause.nth) not in seen:
+            seen.add((cause.rule, cause.key, cause.nth))
+            said = "-" if cause.key is None else cause.key
+            lines.append(
+                f"  arose when {cause.rule} [{said}] was {cause.change} at "
+                f"{cause.at.strftime('%Y-%m-%d %H:%M')}"
+            )
+            try:
+                src = self.find(cause.rule, cause.key, cause.nth)
+            except KeyError:  # settled and forgotten (streaming)
+                break
+            cause = src.cause
+            if cause is None and src.trigger_event is not None:
+                lines.append(
+                    f"  which arose from event {src.trigger_event} at "
+                    f"{src.trigger_at.strftime('%Y-%m-%d %H:%M')}"
+                )
+        return lines
 
     def verdict(self) -> dict[str, Any]:
         """The verdict as data, and what it rests on.
