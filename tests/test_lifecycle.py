@@ -5,6 +5,7 @@ machine, the contract's states, duties arising from other duties, powers and ter
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -276,7 +277,7 @@ def test_a_discharged_instance_stays_discharged_later() -> None:
 def test_the_end_of_the_term_is_termination_successful_or_not() -> None:
     rep = evaluate(
         sale(),
-        ON_TIME[:2] + [ON_TIME[2], ev("I", "invoice", "2025-04-09T10:00:00+08:00", order="PO-1")],
+        [*ON_TIME[:2], ON_TIME[2], ev("I", "invoice", "2025-04-09T10:00:00+08:00", order="PO-1")],
         "2026-01-05T00:00:00+08:00",
     )
     assert not rep.breaches
@@ -382,7 +383,7 @@ def test_histories_are_valid_paths_and_the_same_in_every_mode(
         hist = ob.history
         assert hist[0].state == "pending" and hist[0].start == ob.trigger_at
         assert all(h.state in STATES for h in hist)
-        assert all(a.end == b.start for a, b in zip(hist, hist[1:], strict=False))
+        assert all(a.end == b.start for a, b in itertools.pairwise(hist))
         assert all(h.end is not None for h in hist[:-1]) and hist[-1].end is None
         assert all(h.state not in FINAL for h in hist[:-1])  # a final state is the last
         assert hist[-1].state in (ob.status, "suspended")
