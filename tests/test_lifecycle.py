@@ -450,3 +450,14 @@ def test_only_a_permission_is_a_power(kind: str) -> None:
     data["norms"].append(norm)
     result = read_rule_text(yaml.safe_dump(data, sort_keys=False), "<bad>")
     assert any("only a permission" in f.message for f in result.findings)
+
+
+def test_the_example_scenarios_pass() -> None:
+    from contract_rules import load_ruleset
+    from contract_rules.scenarios import run_scenarios
+
+    results = run_scenarios(load_ruleset(SALE))
+    assert len(results) >= 10
+    assert [
+        (r.name, [str(m) for m in r.mismatches], r.error) for r in results if not r.passed
+    ] == []
