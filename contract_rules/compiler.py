@@ -215,6 +215,9 @@ class CompiledNorm:
     #: its act does more than close its instance (a power's effect, or a change that creates
     #: duties): a response takes the evaluator's general path (``Evaluator._on_act``)
     acts: bool = False
+    #: the span a power's suspension of this norm opens (its instances' clocks stop), or None;
+    #: also among ``pause``, so that every place that moves a due for a pause looks at it
+    suspension: str | None = None
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,18 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         for cn in norms
     )
     norms = _with_arising(norms)
+    targets = {n.target for n in ruleset.norms if n.effect == "suspend"}
+    norms = tuple(
+        replace(
+            cn,
+            suspension=f"suspension of {cn.norm.id}",
+            pause=(*cn.pause, f"suspension of {cn.norm.id}"),
+            plain_finish=False,
+        )
+        if cn.norm.id in targets
+        else cn
+        for cn in norms
+    )
     spans = tuple(
         CompiledSpan(
             name,

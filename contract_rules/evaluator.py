@@ -688,7 +688,7 @@ class Evaluator:
             said = match if isinstance(match, str) else "/".join(match)
             return False, f"no open {n.id} instance for {said or 'the contract'}"
         inst = waiting[0]
-        if cn.effect is not None:
+        if cn.effect is not None and n.kind == "permission":
             opens = inst.base_due
             if opens is not None and ev.at < opens:
                 return False, (
@@ -718,7 +718,26 @@ class Evaluator:
         if cn.effect == "terminate" and self._ended is None:
             self._ended = (ev.at, ev.id, n.id)
             self._judge.ended = self._ended
+        elif cn.effect is not None and n.target is not None:
+            self._suspend(cn.effect, self.c.norms[self.c.norm_order[n.target]], ev)
         return cn.used_response
+
+    def _suspend(self, effect: str, target: CompiledNorm, ev: Event) -> None:
+        """Suspend (open a suspension of) or resume (close it) the instances of ``target``;
+        suspending what is suspended, or resuming what is not, changes nothing (noted)."""
+        name = target.suspension
+        if name is None:
+            return  # no power suspends it: resuming it changes nothing
+        slot = (name, None, None)
+        if effect == "suspend" and slot not in self._open_spans:
+            rec = SpanRec(name, None, None, ev.at, ev.id)
+            self._open_spans[slot] = rec
+            self._spans_by_key.setdefault((name, None), []).append(rec)
+        elif effect == "resume":
+            open_rec = self._open_spans.pop(slot, None)
+            if open_rec is not None:
+                open_rec.end = ev.at
+                open_rec.end_id = ev.id
 
     def _advance(self, now: datetime) -> None:
         """Decide the watched instances whose due has passed before ``now``: a violation or an

@@ -241,7 +241,8 @@ class Judge:
         suspended: list[tuple[datetime, datetime | None, str | None, str | None]] = []
         if inst.cn.pause:
             for name in inst.cn.pause:
-                for rec in self.spans_by_key.get((name, inst.key), ()):
+                key = None if name == inst.cn.suspension else inst.key
+                for rec in self.spans_by_key.get((name, key), ()):
                     if rec.start > as_of or (rec.end is not None and rec.end <= inst.trigger_at):
                         continue
                     open_ = rec.end is None or rec.end > as_of
@@ -395,6 +396,8 @@ class Judge:
         its norm's spans with its key, cut to its trigger and ``as_of``."""
         pauses: list[tuple[datetime, datetime, str]] = []
         for name in inst.cn.pause:
+            if name == inst.cn.suspension:
+                continue  # a power's suspension moves the due by its own rule (suspended_due)
             for rec in self.spans_by_key.get((name, inst.key), ()):
                 if rec.start > as_of:
                     continue
@@ -408,6 +411,12 @@ class Judge:
         """The due instant with clock pauses applied: an open pause counts until as_of, or
         until the instance was fulfilled (a fulfilled duty's clock no longer runs, so waiting
         that goes on after it moves nothing, in every mode of evaluation)."""
+        if inst.cn.suspension is None:
+            return self._paused_due(inst, as_of)
+        due, paused = self._paused_due(inst, as_of)
+        return self.suspended_due(inst, as_of, due), paused
+
+    def _paused_due(self, inst: Instance, as_of: datetime) -> tuple[datetime | None, Paused | None]:
         d = inst.deadline
         if inst.base_due is None or not inst.cn.pause or d is None:
             return inst.base_due, None
@@ -450,6 +459,32 @@ class Judge:
         self.years.add(due.year)
         due = comparable(due)
         return due, (paused, tuple(used), due)
+
+    def suspended_due(
+        self, inst: Instance, as_of: datetime, due: datetime | None
+    ) -> datetime | None:
+        """The due of an instance of a norm a power can suspend: later by the time suspended
+        before it (clock time; a suspension still open counts until ``as_of``), or, where the
+        norm keeps its due, the resumption when the due falls inside a suspension. A
+        suspension that starts after the due, or after the instance was performed, changes
+        nothing (docs/semantics.md 6). ``due`` is the due with clock pauses applied."""
+        name = inst.cn.suspension
+        if due is None or name is None:
+            return due
+        done = inst.responded_at
+        keep = inst.cn.norm.keep_due
+        for rec in self.spans_by_key.get((name, None), ()):
+            if rec.start > as_of or rec.start > due or (done is not None and rec.start >= done):
+                break
+            end = rec.end if rec.end is not None and rec.end <= as_of else as_of
+            if end <= inst.trigger_at:
+                continue
+            if keep:
+                due = max(due, end)
+            else:
+                due = self.c.calendar.add_clock(due, elapsed(max(rec.start, inst.trigger_at), end))
+        self.years.add(due.year)
+        return comparable(due)
 
 
 _ONGOING = Words("ongoing", "持续中")

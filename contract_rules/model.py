@@ -668,11 +668,20 @@ class Norm(Model):
         description="triggers after the term still count, and the contract's termination "
         "does not discharge its instances",
     )
-    effect: Literal["terminate"] | None = Field(
+    effect: Literal["terminate", "suspend", "resume"] | None = Field(
         None,
-        description="a permission that is a power: exercising it while it is open terminates "
-        "the contract at that instant; exercising it while it is not open changes nothing "
-        "(ignored, with the reason)",
+        description="a power: exercising it (a permission, while it is open) terminates the "
+        "contract, or suspends the instances of the norm named by target; performing an "
+        "obligation with effect resume resumes them. A permission exercised while it is not "
+        "open changes nothing (ignored, with the reason)",
+    )
+    target: Identifier | None = Field(
+        None, description="the norm whose instances a suspend or resume effect acts on"
+    )
+    keep_due: bool = Field(
+        False,
+        description="while suspended, the due is kept (a due that falls inside a suspension "
+        "moves to the resumption) instead of moving later by the suspended time",
     )
     notes: Text | None = None
 
@@ -700,7 +709,13 @@ class Norm(Model):
         for name in ("fulfilled_by", "violated_by", "exercised_by"):
             if name not in allowed and getattr(self, name) is not None:
                 raise ValueError(f"a {self.kind} takes no {name}")
-        if self.kind == "permission" and self.deadline is None and self.tiers is None:
+        if (
+            self.kind == "permission"
+            and self.deadline is None
+            and self.tiers is None
+            and self.effect is None
+        ):
+            # a power without one is open from the instant it arises
             raise ValueError("a permission needs the deadline at which it opens")
         if (
             self.kind == "prohibition"
@@ -715,8 +730,12 @@ class Norm(Model):
                 "a norm whose trigger follows another, recurs, or arises from a change of "
                 "another norm's instance needs a key"
             )
-        if self.effect is not None and self.kind != "permission":
-            raise ValueError("only a permission (a power) takes an effect")
+        if self.effect in ("terminate", "suspend") and self.kind != "permission":
+            raise ValueError(f"only a permission (a power) takes the effect {self.effect}")
+        if self.effect == "resume" and self.kind == "prohibition":
+            raise ValueError("a prohibition takes no effect")
+        if (self.effect in ("suspend", "resume")) != (self.target is not None):
+            raise ValueError("the effects suspend and resume, and only they, name a target norm")
         return self
 
     @property
@@ -868,6 +887,8 @@ class Ruleset(Model):
                         f"norm {n.id!r}: trigger on a change of {cause!r}, which has no key to "
                         "share"
                     )
+            if n.target is not None and n.target not in ids:
+                raise ValueError(f"norm {n.id!r}: effect {n.effect} on unknown norm {n.target!r}")
             fb = n.fulfilled_by
             if fb is not None and fb.by is not None:
                 et = self.events.get(fb.event)

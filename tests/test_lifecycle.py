@@ -461,3 +461,55 @@ def test_the_example_scenarios_pass() -> None:
     assert [
         (r.name, [str(m) for m in r.mismatches], r.error) for r in results if not r.passed
     ] == []
+
+
+SUSPENDED = [
+    po("E1", "2025-03-01T09:00:00+08:00", "PO-1", "2025-03-10"),
+    ev("E2", "delivery", "2025-03-10T15:00:00+08:00", order="PO-1"),
+    po("E3", "2025-03-20T09:00:00+08:00", "PO-2", "2025-04-20"),
+    # the payment of PO-1 is missed at 2025-04-10 00:00: the power to suspend arises then
+    ev("S1", "suspension_notice", "2025-04-11T09:00:00+08:00", order="PO-1"),
+    ev("E4", "payment", "2025-04-15T09:00:00+08:00", order="PO-1"),
+    ev("R1", "resumption_notice", "2025-04-16T09:00:00+08:00", order="PO-1"),
+]
+
+
+def test_a_power_suspends_and_an_act_resumes_the_instances_of_a_norm() -> None:
+    rep = evaluate(sale(), SUSPENDED, AS_OF)
+    po2 = rep.find("delivery", "PO-2")
+    # five days suspended: due 2025-04-21 00:00 moves to 2025-04-26 00:00, missed then
+    assert po2.due == t("2025-04-26T00:00:00+08:00") and po2.status == "violated"
+    assert path(po2) == [
+        ("pending", "2025-03-20T09:00:00+08:00", "2025-04-11T09:00:00+08:00", "E3"),
+        ("suspended", "2025-04-11T09:00:00+08:00", "2025-04-16T09:00:00+08:00", "S1"),
+        ("pending", "2025-04-16T09:00:00+08:00", "2025-04-26T00:00:00+08:00", "R1"),
+        ("violated", "2025-04-26T00:00:00+08:00", None, None),
+    ]
+    # PO-1 was delivered before the suspension: nothing moves for it
+    assert path(rep.find("delivery", "PO-1"))[-1][0] == "fulfilled"
+    # a duty that falls due while suspended is not missed then
+    mid = evaluate(sale(), SUSPENDED[:4], "2025-04-25T00:00:00+08:00")
+    assert mid.find("delivery", "PO-2").status == "pending"
+    assert path(mid.find("delivery", "PO-2"))[-1] == (
+        "suspended",
+        "2025-04-11T09:00:00+08:00",
+        None,
+        "S1",
+    )
+
+
+def test_a_norm_may_keep_its_due_through_a_suspension() -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["norms"][0]["keep_due"] = True
+
+    rep = evaluate(sale(change), SUSPENDED, AS_OF)
+    # the due (2025-04-21 00:00) falls after the resumption: it is kept
+    assert rep.find("delivery", "PO-2").due == t("2025-04-21T00:00:00+08:00")
+    late = [
+        *SUSPENDED[:3],
+        po("E9", "2025-03-21T09:00:00+08:00", "PO-3", "2025-04-12"),
+        *SUSPENDED[3:],
+    ]
+    rep = evaluate(sale(change), late, AS_OF)
+    # PO-3's due (2025-04-13 00:00) falls inside the suspension: it moves to the resumption
+    assert rep.find("delivery", "PO-3").due == t("2025-04-16T09:00:00+08:00")
