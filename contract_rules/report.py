@@ -528,6 +528,20 @@ class Report:
             lines.append(f"  deciding events: {', '.join(ob.events)}")
         return "\n".join(lines)
 
+    def rights_open(self) -> list[tuple[Obligation, datetime]]:
+        """The permissions and powers open at ``as_of``, with the instant each opened: not
+        yet exercised, arisen, and past their opening (a right's ``due``; a power without one
+        is open from when it arose), in report order. A right of a terminated contract is
+        discharged, so it is not open."""
+        out: list[tuple[Obligation, datetime]] = []
+        for o in self.obligations:
+            if o.kind != "permission" or o.status != "pending":
+                continue
+            since = o.due if o.due is not None else o.trigger_at
+            if since <= self.as_of:
+                out.append((o, since))
+        return out
+
     def _chain(self, ob: Obligation) -> list[str]:
         """The chain of causes of an instance created by another's change of state, nearest
         first, down to the instance an event created (``trigger.violated`` and its kin)."""
@@ -602,6 +616,10 @@ class Report:
             },
             "assumptions": list(self.assumptions),
             "notes": list(self.notes),
+            "rights_open": [
+                {"rule": o.rule, "key": o.key, "nth": o.nth, "since": iso(since)}
+                for o, since in self.rights_open()
+            ],
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:

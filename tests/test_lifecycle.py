@@ -513,3 +513,33 @@ def test_a_norm_may_keep_its_due_through_a_suspension() -> None:
     rep = evaluate(sale(change), late, AS_OF)
     # PO-3's due (2025-04-13 00:00) falls inside the suspension: it moves to the resumption
     assert rep.find("delivery", "PO-3").due == t("2025-04-16T09:00:00+08:00")
+
+
+def test_rights_open_now_and_since_when() -> None:
+    events = LATE_THEN_TERMINATED[:2]
+    # the power to terminate arises at 2025-03-11 00:00 and opens at 2025-03-27 00:00
+    before = evaluate(sale(), events, "2025-03-26T00:00:00+08:00")
+    assert before.rights_open() == []
+    rep = evaluate(sale(), events, "2025-03-28T00:00:00+08:00")
+    ((ob, since),) = rep.rights_open()
+    assert (ob.rule, ob.key, since) == (
+        "terminate.late_delivery",
+        "PO-1",
+        t("2025-03-27T00:00:00+08:00"),
+    )
+    doc = json.loads(rep.to_json())
+    assert doc["rights_open"] == [
+        {
+            "rule": "terminate.late_delivery",
+            "key": "PO-1",
+            "nth": 1,
+            "since": "2025-03-27T00:00:00+08:00",
+        }
+    ]
+    # a power without an opening is open from when it arises (the missed payment)
+    late_pay = evaluate(sale(), ON_TIME[:2], "2025-04-11T00:00:00+08:00")
+    assert [(o.rule, s) for o, s in late_pay.rights_open()] == [
+        ("suspend.deliveries", t("2025-04-10T00:00:00+08:00"))
+    ]
+    # exercised or discharged: no longer open
+    assert evaluate(sale(), LATE_THEN_TERMINATED, AS_OF).rights_open() == []
