@@ -115,6 +115,11 @@ CODES: dict[str, Code] = {
             "unclaimable-norm",
             "A remedy lists a norm whose breaches can never be tied to it.",
         ),
+        Code(
+            "CR315",
+            "arising-cycle",
+            "Duties that arise from other duties' changes (trigger.on) form a cycle.",
+        ),
         # expressions
         Code("CR401", "expression-syntax", "An expression is not well-formed."),
         Code(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -210,6 +210,17 @@ class CompiledNorm:
     keeps: bool = False
     #: a recurring duty (``trigger.every``): the periods of the term, (label, start, end)
     periods: tuple[tuple[str, datetime, datetime], ...] = ()
+    #: per change of state (violated, fulfilled, excused), the norms whose instances it creates
+    #: (``trigger.on``); empty for nearly every norm, so that the hot path asks one question
+    arising: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    #: a power's effect when exercised while open (``effect``), or None
+    effect: str | None = None
+    #: its act does more than close its instance (a power's effect, or a change that creates
+    #: duties): a response takes the evaluator's general path (``Evaluator._on_act``)
+    acts: bool = False
+    #: the span a power's suspension of this norm opens (its instances' clocks stop), or None;
+    #: also among ``pause``, so that every place that moves a due for a pause looks at it
+    suspension: str | None = None
 
 
 @dataclass(frozen=True)
@@ -367,6 +378,19 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     norms = tuple(
         replace(cn, periods=term_periods(cn.norm.trigger.every, term.start, term.end, tz))
         if cn.norm.trigger.every is not None
+        else cn
+        for cn in norms
+    )
+    norms = _with_arising(norms)
+    targets = {n.target for n in ruleset.norms if n.effect == "suspend"}
+    norms = tuple(
+        replace(
+            cn,
+            suspension=f"suspension of {cn.norm.id}",
+            pause=(*cn.pause, f"suspension of {cn.norm.id}"),
+            plain_finish=False,
+        )
+        if cn.norm.id in targets
         else cn
         for cn in norms
     )
@@ -579,7 +603,36 @@ def _compile_norm(
         plain_finish=n.kind == "obligation" and not n.pause,
         follows=-1 if n.trigger.follows is None else norm_ids.index(n.trigger.follows),
         by_field=fb.by if fb is not None else None,
+        effect=n.effect,
+        acts=n.effect is not None,
         info=NormInfo(n.id, n.kind, n.clause, n.title.zh or "", n.title.en or "", n.strength),
+    )
+
+
+def _with_arising(norms: tuple[CompiledNorm, ...]) -> tuple[CompiledNorm, ...]:
+    """``norms``, each with the norms its changes of state create (``trigger.on``), in the rule
+    file's order. A norm created by a change neither waits for a response differently nor
+    reads anything per event: the creation happens when its cause changes."""
+    ids = [cn.norm.id for cn in norms]
+    arising: dict[int, dict[str, list[int]]] = {}
+    for cn in norms:
+        t = cn.norm.trigger
+        if t.on is not None and t.norm is not None:
+            arising.setdefault(ids.index(t.norm), {}).setdefault(t.on, []).append(cn.index)
+    return tuple(
+        replace(
+            cn,
+            arising={k: tuple(v) for k, v in arising[cn.index].items()},
+            # a response to a norm whose fulfilment creates duties is not the plain case
+            plain_response=cn.plain_response and "fulfilled" not in arising[cn.index],
+            plain_finish=cn.plain_finish and "fulfilled" not in arising[cn.index],
+            acts=cn.acts
+            or "fulfilled" in arising[cn.index]
+            or (cn.norm.kind == "prohibition" and "violated" in arising[cn.index]),
+        )
+        if cn.index in arising
+        else cn
+        for cn in norms
     )
 
 

@@ -11,6 +11,7 @@ one class so that an event costs a lookup in the dispatch table and one call per
 
 from __future__ import annotations
 
+import copy
 import heapq
 from array import array
 from bisect import bisect_left, bisect_right
@@ -60,6 +61,7 @@ from .report import (
     Liability,
     Obligation,
     Report,
+    StateChange,
 )
 from .safe_text import visible
 from .text import date_or_datetime, iso, money, with_zone_offset
@@ -165,6 +167,13 @@ class Evaluator:
         self._top: datetime | None = None
         self._settled: dict[str, int] = {}
         self._settled_for_remedies: list[Obligation] = []
+        #: (due in UTC, creation number, instance): the open instances whose violation or
+        #: excuse creates duties (``trigger.on``), looked at once the event clock passes their
+        #: due; empty for a ruleset without such norms, which then pays one test per event
+        self._watch: list[tuple[datetime, int, Instance]] = []
+        self._watch_seq = 0
+        #: the contract's termination by a power: (instant, event id, the power's norm id)
+        self._ended: tuple[datetime, str, str] | None = None
         self._remedy_norms = {n for r in self.c.ruleset.remedies for n in r.norms}
         for cn in self.c.norms:
             if cn.norm.trigger.at is not None:
@@ -255,6 +264,8 @@ class Evaluator:
         Returns None when a rule used the event, else the reason it was ignored (recorded).
         """
         self._last = ev.at
+        if self._watch:
+            self._advance(ev.at)
         top = self._top
         if top is not None and top < ev.at:
             self._settle(ev.at)
@@ -299,6 +310,9 @@ class Evaluator:
         classified = False
         before_term = at < c.term_start
         after_term = at >= c.term_end
+        ended = self._ended
+        if ended is not None and at >= ended[0]:
+            after_term = True  # nothing new arises after termination but surviving norms
         used = False
         why: list[str] = []
         for i in norms:
@@ -308,6 +322,12 @@ class Evaluator:
                 why.append(miss(cn.trigger_pred, head, fields))
                 continue
             if cn.within_term and (before_term or (after_term and not cn.survives_term)):
+                if ended is not None and at >= ended[0] and at < c.term_end:
+                    why.append(
+                        f"after the contract was terminated at {fmt(ended[0])} by {ended[1]} "
+                        f"({ended[2]}): {cn.info.rule} does not survive termination"
+                    )
+                    continue
                 term = c.ruleset.contract.term
                 head = (
                     f"{ev.type} {ev.id} at {fmt(at)} is outside the term "
@@ -430,6 +450,9 @@ class Evaluator:
                 open_[match] = [inst]
             else:
                 waiting.append(inst)
+        if cn.arising and base_due is not None:
+            self._watch_seq += 1
+            heapq.heappush(self._watch, (base_due.astimezone(UTC), self._watch_seq, inst))
         if base_due is not None:
             self._years.add(base_due.year)
             if settle is not None:
@@ -502,6 +525,14 @@ class Evaluator:
             return False, miss(
                 cn.response_pred, f"does not meet the condition of {n.id}", ev.fields
             )
+        ended = self._ended
+        if ended is not None and not cn.survives_term and ev.at >= ended[0]:
+            return False, (
+                f"the contract was terminated at {fmt(ended[0])} by {ended[1]} ({ended[2]}): "
+                f"{n.id} does not survive termination"
+            )
+        if cn.acts:
+            return self._on_act(cn, ev)
         one = cn.single_match
         match = str(ev.fields.get(one)) if one is not None else _match_of(cn.match, ev.fields)
         open_ = self._open[i]
@@ -640,6 +671,128 @@ class Evaluator:
         self._claims.append((k, ev))
         return True, f"claims under {remedy.id}"
 
+    # ------------------------------------------------------------------ lifecycle
+
+    def _on_act(self, cn: CompiledNorm, ev: Event) -> tuple[bool, str]:
+        """A response to a norm whose act has effects beyond its instance: a power (exercised
+        only while open, else ignored with the reason and nothing changes), an obligation whose
+        fulfilment creates duties, a prohibition whose violation does."""
+        n = cn.norm
+        one = cn.single_match
+        match = str(ev.fields.get(one)) if one is not None else _match_of(cn.match, ev.fields)
+        open_ = self._open[cn.index]
+        waiting = [x for x in open_.get(match, ()) if x.trigger_at <= ev.at]
+        by = cn.by_field
+        if by is not None:
+            waiting = [x for x in waiting if str(ev.fields.get(by)) == x.party]
+        if not waiting:
+            said = match if isinstance(match, str) else "/".join(match)
+            return False, f"no open {n.id} instance for {said or 'the contract'}"
+        inst = waiting[0]
+        if cn.effect is not None and n.kind == "permission":
+            opens = inst.base_due
+            if opens is not None and ev.at < opens:
+                return False, (
+                    f"{n.id} is not open until {fmt(opens, day_end=True)}: exercising it "
+                    "changes nothing"
+                )
+        if n.kind == "prohibition":
+            due = inst.base_due
+            if due is not None and ev.at > due:
+                return False, f"after the window of {n.id} closed"
+        inst.responded_at = ev.at
+        inst.answered_by = ev.id
+        if cn.keeps:
+            inst.extra().answer_fields = ev.fields
+        lst = open_[match]
+        lst.remove(inst)
+        if not lst:
+            del open_[match]
+        if self.settle_after is not None:
+            self._push(ev.at.astimezone(UTC) + self.settle_after, self._live[inst], inst)
+        if n.kind == "prohibition":
+            self._arise(inst, "violated", ev.at)
+        else:
+            due, _ = self._judge.current_due(inst, ev.at)
+            if due is None or ev.at <= due:
+                self._arise(inst, "fulfilled", ev.at)
+        if cn.effect == "terminate" and self._ended is None:
+            self._ended = (ev.at, ev.id, n.id)
+            self._judge.ended = self._ended
+        elif cn.effect is not None and n.target is not None:
+            self._suspend(cn.effect, self.c.norms[self.c.norm_order[n.target]], ev)
+        return cn.used_response
+
+    def _suspend(self, effect: str, target: CompiledNorm, ev: Event) -> None:
+        """Suspend (open a suspension of) or resume (close it) the instances of ``target``;
+        suspending what is suspended, or resuming what is not, changes nothing (noted)."""
+        name = target.suspension
+        if name is None:
+            return  # no power suspends it: resuming it changes nothing
+        slot = (name, None, None)
+        if effect == "suspend" and slot not in self._open_spans:
+            rec = SpanRec(name, None, None, ev.at, ev.id)
+            self._open_spans[slot] = rec
+            self._spans_by_key.setdefault((name, None), []).append(rec)
+        elif effect == "resume":
+            open_rec = self._open_spans.pop(slot, None)
+            if open_rec is not None:
+                open_rec.end = ev.at
+                open_rec.end_id = ev.id
+
+    def _advance(self, now: datetime) -> None:
+        """Decide the watched instances whose due has passed before ``now``: a violation or an
+        excuse at the due creates the duties that arise from it (``trigger.on``), in time
+        order, so that chains of any depth follow."""
+        watch = self._watch
+        while watch and watch[0][0] < now:
+            _, seq, inst = heapq.heappop(watch)
+            cn = inst.cn
+            if inst.responded_at is not None and cn.norm.kind != "prohibition":
+                continue  # met (on time: its fulfilment created what it creates)
+            due, _ = self._judge.current_due(inst, now) if cn.pause else (inst.base_due, None)
+            if due is None:
+                continue
+            if due >= now:
+                heapq.heappush(watch, (due.astimezone(UTC), seq, inst))  # a pause moved it
+                continue
+            ended = self._ended
+            if ended is not None and not cn.survives_term and ended[0] <= due:
+                continue  # discharged at termination, before it could be missed
+            if cn.norm.kind == "prohibition":
+                if inst.responded_at is None:
+                    self._arise(inst, "fulfilled", due)
+                continue
+            if cn.norm.kind == "permission":
+                continue
+            excused = cn.excuses and self._judge.excuse(inst, due) is not None
+            self._arise(inst, "excused" if excused else "violated", due)
+
+    def _arise(self, cause: Instance, change: str, at: datetime) -> None:
+        """Create the instances that ``cause``'s ``change`` at ``at`` creates, each keyed by
+        the cause's key and linked to it; a norm that does not survive termination arises
+        from nothing after it."""
+        norms = cause.cn.arising.get(change)
+        if not norms:
+            return
+        c = self.c
+        ended = self._ended
+        for j in norms:
+            cn = c.norms[j]
+            late = (ended is not None and at >= ended[0]) or at >= c.term_end
+            if cn.within_term and late and not cn.survives_term:
+                continue
+            fields: dict[str, Any] = dict(cause.more.fields or {}) if cause.more else {}
+            if cn.key_field is not None:
+                fields[cn.key_field] = cause.key
+            cls = c.calendar.classify(at) if cn.tiers else None
+            inst = self._create(cn, at, None, fields, cause.key, cls)
+            if inst is None:
+                continue
+            inst.extra().cause = (cause, change, at)
+            self._years.add(at.year)
+            self._ties.add(at)  # an instance arising from a change may tie with others
+
     # ------------------------------------------------------------------ settling (streaming)
 
     def _push(self, when: datetime, seq: int, inst: Instance) -> None:
@@ -700,6 +853,12 @@ class Evaluator:
         if self._last is not None and t < self._last:
             raise ValueError(f"as_of {iso(t)} is before the last event fed ({iso(self._last)})")
         with collector_paused():
+            if self._watch and self._watch[0][0] < t:
+                # the changes between the last event and as_of are decided on a copy: a later
+                # event may still come before as_of and change them
+                preview = copy.deepcopy(self, _shared_memo(self))
+                preview._advance(t)
+                return preview._report(t)
             return self._report(t)
 
     def _final_report(self, t: datetime) -> Report:
@@ -709,6 +868,8 @@ class Evaluator:
         one copy of every instance instead of two.
         """
         with collector_paused():
+            if self._watch:
+                self._advance(t)
             return self._report(t, consume=True)
 
     def _report(self, t: datetime, *, consume: bool = False) -> Report:
@@ -757,7 +918,34 @@ class Evaluator:
                 for head, ids in self._out_of_term.items()
             ),
             settled=dict(self._settled),
+            contract_states=self._contract_states(t, obs),
             ruleset=rs,
+        )
+
+    def _contract_states(self, t: datetime, obs: Sequence[Obligation]) -> tuple[StateChange, ...]:
+        """The contract's states until ``t``: in effect from the term's start; terminated by a
+        power (unsuccessfully: it ends the contract for a failure) or at the term's end
+        (successfully when no binding duty was violated)."""
+        c = self.c
+        start = self._zoned(c.term_start)
+        if t < c.term_start:
+            return ()
+        ended = self._ended
+        if ended is not None and ended[0] <= t:
+            at = self._zoned(ended[0])
+            reason = f"terminated by {ended[1]}, exercising the power {ended[2]}"
+            return (
+                StateChange("in_effect", start, at),
+                StateChange("terminated", at, None, ended[1], reason, False),
+            )
+        if t < c.term_end:
+            return (StateChange("in_effect", start, None),)
+        end = self._zoned(c.term_end)
+        ok = not self._settled.get("violated") and not any(o.is_breach for o in obs)
+        why = "the term ended" + ("" if ok else ", with a binding duty violated")
+        return (
+            StateChange("in_effect", start, end),
+            StateChange("terminated", end, None, None, why, ok),
         )
 
     def _order_of(self) -> list[Instance]:
@@ -799,6 +987,20 @@ class Evaluator:
 
 
 _TRIGGER_AT = attrgetter("trigger_at")
+
+
+def _shared_memo(ev: Evaluator) -> dict[int, Any]:
+    """What a copy of ``ev`` shares with it rather than copies: the compiled rules and the
+    explainers (immutable), and the callback."""
+    shared: list[Any] = [ev.c, ev.on_settled, ev.validator]
+    for cn in ev.c.norms:
+        shared.append(cn)
+        shared.extend(cn.tiers)
+    for hows in ev._how:
+        shared.extend(hows)
+    return {id(x): x for x in shared}
+
+
 #: What an event can do (the dispatch table's words) -> the Evaluator method that does it.
 _HANDLERS: dict[str, _Handler] = {
     "trigger": Evaluator._on_triggers,

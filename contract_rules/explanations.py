@@ -221,6 +221,8 @@ def explain(
     what = f"{n.trigger.event} {trigger_id}" if trigger_id else f"{n.trigger.at}"
     if n.trigger.every is not None:
         what = f"every {n.trigger.every}"
+    elif n.trigger.on is not None:
+        what = f"{n.trigger.norm} {n.trigger.on}"
     steps = [say("trigger", lang, what=what, at=fmt(trigger_at))]
     deadline = tier.deadline if tier is not None else cn.deadline
     if tier is not None and cls is not None:

@@ -23,7 +23,7 @@ from .compiler import CompiledDeadline, CompiledExcuse, CompiledNorm, CompiledRu
 from .events import comparable, elapsed
 from .explanations import Explainer, Paused, Words, both
 from .model import Status
-from .report import Obligation
+from .report import CauseLink, Life, Obligation
 from .text import dur, fmt, money
 
 
@@ -53,6 +53,8 @@ class More:
     notes: list[str] = field(default_factory=list)
     fields: Mapping[str, Any] | None = None
     answer_fields: Mapping[str, Any] | None = None
+    #: the instance whose change of state created this one, the change and its instant
+    cause: tuple[Instance, str, datetime] | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -135,7 +137,7 @@ class Judge:
     so far (the evaluator's own containers, shared, never copied) and adding the years of the
     dues it moves to ``years``."""
 
-    __slots__ = ("c", "causes", "spans", "spans_by_key", "years")
+    __slots__ = ("c", "causes", "ended", "spans", "spans_by_key", "years")
 
     def __init__(
         self,
@@ -150,9 +152,21 @@ class Judge:
         self.spans = spans
         self.spans_by_key = spans_by_key
         self.years = years
+        #: the contract's termination by a power (instant, event id, power), once exercised
+        self.ended: tuple[datetime, str, str] | None = None
 
     def finish(self, inst: Instance, as_of: datetime) -> Obligation:
-        """The obligation that ``inst`` is at ``as_of``."""
+        """The obligation that ``inst`` is at ``as_of``: after the contract's termination, an
+        instance that does not survive it is what it was at the termination, and ``discharged``
+        if it was still open then."""
+        ended = self.ended
+        if ended is None or inst.cn.survives_term or as_of < ended[0]:
+            return self._finish(inst, as_of, None)
+        return self._finish(inst, ended[0], ended)
+
+    def _finish(
+        self, inst: Instance, as_of: datetime, ended: tuple[datetime, str, str] | None
+    ) -> Obligation:
         cn = inst.cn
         at = inst.responded_at
         due = inst.base_due
@@ -179,6 +193,23 @@ class Judge:
         data = None
         if cn.keeps and inst.more is not None:
             data = {"trigger": inst.more.fields, "fulfilment": inst.more.answer_fields}
+        life = None
+        if status == "pending" and ended is not None:
+            t, by, power = ended
+            status = "discharged"
+            reason = (
+                f"discharged at {fmt(t)}: the contract was terminated by {by} "
+                f"(power {power}); {cn.info.rule} does not survive termination"
+            )
+            reason_zh = f"合同已于 {fmt(t)} 因 {by}（{power}）终止，本义务随之解除"
+            life = Life(ended_at=t if t.tzinfo is tz else t.astimezone(tz), ended_by=by)
+        if (
+            cn.pause
+            or inst.more is not None
+            or life is not None
+            or (cn.norm.violated_by is not None and inst.responded_at is not None)
+        ):
+            life = self._life(inst, as_of, life)
         return Obligation(
             cn.info,
             inst.party,
@@ -196,7 +227,46 @@ class Judge:
             said,
             how,
             data,
+            life,
         )
+
+    def _life(self, inst: Instance, as_of: datetime, life: Life | None) -> Life | None:
+        """The lifecycle facts of ``inst`` its obligation does not give: the clock pauses that
+        stopped it, a prohibited act's instant, its cause."""
+        tz = self.c.tz
+
+        def z(t: datetime) -> datetime:
+            return t if t.tzinfo is tz else t.astimezone(tz)
+
+        suspended: list[tuple[datetime, datetime | None, str | None, str | None]] = []
+        if inst.cn.pause:
+            for name in inst.cn.pause:
+                key = None if name == inst.cn.suspension else inst.key
+                for rec in self.spans_by_key.get((name, key), ()):
+                    if rec.start > as_of or (rec.end is not None and rec.end <= inst.trigger_at):
+                        continue
+                    open_ = rec.end is None or rec.end > as_of
+                    suspended.append(
+                        (
+                            z(max(rec.start, inst.trigger_at)),
+                            None if open_ or rec.end is None else z(rec.end),
+                            rec.start_id,
+                            None if open_ else rec.end_id,
+                        )
+                    )
+            suspended.sort(key=lambda x: x[0])
+        ended_at = life.ended_at if life is not None else None
+        ended_by = life.ended_by if life is not None else None
+        if ended_at is None and inst.cn.norm.violated_by is not None and inst.responded_at:
+            ended_at = z(inst.responded_at)
+        cause = None
+        more = inst.more
+        if more is not None and more.cause is not None:
+            src, change, at = more.cause
+            cause = CauseLink(src.cn.info.rule, src.key, src.nth, change, z(at))
+        if not suspended and ended_at is None and cause is None:
+            return None
+        return Life(tuple(suspended), ended_at, ended_by, cause)
 
     def judge(self, inst: Instance, as_of: datetime) -> Judgement:
         """The general rules of :meth:`finish`, by the norm's kind."""
@@ -326,6 +396,8 @@ class Judge:
         its norm's spans with its key, cut to its trigger and ``as_of``."""
         pauses: list[tuple[datetime, datetime, str]] = []
         for name in inst.cn.pause:
+            if name == inst.cn.suspension:
+                continue  # a power's suspension moves the due by its own rule (suspended_due)
             for rec in self.spans_by_key.get((name, inst.key), ()):
                 if rec.start > as_of:
                     continue
@@ -339,6 +411,12 @@ class Judge:
         """The due instant with clock pauses applied: an open pause counts until as_of, or
         until the instance was fulfilled (a fulfilled duty's clock no longer runs, so waiting
         that goes on after it moves nothing, in every mode of evaluation)."""
+        if inst.cn.suspension is None:
+            return self._paused_due(inst, as_of)
+        due, paused = self._paused_due(inst, as_of)
+        return self.suspended_due(inst, as_of, due), paused
+
+    def _paused_due(self, inst: Instance, as_of: datetime) -> tuple[datetime | None, Paused | None]:
         d = inst.deadline
         if inst.base_due is None or not inst.cn.pause or d is None:
             return inst.base_due, None
@@ -381,6 +459,32 @@ class Judge:
         self.years.add(due.year)
         due = comparable(due)
         return due, (paused, tuple(used), due)
+
+    def suspended_due(
+        self, inst: Instance, as_of: datetime, due: datetime | None
+    ) -> datetime | None:
+        """The due of an instance of a norm a power can suspend: later by the time suspended
+        before it (clock time; a suspension still open counts until ``as_of``), or, where the
+        norm keeps its due, the resumption when the due falls inside a suspension. A
+        suspension that starts after the due, or after the instance was performed, changes
+        nothing (docs/semantics.md 6). ``due`` is the due with clock pauses applied."""
+        name = inst.cn.suspension
+        if due is None or name is None:
+            return due
+        done = inst.responded_at
+        keep = inst.cn.norm.keep_due
+        for rec in self.spans_by_key.get((name, None), ()):
+            if rec.start > as_of or rec.start > due or (done is not None and rec.start >= done):
+                break
+            end = rec.end if rec.end is not None and rec.end <= as_of else as_of
+            if end <= inst.trigger_at:
+                continue
+            if keep:
+                due = max(due, end)
+            else:
+                due = self.c.calendar.add_clock(due, elapsed(max(rec.start, inst.trigger_at), end))
+        self.years.add(due.year)
+        return comparable(due)
 
 
 _ONGOING = Words("ongoing", "持续中")

@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from .model_logic import Change as Change
 from .model_logic import (
     ExpectedEvent as ExpectedEvent,
 )
@@ -40,6 +41,7 @@ from .model_logic import (
     ExpectedRemedy as ExpectedRemedy,
 )
 from .model_logic import Expr, Scenario, SharedCap, check_field_spec, check_shared_caps
+from .model_logic import State as State
 from .model_logic import Status as Status  # importable here, as before
 
 FORMAT_VERSION = "contract-rules/1"
@@ -565,13 +567,44 @@ class Trigger(Model):
         "inside the term)",
     )
 
+    violated: Identifier | None = Field(
+        None,
+        description="a norm whose instance's violation creates this duty, at the violation's "
+        "instant, with the cause's key (a reparation: a penalty for a late delivery)",
+    )
+    fulfilled: Identifier | None = Field(
+        None, description="a norm whose instance's fulfilment on time creates this duty"
+    )
+    excused: Identifier | None = Field(
+        None, description="a norm whose instance's excuse creates this duty"
+    )
+
+    @property
+    def on(self) -> Change | None:
+        """The change of another norm's instance that creates this duty, if any."""
+        if self.violated is not None:
+            return "violated"
+        if self.fulfilled is not None:
+            return "fulfilled"
+        return "excused" if self.excused is not None else None
+
+    @property
+    def norm(self) -> str | None:
+        """The norm whose change (:attr:`on`) creates this duty, if any."""
+        return self.violated or self.fulfilled or self.excused
+
     @model_validator(mode="after")
     def _one(self) -> Trigger:
-        if [self.event, self.at, self.every].count(None) != 2:
-            raise ValueError("a trigger names exactly one of event, at or every")
+        given = [self.event, self.at, self.every, self.violated, self.fulfilled, self.excused]
+        if len(given) - given.count(None) != 1:
+            raise ValueError(
+                "a trigger names exactly one of event, at, every, or the change of another "
+                "norm that creates the duty (violated, fulfilled, excused)"
+            )
         if self.event is None and (self.when or self.follows is not None):
             raise ValueError(
-                "a date trigger ('at', 'every') takes no condition and follows no norm"
+                "a date trigger ('at', 'every') or a change of another norm takes no condition "
+                "and follows no norm"
             )
         return self
 
@@ -630,7 +663,26 @@ class Norm(Model):
         default_factory=list, description="spans (same key) during which the clock stops"
     )
     within_term: bool = Field(True, description="only triggers inside the term count")
-    survives_term: bool = Field(False, description="triggers after the term still count")
+    survives_term: bool = Field(
+        False,
+        description="triggers after the term still count, and the contract's termination "
+        "does not discharge its instances",
+    )
+    effect: Literal["terminate", "suspend", "resume"] | None = Field(
+        None,
+        description="a power: exercising it (a permission, while it is open) terminates the "
+        "contract, or suspends the instances of the norm named by target; performing an "
+        "obligation with effect resume resumes them. A permission exercised while it is not "
+        "open changes nothing (ignored, with the reason)",
+    )
+    target: Identifier | None = Field(
+        None, description="the norm whose instances a suspend or resume effect acts on"
+    )
+    keep_due: bool = Field(
+        False,
+        description="while suspended, the due is kept (a due that falls inside a suspension "
+        "moves to the resumption) instead of moving later by the suspended time",
+    )
     notes: Text | None = None
 
     _t = field_validator("title", "text", "notes", mode="before")(_text)
@@ -657,7 +709,13 @@ class Norm(Model):
         for name in ("fulfilled_by", "violated_by", "exercised_by"):
             if name not in allowed and getattr(self, name) is not None:
                 raise ValueError(f"a {self.kind} takes no {name}")
-        if self.kind == "permission" and self.deadline is None and self.tiers is None:
+        if (
+            self.kind == "permission"
+            and self.deadline is None
+            and self.tiers is None
+            and self.effect is None
+        ):
+            # a power without one is open from the instant it arises
             raise ValueError("a permission needs the deadline at which it opens")
         if (
             self.kind == "prohibition"
@@ -665,8 +723,19 @@ class Norm(Model):
             and (self.deadline is None and self.tiers is None)
         ):
             raise ValueError("a prohibition with violated_by needs a deadline (its window)")
-        if (self.trigger.follows or self.trigger.every) is not None and self.key is None:
-            raise ValueError("a norm whose trigger follows another, or recurs, needs a key")
+        if (
+            self.trigger.follows or self.trigger.every or self.trigger.on
+        ) is not None and self.key is None:
+            raise ValueError(
+                "a norm whose trigger follows another, recurs, or arises from a change of "
+                "another norm's instance needs a key"
+            )
+        if self.effect in ("terminate", "suspend") and self.kind != "permission":
+            raise ValueError(f"only a permission (a power) takes the effect {self.effect}")
+        if self.effect == "resume" and self.kind == "prohibition":
+            raise ValueError("a prohibition takes no effect")
+        if (self.effect in ("suspend", "resume")) != (self.target is not None):
+            raise ValueError("the effects suspend and resume, and only they, name a target norm")
         return self
 
     @property
@@ -806,6 +875,20 @@ class Ruleset(Model):
                     raise ValueError(
                         f"norm {n.id!r}: trigger follows {follows!r}, which has no key to share"
                     )
+            cause = n.trigger.norm
+            if cause is not None:
+                other = ids.get(cause)
+                if other is None:
+                    raise ValueError(
+                        f"norm {n.id!r}: trigger on a change of unknown norm {cause!r}"
+                    )
+                if other.key is None:
+                    raise ValueError(
+                        f"norm {n.id!r}: trigger on a change of {cause!r}, which has no key to "
+                        "share"
+                    )
+            if n.target is not None and n.target not in ids:
+                raise ValueError(f"norm {n.id!r}: effect {n.effect} on unknown norm {n.target!r}")
             fb = n.fulfilled_by
             if fb is not None and fb.by is not None:
                 et = self.events.get(fb.event)

@@ -15,7 +15,13 @@ from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Status = Literal["pending", "fulfilled", "violated", "excused"]
+#: An instance's state (``docs/engine.md``, "The lifecycle"): ``discharged`` ended without
+#: performance (the contract was terminated), ``suspended`` appears only in a state history
+#: (a stopped clock), never as a reported status.
+Status = Literal["pending", "fulfilled", "violated", "excused", "discharged"]
+State = Literal["pending", "suspended", "fulfilled", "violated", "excused", "discharged"]
+#: A change of an instance's state that creates instances of another norm (``trigger.on``).
+Change = Literal["violated", "fulfilled", "excused"]
 Disposition = Literal["used", "ignored", "rejected"]
 
 #: An expression of the contract language (``docs/expressions.md``), kept as its text: the

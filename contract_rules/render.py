@@ -58,6 +58,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fulfilled": "fulfilled",
         "violated": "violated",
         "excused": "excused",
+        "discharged": "discharged",
         "binding": "binding",
         "best_effort": "best effort",
         "remedy": "remedy",
@@ -117,6 +118,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fulfilled": "已履行",
         "violated": "未履行",
         "excused": "已免责",
+        "discharged": "已解除",
         "binding": "约束性",
         "best_effort": "尽力而为",
         "remedy": "补偿",
@@ -312,7 +314,9 @@ def _by_rule(report: Report, lang: str) -> tuple[list[str], list[list[str]]]:
     parties: dict[str, set[str]] = {}
     first: dict[str, Obligation] = {}
     for o in report.obligations:
-        counts.setdefault(o.rule, dict.fromkeys(STATUSES, 0))[o.status] += 1
+        per_rule = counts.setdefault(o.rule, dict.fromkeys(STATUSES, 0))
+        if o.status in per_rule:  # a discharged instance has no column of its own here
+            per_rule[o.status] += 1
         parties.setdefault(o.rule, set()).add(o.party)
         first.setdefault(o.rule, o)
 
@@ -481,6 +485,7 @@ _STATUS_COLOURS = {
     "fulfilled": "#dcf2dc",
     "violated": "#f8d7d7",
     "excused": "#eeeeee",
+    "discharged": "#f1ece1",
 }
 
 

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 Disposition = Literal["used", "ignored", "rejected"]
 STATUSES: tuple[Status, ...] = ("pending", "fulfilled", "violated", "excused")
+#: every status an instance can report: ``discharged`` only where the contract was terminated
+#: (counted, and shown, only where it occurs, so that reports of contracts without powers keep
+#: their layout)
+ALL_STATUSES: tuple[Status, ...] = (*STATUSES, "discharged")
 
 
 #: The name and revision of the report's JSON layout (the ``format`` key of :meth:`Report.to_dict`).
@@ -42,6 +46,69 @@ def _package_version() -> str:
     which sits above the report in the layers."""
     version: str = sys.modules[__name__.rpartition(".")[0]].__version__
     return version
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """One stretch of a state history: ``state`` from ``start`` until ``end`` (None: still so
+    at ``as_of``), entered by the event ``event`` (None: by the passing of time or a contract
+    date), with the reason where one is given."""
+
+    state: str
+    start: datetime
+    end: datetime | None
+    event: str | None = None
+    reason: str | None = None
+    #: a terminated contract: whether it ended successfully (None for every other state)
+    successful: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping with stable keys."""
+        out: dict[str, Any] = {
+            "state": self.state,
+            "from": iso(self.start),
+            "to": iso(self.end),
+            "event": self.event,
+            "reason": self.reason,
+        }
+        if self.successful is not None:
+            out["successful"] = self.successful
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CauseLink:
+    """The instance whose change of state created another (``trigger.on``): its norm, key and
+    number, the change (violated, fulfilled, excused) and its instant."""
+
+    rule: str
+    key: str | None
+    nth: int
+    change: str
+    at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping with stable keys."""
+        return {
+            "rule": self.rule,
+            "key": self.key,
+            "nth": self.nth,
+            "change": self.change,
+            "at": iso(self.at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Life:
+    """The lifecycle facts few instances have, beside what their obligation says: the clock's
+    suspensions (start, end or None, the starting and ending events), the instant a state
+    was entered that the obligation does not give (a prohibited act, a discharge) with its
+    event, and the cause that created the instance."""
+
+    suspended: tuple[tuple[datetime, datetime | None, str | None, str | None], ...] = ()
+    ended_at: datetime | None = None
+    ended_by: str | None = None
+    cause: CauseLink | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +164,21 @@ class Obligation:
     data: Mapping[str, Mapping[str, Any] | None] | None = field(
         default=None, compare=False, repr=False
     )
+    #: the lifecycle facts the fields above do not give (suspensions, discharge, cause)
+    life: Life | None = None
+
+    @property
+    def cause(self) -> CauseLink | None:
+        """The instance whose change of state created this one (``trigger.on``), if any."""
+        return self.life.cause if self.life is not None else None
+
+    @property
+    def history(self) -> tuple[StateChange, ...]:
+        """The instance's states in time order: ``pending`` from its trigger, ``suspended``
+        while its clock stood still, and the final state from the instant it was entered
+        (``docs/engine.md``, "The lifecycle"). Derived on demand: it costs nothing until
+        asked for."""
+        return history_of(self)
 
     @property
     def events(self) -> tuple[str, ...]:
@@ -183,6 +265,8 @@ class Obligation:
             "reason_zh": self.reason_zh,
             "events": list(self.events),
             "notes": list(self.notes),
+            "history": [h.to_dict() for h in self.history],
+            "cause": None if self.cause is None else self.cause.to_dict(),
         }
 
 
@@ -383,6 +467,9 @@ class Report:
     notes: tuple[str, ...] = ()
     #: streaming mode: instances per status already handed to ``on_settled`` and not listed
     settled: dict[str, int] = field(default_factory=dict)
+    #: the contract's states over time: in effect, terminated (by a power or at the term's
+    #: end, successfully or not, with the reason)
+    contract_states: tuple[StateChange, ...] = ()
     _by_rule_key: dict[tuple[str, str | None], list[Obligation]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -396,9 +483,14 @@ class Report:
         return tuple(o for o in self.obligations if o.is_breach)
 
     def counts(self) -> dict[str, int]:
-        """Instances per status (every status present, zero included)."""
+        """Instances per status (the four statuses of every contract, zero included, and
+        ``discharged`` where any instance was discharged)."""
         c = Counter(o.status for o in self.obligations)
-        return {s: c[s] + self.settled.get(s, 0) for s in STATUSES}
+        out: dict[str, int] = {s: c[s] + self.settled.get(s, 0) for s in STATUSES}
+        gone = c["discharged"] + self.settled.get("discharged", 0)
+        if gone:
+            out["discharged"] = gone
+        return out
 
     def find(self, rule: str, key: str | None = None, nth: int = 1) -> Obligation:
         """The ``nth`` instance of ``rule`` with ``key`` (KeyError when there is none)."""
@@ -428,12 +520,52 @@ class Report:
         lines = [
             f"{ob.rule} [{ob.key if ob.key is not None else '-'}] — {ob.title(lang)} "
             f"(clause {ob.clause}, {ob.strength}, party {ob.party})",
+            *self._chain(ob),
             *[f"  {step}" for step in ob.steps(lang)],
             f"  status: {ob.status}" + (f" — {ob.reason_in(lang)}" if ob.reason else ""),
         ]
         if ob.events:
             lines.append(f"  deciding events: {', '.join(ob.events)}")
         return "\n".join(lines)
+
+    def rights_open(self) -> list[tuple[Obligation, datetime]]:
+        """The permissions and powers open at ``as_of``, with the instant each opened: not
+        yet exercised, arisen, and past their opening (a right's ``due``; a power without one
+        is open from when it arose), in report order. A right of a terminated contract is
+        discharged, so it is not open."""
+        out: list[tuple[Obligation, datetime]] = []
+        for o in self.obligations:
+            if o.kind != "permission" or o.status != "pending":
+                continue
+            since = o.due if o.due is not None else o.trigger_at
+            if since <= self.as_of:
+                out.append((o, since))
+        return out
+
+    def _chain(self, ob: Obligation) -> list[str]:
+        """The chain of causes of an instance created by another's change of state, nearest
+        first, down to the instance an event created (``trigger.violated`` and its kin)."""
+        lines: list[str] = []
+        seen: set[tuple[str, str | None, int]] = set()
+        cause = ob.cause
+        while cause is not None and (cause.rule, cause.key, cause.nth) not in seen:
+            seen.add((cause.rule, cause.key, cause.nth))
+            said = "-" if cause.key is None else cause.key
+            lines.append(
+                f"  arose when {cause.rule} [{said}] was {cause.change} at "
+                f"{cause.at.strftime('%Y-%m-%d %H:%M')}"
+            )
+            try:
+                src = self.find(cause.rule, cause.key, cause.nth)
+            except KeyError:  # settled and forgotten (streaming)
+                break
+            cause = src.cause
+            if cause is None and src.trigger_event is not None:
+                lines.append(
+                    f"  which arose from event {src.trigger_event} at "
+                    f"{src.trigger_at.strftime('%Y-%m-%d %H:%M')}"
+                )
+        return lines
 
     def verdict(self) -> dict[str, Any]:
         """The verdict as data, and what it rests on.
@@ -467,6 +599,7 @@ class Report:
                 "id": self.contract_id,
                 "title": {"zh": self.contract_title_zh, "en": self.contract_title_en},
                 "timezone": self.timezone,
+                "states": [h.to_dict() for h in self.contract_states],
             },
             "as_of": iso(self.as_of),
             "counts": self.counts(),
@@ -483,6 +616,10 @@ class Report:
             },
             "assumptions": list(self.assumptions),
             "notes": list(self.notes),
+            "rights_open": [
+                {"rule": o.rule, "key": o.key, "nth": o.nth, "since": iso(since)}
+                for o, since in self.rights_open()
+            ],
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -593,3 +730,62 @@ def sorted_obligations(
 ) -> tuple[Obligation, ...]:
     """``obs`` in the report's deterministic order."""
     return tuple(sorted(obs, key=lambda o: order_key(o, norm_order)))
+
+
+def _last_id(ids: str | tuple[str, ...] | None) -> str | None:
+    if ids is None or isinstance(ids, str):
+        return ids
+    return ids[-1] if ids else None
+
+
+def history_of(ob: Obligation) -> tuple[StateChange, ...]:
+    """The state history of ``ob`` (:attr:`Obligation.history`): a path through the machine of
+    ``docs/engine.md`` from ``pending`` at the trigger to the reported status."""
+    life = ob.life
+    status = ob.status
+    kind = ob.kind
+    end: datetime | None
+    event: str | None = _last_id(ob.deciding)
+    if status == "pending":
+        end = None
+        event = None
+    elif status == "discharged":
+        end = life.ended_at if life is not None else None
+        event = life.ended_by if life is not None else None
+    elif status == "fulfilled":
+        end = ob.due if kind == "prohibition" else ob.fulfilled_at
+        if kind == "prohibition":
+            event = None
+    elif status == "violated":
+        if kind == "prohibition":
+            end = life.ended_at if life is not None and life.ended_at else ob.trigger_at
+        elif kind == "permission" or ob.due is None:
+            end = ob.fulfilled_at
+        else:
+            end = ob.due  # missed at its due; a late performance is recorded, not a state
+            event = None
+    else:  # excused: released at the instant it would have been missed
+        end = ob.due if ob.due is not None else ob.fulfilled_at or ob.trigger_at
+    if end is None or end < ob.trigger_at:
+        end = ob.trigger_at if status != "pending" else None
+    out: list[StateChange] = []
+    start = ob.trigger_at
+    start_by = ob.trigger_event
+    for s_at, s_end, s_by, e_by in life.suspended if life is not None else ():
+        if end is not None and s_at >= end:
+            break
+        if s_at > start:
+            out.append(StateChange("pending", start, s_at, start_by))
+        stop = s_end if end is None or (s_end is not None and s_end < end) else end
+        out.append(StateChange("suspended", max(s_at, start), stop, s_by))
+        if stop is None:
+            return tuple(out)
+        start, start_by = stop, e_by
+    if status == "pending":
+        out.append(StateChange("pending", start, None, start_by))
+        return tuple(out)
+    assert end is not None
+    if end > start or not out:
+        out.append(StateChange("pending", start, end, start_by))
+    out.append(StateChange(status, end, None, event, ob.reason))
+    return tuple(out)

@@ -608,3 +608,34 @@ def unclaimable_norm(cx: CheckContext) -> Iterator[Finding]:
                     f"remedy {rem.id!r} is paid by party {rem.party}, but {nid!r} is borne by "
                     f"{bearer}: none of its breaches can ever be tied to it",
                 )
+
+
+@register("CR315")
+def arising_cycle(cx: CheckContext) -> Iterator[Finding]:
+    """No chain of duties arising from other duties' changes (``trigger: {on, norm}``) leads
+    back to where it started: a cycle would make a duty that, missed, creates itself again
+    (each arising later), which no contract means. Reported once per cycle, at the trigger of
+    the cycle's first norm in the rule file's order."""
+    rs = cx.ruleset
+    position = {n.id: i for i, n in enumerate(rs.norms)}
+    cause_of = {n.id: n.trigger.norm for n in rs.norms if n.trigger.norm in position}
+    seen: set[str] = set()
+    for n in rs.norms:
+        path: list[str] = []
+        at: str | None = n.id
+        while at is not None and at not in path and at not in seen:
+            path.append(at)
+            at = cause_of.get(at)
+        seen.update(path)
+        if at is None or at not in path:
+            continue
+        cycle = path[path.index(at) :]
+        first = min(cycle, key=position.__getitem__)
+        shown = " <- ".join([*cycle, cycle[0]])
+        yield cx.finding(
+            "CR315",
+            ("norms", position[first], "trigger", rs.norms[position[first]].trigger.on or "event"),
+            f"norm {first!r} arises, through a chain of changes, from itself ({shown}): "
+            "a duty that arises from another's violation, fulfilment or excuse must not lead "
+            "back to it",
+        )
