@@ -24,6 +24,7 @@ STATUS_COLOURS: dict[str, str] = {
     "fulfilled": "#54a24b",
     "violated": "#e45756",
     "excused": "#9d9d9d",
+    "discharged": "#c2b280",
 }
 
 

@@ -21,7 +21,7 @@ from .html_words import (
     tier_label,
 )
 from .render import contract_title, labels, party_label, verdict
-from .report import STATUSES, Obligation, Report, money
+from .report import ALL_STATUSES, STATUSES, Obligation, Report, money
 
 #: Column widths (per cent) of the breaches and the ledger: the same on screen and on A4, so
 #: that an instant keeps to one line and the reason takes what is left.
@@ -89,11 +89,16 @@ def _cards(report: Report, lang: str) -> str:
     best_effort = 0
     for o in report.obligations:
         if o.strength == "binding":
-            binding[o.status] += 1
+            binding[o.status] = binding.get(o.status, 0) + 1
         else:
             best_effort += 1
     cards = []
-    for status, word in _CARD_WORDS:
+    # a discharged duty (ended by a termination or a power) has a card only where there is one
+    shown = (
+        *_CARD_WORDS,
+        *((("discharged", "card_discharged"),) if "discharged" in binding else ()),
+    )
+    for status, word in shown:
         cards.append(
             f'<div class="cr-card cr-{status}" data-card="{status}">'
             f'<span class="cr-card-n">{binding[status]}</span>'
@@ -244,7 +249,9 @@ def _ledger(report: Report, lang: str) -> str:
         by_rule.setdefault(o.rule, []).append(o)
     order = [n.id for n in rs.norms if n.id in by_rule] if rs is not None else []
     order += [r for r in by_rule if r not in order]
-    options = "".join(f'<option value="{s}">{_e(lb[s])}</option>' for s in STATUSES)
+    present = {o.status for o in report.obligations}
+    statuses = (*STATUSES, *(s for s in ALL_STATUSES if s not in STATUSES and s in present))
+    options = "".join(f'<option value="{s}">{_e(lb[s])}</option>' for s in statuses)
     # hidden without JavaScript: the filter only means something where the script runs
     controls = (
         '<div id="cr-filter" class="cr-filter" hidden>'
@@ -266,7 +273,7 @@ def _ledger(report: Report, lang: str) -> str:
         first = obs[0]
         counts = dict.fromkeys(STATUSES, 0)
         for o in obs:
-            counts[o.status] += 1
+            counts[o.status] = counts.get(o.status, 0) + 1
         summary = " · ".join(f"{lb[s]} {n}" for s, n in counts.items() if n)
         keys: dict[str, list[Obligation]] = {}
         for o in obs:

@@ -32,6 +32,7 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "card_met": "met",
         "card_missed": "missed",
         "card_excused": "excused",
+        "card_discharged": "discharged",
         "card_running": "still running",
         "card_payable_of": "of {cap} {cur} cap",
         "card_payable_part": "{part} {cur} of it under the {cap} {cur} cap, the rest uncapped",
@@ -86,6 +87,7 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "card_met": "已履行",
         "card_missed": "未履行",
         "card_excused": "已免责",
+        "card_discharged": "已解除",
         "card_running": "进行中",
         "card_payable_of": "上限 {cap} {cur}",
         "card_payable_part": "其中 {part} {cur} 受上限 {cap} {cur} 约束，其余无上限",
@@ -140,6 +142,7 @@ STATUS_COLOURS = {
     "violated": "#c62828",
     "excused": "#78909c",
     "pending": "#1565c0",
+    "discharged": "#a1887f",
 }
 
 

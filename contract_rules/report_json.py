@@ -30,17 +30,21 @@ from .errors import ContractRulesError
 from .events import zone
 from .model import Ruleset, Status, Strength
 from .report import (
+    ALL_STATUSES,
     REPORT_FORMAT,
     STATUSES,
     Accounting,
+    CauseLink,
     Disposition,
     EventEntry,
     Liability,
+    Life,
     NormInfo,
     Obligation,
     RemedyItem,
     RemedyLine,
     Report,
+    StateChange,
 )
 
 __all__ = ["report_from_dict", "report_from_json"]
@@ -178,7 +182,9 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
     counted = Counter(o.status for o in obligations)
     settled: dict[str, int] = {}
     counts = doc["counts"]
-    for status in STATUSES:
+    gone: tuple[Status, ...] = ("discharged",) if counts.get("discharged") is not None else ()
+    present: tuple[Status, ...] = (*STATUSES, *gone)
+    for status in present:
         extra = counts[status].integer() - counted[status]
         if extra < 0:
             raise counts[status].fail(
@@ -186,6 +192,7 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
             )
         if extra:
             settled[status] = extra
+    states = contract.get("states")
     events = doc["events"]
     ev_counts = events["counts"]
     return Report(
@@ -207,6 +214,7 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
         notes=doc["notes"].texts(),
         settled=settled,
         ruleset=ruleset,
+        contract_states=tuple(_stretch(h, tz) for h in states.items()) if states else (),
     )
 
 
@@ -251,13 +259,62 @@ def _obligation(
         trigger_event,
         d["tier"].opt_text(),
         d["due"].opt_instant(tz),
-        cast(Status, d["status"].choice(STATUSES)),
+        cast(Status, d["status"].choice(ALL_STATUSES)),
         d["fulfilled_at"].opt_instant(tz),
         d["reason"].opt_text(),
         d["reason_zh"].opt_text(),
         deciding,
         d["notes"].texts(),
+        life=_life(d, tz),
     )
+
+
+def _stretch(d: _Doc, tz: tzinfo) -> StateChange:
+    ok = d.get("successful")
+    return StateChange(
+        d["state"].text(),
+        d["from"].instant(tz),
+        d["to"].opt_instant(tz),
+        d["event"].opt_text(),
+        d["reason"].opt_text(),
+        None if ok is None else ok.flag(),
+    )
+
+
+def _life(d: _Doc, tz: tzinfo) -> Life | None:
+    """The lifecycle facts an obligation's ``history`` and ``cause`` were derived from: the
+    suspensions (each with the event that ended it, the next stretch's), and the instant and
+    event of a discharge or of a prohibited act where the history shows one. A suspension that
+    the final state cut short comes back ending where it was cut (the JSON shows no more)."""
+    hist = d.get("history")
+    stretches = [_stretch(h, tz) for h in hist.items()] if hist is not None else []
+    suspended = tuple(
+        (h.start, h.end, h.event, nxt.event if nxt is not None else None)
+        for h, nxt in zip(stretches, [*stretches[1:], None], strict=True)
+        if h.state == "suspended"
+    )
+    ended_at = ended_by = None
+    if stretches:
+        last = stretches[-1]
+        prohibition = d["kind"].value == "prohibition"
+        if last.state == "discharged" or (
+            last.state == "violated" and prohibition and last.start != stretches[0].start
+        ):
+            # a prohibited act's event is the obligation's deciding event, not a fact of life
+            ended_at, ended_by = last.start, last.event if last.state == "discharged" else None
+    cause_doc = d.get("cause")
+    cause = None
+    if cause_doc is not None and cause_doc.value is not None:
+        cause = CauseLink(
+            cause_doc["rule"].text(),
+            cause_doc["key"].opt_text(),
+            cause_doc["nth"].integer(),
+            cause_doc["change"].text(),
+            cause_doc["at"].instant(tz),
+        )
+    if not suspended and ended_at is None and cause is None:
+        return None
+    return Life(suspended, ended_at, ended_by, cause)
 
 
 def _line(d: _Doc, tz: tzinfo) -> RemedyLine:

@@ -543,3 +543,36 @@ def test_rights_open_now_and_since_when() -> None:
     ]
     # exercised or discharged: no longer open
     assert evaluate(sale(), LATE_THEN_TERMINATED, AS_OF).rights_open() == []
+
+
+def test_a_terminated_contract_reads_back_from_json_and_renders_in_every_view() -> None:
+    """Histories, causes, discharges and the contract's states survive ``to_json`` →
+    ``from_json``; the HTML report, attainment and the views take a discharged instance."""
+    from contract_rules.notebook import attainment_rows
+
+    rep = evaluate(sale(), LATE_THEN_TERMINATED, AS_OF)
+    back = Report.from_json(rep.to_json(), ruleset=sale())
+    assert back.to_json() == rep.to_json()
+    assert back.contract_states == rep.contract_states
+    assert [o.life for o in back.obligations] == [o.life for o in rep.obligations]
+    assert [o.history for o in back.obligations] == [o.history for o in rep.obligations]
+    page = rep.to_html()
+    assert 'data-card="discharged"' in page and 'data-status="discharged"' in page
+    rows = attainment_rows(rep, by="rule")
+    delivery = next(r for r in rows if r.group == "delivery")
+    assert delivery.binding == delivery.met + delivery.violated + delivery.excused + 1
+
+
+def test_a_suspension_reads_back_from_json() -> None:
+    """A suspended stretch of a history comes back from the JSON as the stretch it was (a
+    suspension after the instance had ended shows in no history, so the JSON does not carry
+    it)."""
+    for scenario in sale().scenarios:
+        rep = evaluate(sale(), scenario.events, scenario.as_of)
+        if not any(h.state == "suspended" for o in rep.obligations for h in o.history):
+            continue
+        back = Report.from_json(rep.to_json(), ruleset=sale())
+        assert [o.history for o in back.obligations] == [o.history for o in rep.obligations]
+        assert back.to_json() == rep.to_json()
+        return
+    pytest.fail("no scenario of the sale example suspends a clock")
