@@ -56,7 +56,7 @@ from . import frames_in
 from .collector import collector_paused
 from .engine import CompiledRuleset, Evaluator, _claimed, compile_ruleset
 from .errors import EventError
-from .evaluator import _as_of_instant
+from .evaluator import _as_of_instant, contract_states
 from .events import (
     _BOM,
     _JSON,
@@ -148,6 +148,10 @@ def plan_for(compiled: CompiledRuleset) -> Plan:
                     everywhere = True
                 else:
                     keyed.setdefault(cs.span.key, f"span {cs.name}")
+            if what == "response" and c.norms[idx].effect == "terminate":
+                reason = reason or (
+                    f"the power {c.norms[idx].info.rule} terminates the contract for every key"
+                )
         if len(keyed) > 1:
             reason = reason or (
                 f"events of type {etype} name instances by "
@@ -569,6 +573,8 @@ class _Partial:
     notes: list[tuple[datetime, int, str]]
     years: set[int]
     error: tuple[str, str, str | None] | None = None
+    #: the termination by a power the partition saw (instant, event, power), if any
+    ended: tuple[datetime, str, str] | None = None
 
 
 def _evaluate_partition(*args: Any) -> _Partial:
@@ -651,6 +657,7 @@ def _partition_result(
             if index not in foreign
         ],
         set(ev._years),
+        ended=ev._ended,
     )
 
 
@@ -672,7 +679,7 @@ def _ob_row(ob: Obligation, order: Mapping[str, int]) -> _ObRow:
     return (
         order[ob.rule], ob.party, ob.key, ob.nth, ob.trigger_at, ob.trigger_event, ob.tier,
         ob.due, ob.status, ob.fulfilled_at, ob.reason, ob.reason_zh, ob.deciding, ob.notes,
-        facts,
+        facts, ob.life,
     )  # fmt: skip
 
 
@@ -702,6 +709,11 @@ def _merge(
     rejected = sorted([*rejected, *(x for part in partials for x in part.rejected)], key=_index_of)
     rs = c.ruleset
     zoned = t if t.tzinfo is c.tz else t.astimezone(c.tz)
+    ends = [part.ended for part in partials if part.ended is not None]
+    ended = min(ends, key=lambda e: comparable(e[0])) if ends else None
+    states = contract_states(
+        c, t, ended, False, obligations, lambda u: u if u.tzinfo is c.tz else u.astimezone(c.tz)
+    )
     return Report(
         contract_id=rs.contract.id,
         contract_title_zh=rs.contract.title.zh or "",
@@ -720,6 +732,7 @@ def _merge(
         assumptions=tuple(c.calendar.assumptions_for(years)),
         notes=tuple(head for _, _, head in heads),
         settled={},
+        contract_states=states,
         ruleset=rs,
     )
 
@@ -757,6 +770,7 @@ def _obligations(c: CompiledRuleset, rows: Iterable[_ObRow]) -> tuple[Obligation
             r[12],
             r[13],
             explainer(r[14]),
+            life=r[15],
         )
         for r in rows
     )

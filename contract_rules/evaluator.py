@@ -923,30 +923,9 @@ class Evaluator:
         )
 
     def _contract_states(self, t: datetime, obs: Sequence[Obligation]) -> tuple[StateChange, ...]:
-        """The contract's states until ``t``: in effect from the term's start; terminated by a
-        power (unsuccessfully: it ends the contract for a failure) or at the term's end
-        (successfully when no binding duty was violated)."""
-        c = self.c
-        start = self._zoned(c.term_start)
-        if t < c.term_start:
-            return ()
-        ended = self._ended
-        if ended is not None and ended[0] <= t:
-            at = self._zoned(ended[0])
-            reason = f"terminated by {ended[1]}, exercising the power {ended[2]}"
-            return (
-                StateChange("in_effect", start, at),
-                StateChange("terminated", at, None, ended[1], reason, False),
-            )
-        if t < c.term_end:
-            return (StateChange("in_effect", start, None),)
-        end = self._zoned(c.term_end)
-        ok = not self._settled.get("violated") and not any(o.is_breach for o in obs)
-        why = "the term ended" + ("" if ok else ", with a binding duty violated")
-        return (
-            StateChange("in_effect", start, end),
-            StateChange("terminated", end, None, None, why, ok),
-        )
+        """The contract's states until ``t`` (:func:`contract_states`)."""
+        violated = bool(self._settled.get("violated"))
+        return contract_states(self.c, t, self._ended, violated, obs, self._zoned)
 
     def _order_of(self) -> list[Instance]:
         """The instances in the report's order: trigger instant, norm order, key, nth.
@@ -1081,3 +1060,37 @@ def parse_as_of(value: datetime | date | str, tz: tzinfo) -> datetime:
 def _as_of_instant(as_of: datetime | date | str | None, tz: tzinfo) -> datetime:
     """:func:`parse_as_of` of ``as_of``, or the current instant when it is None."""
     return comparable(datetime.now(tz)) if as_of is None else parse_as_of(as_of, tz)
+
+
+def contract_states(
+    c: CompiledRuleset,
+    t: datetime,
+    ended: tuple[datetime, str, str] | None,
+    settled_violated: bool,
+    obs: Sequence[Obligation],
+    zoned: Callable[[datetime], datetime],
+) -> tuple[StateChange, ...]:
+    """The contract's states until ``t``: in effect from the term's start; terminated by a power
+    (``ended``: its instant, the exercising event and the power; unsuccessfully, since it ends
+    the contract for a failure) or at the term's end (successfully when no binding duty of
+    ``obs``, nor one settled before, was violated). Shared by one process and the merge of
+    partitions, so that both say the same."""
+    start = zoned(c.term_start)
+    if t < c.term_start:
+        return ()
+    if ended is not None and ended[0] <= t:
+        at = zoned(ended[0])
+        reason = f"terminated by {ended[1]}, exercising the power {ended[2]}"
+        return (
+            StateChange("in_effect", start, at),
+            StateChange("terminated", at, None, ended[1], reason, False),
+        )
+    if t < c.term_end:
+        return (StateChange("in_effect", start, None),)
+    end = zoned(c.term_end)
+    ok = not settled_violated and not any(o.is_breach for o in obs)
+    why = "the term ended" + ("" if ok else ", with a binding duty violated")
+    return (
+        StateChange("in_effect", start, end),
+        StateChange("terminated", end, None, None, why, ok),
+    )

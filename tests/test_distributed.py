@@ -95,6 +95,32 @@ def test_it_support_sla_scenarios_as_one_stream(client: Any, tmp_path: Path) -> 
     _same(want, got)
 
 
+@pytest.mark.parametrize("kept", [True, False])
+def test_the_sale_of_goods_scenarios_with_powers(client: Any, tmp_path: Path, kept: bool) -> None:
+    """Each scenario of the sale of goods (duties arising from others, suspension, termination
+    by a power): the histories, the discharges and the contract's states of one process. A
+    terminating power ends the contract for every key, so such a ruleset runs as one partition;
+    without it the ruleset is cut by order."""
+    rs = cr.load_ruleset(ROOT / "examples" / "sale_of_goods.yaml")
+    if not kept:
+        rs = rs.model_copy(update={"norms": [n for n in rs.norms if n.effect != "terminate"]})
+    compiled = compile_ruleset(rs)
+    plan = distributed.plan_for(compiled)
+    assert plan.partitionable is not kept
+    terminated = 0
+    for k, sc in enumerate(rs.scenarios):
+        path = tmp_path / f"sale{k}.jsonl"
+        path.write_text("".join(json.dumps(e, default=str) + "\n" for e in sc.events), "utf-8")
+        want = cr.evaluate(compiled, path, as_of=sc.as_of, strict=False)
+        got = distributed.evaluate(
+            compiled, path, as_of=sc.as_of, client=client, strict=False, partitions=2
+        )
+        _same(want, got)
+        assert [o.history for o in got.obligations] == [o.history for o in want.obligations]
+        terminated += any(s.event is not None for s in want.contract_states)
+    assert (terminated > 0) is kept  # a termination by a power was among the scenarios
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @given(cross_key_streams())
 def test_random_streams_across_keys(
