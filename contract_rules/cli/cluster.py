@@ -14,8 +14,15 @@ from typing import Any
 
 from ..events import RawEvent
 from ..model import Ruleset
-from .common import EXIT_ERROR, EXIT_FINDINGS, CliError
-from .inputs import EVENT_SUFFIXES, Evaluated, _load_mapping, _note_rejected, progress_for
+from .common import EXIT_ERROR, CliError
+from .inputs import (
+    EVENT_SUFFIXES,
+    Evaluated,
+    _load_mapping,
+    _note_rejected,
+    evaluation_error,
+    progress_for,
+)
 
 #: what a cluster reads besides the event files of one process
 CLUSTER_SUFFIXES = (*EVENT_SUFFIXES, ".parquet")
@@ -37,7 +44,6 @@ def evaluate_on_cluster(
             "pip install 'contract-rules[distributed]'",
         ) from None
     from ..engine import compile_ruleset
-    from ..errors import ContractRulesError, EventError, MappingError
     from ..events import read_events
 
     if args.events == "-":
@@ -76,22 +82,11 @@ def evaluate_on_cluster(
             naive_tz=args.naive_tz,
             on_progress=progress,
         )
-    except EventError as exc:
-        raise CliError(
-            EXIT_FINDINGS,
-            f"{exc.where}: {exc.reason}",
-            ["use --collect to report invalid events as rejected and go on"],
-        ) from None
-    except MappingError as exc:
-        raise CliError(
-            EXIT_FINDINGS,
-            f"{args.events}: the export does not fit the mapping {mapping_path}",
-            [str(f) for f in exc.findings],
-        ) from None
-    except ContractRulesError as exc:
-        raise CliError(EXIT_FINDINGS, f"{args.rules}: {exc}") from None
-    except OSError as exc:
-        raise CliError(EXIT_ERROR, f"{args.events}: {exc.strerror or exc}") from None
+    except Exception as exc:
+        error = evaluation_error(exc, args.rules, args.events, mapping_path)
+        if error is exc:
+            raise
+        raise error from None
     finally:
         if progress is not None:
             progress.close()

@@ -395,7 +395,6 @@ def evaluate_input(
     (``file:line: reason``), a mapping with errors, or another evaluation error.
     """
     from ..engine import compile_ruleset, evaluate
-    from ..errors import ContractRulesError, EventError, MappingError
     from ..events import read_events
 
     as_of = resolve_instant(as_of, getattr(args, "at_option", "--as-of"), ruleset)
@@ -443,27 +442,42 @@ def evaluate_input(
             naive_tz=args.naive_tz,
             on_progress=progress,
         )
-    except EventError as exc:
-        raise CliError(
-            EXIT_FINDINGS,
-            f"{exc.where}: {exc.reason}",
-            ["use --collect to report invalid events as rejected and go on"],
-        ) from None
-    except MappingError as exc:
-        raise CliError(
-            EXIT_FINDINGS,
-            f"{shown}: the export does not fit the mapping {mapping_path}",
-            [str(f) for f in exc.findings],
-        ) from None
-    except ContractRulesError as exc:
-        raise CliError(EXIT_FINDINGS, f"{args.rules}: {exc}") from None
-    except OSError as exc:
-        raise CliError(EXIT_ERROR, f"{shown}: {exc.strerror or exc}") from None
+    except Exception as exc:
+        error = evaluation_error(exc, args.rules, shown, mapping_path)
+        if error is exc:
+            raise
+        raise error from None
     finally:
         if progress is not None:
             progress.close()
     _note_rejected(report)
     return Evaluated(report, compiled, records, stats, mapping_path, shown)
+
+
+def evaluation_error(exc: Exception, rules: str, shown: str, mapping_path: str | None) -> Exception:
+    """The usage-level error an evaluation's exception stands for (events read from ``shown``,
+    rules from ``rules``): an invalid event (``file:line: reason``, with the hint of
+    ``--collect``), an export that does not fit its mapping, another evaluation error, or a file
+    that cannot be read; any other exception is returned unchanged (a defect, not input)."""
+    from ..errors import ContractRulesError, EventError, MappingError
+
+    if isinstance(exc, EventError):
+        return CliError(
+            EXIT_FINDINGS,
+            f"{exc.where}: {exc.reason}",
+            ["use --collect to report invalid events as rejected and go on"],
+        )
+    if isinstance(exc, MappingError):
+        return CliError(
+            EXIT_FINDINGS,
+            f"{shown}: the export does not fit the mapping {mapping_path}",
+            [str(f) for f in exc.findings],
+        )
+    if isinstance(exc, ContractRulesError):
+        return CliError(EXIT_FINDINGS, f"{rules}: {exc}")
+    if isinstance(exc, OSError):
+        return CliError(EXIT_ERROR, f"{shown}: {exc.strerror or exc}")
+    return exc
 
 
 def _load_mapping(path: str, ruleset: Ruleset) -> ImportMapping:
