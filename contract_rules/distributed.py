@@ -58,15 +58,11 @@ from .engine import CompiledRuleset, Evaluator, _claimed, compile_ruleset
 from .errors import EventError
 from .evaluator import _as_of_instant, contract_states
 from .events import (
-    _BOM,
-    _JSON,
-    _JSON_SPACE,
-    _UNSCANNED,
     Event,
     RawEvent,
-    _BadLine,
     comparable,
     derived_id,
+    jsonl_lines,
     read_events,
 )
 from .explanations import Explainer
@@ -327,45 +323,7 @@ def _jsonl_range(path: str, start: int, end: int, first: int) -> Iterator[tuple[
     with open(path, "rb") as fh:
         fh.seek(start)
         data = fh.read(end - start)
-    index = 0
-    decode = _JSON.decode
-    scan: Callable[[str, int], tuple[Any, int]] = _JSON.scan_once  # type: ignore[attr-defined]
-    prefix = f"{path}:"
-    for lineno, raw in enumerate(io.BytesIO(data), first):
-        if lineno == 1 and raw.startswith(_BOM):
-            raw = raw[len(_BOM) :]
-        where = prefix + str(lineno)
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            yield index, where, _BadLine("not UTF-8 text")
-            index += 1
-            continue
-        value: Any
-        try:
-            value, stop = scan(line, 0)
-            if stop != len(line) and line[stop:] != "\n" and line[stop:].strip(_JSON_SPACE):
-                raise ValueError
-        except (StopIteration, ValueError, RecursionError, ArithmeticError):
-            value = _UNSCANNED
-        if value is _UNSCANNED:
-            try:
-                value = decode(line)
-            except (ValueError, RecursionError, ArithmeticError) as exc:
-                if not line.strip(_JSON_SPACE):
-                    continue
-                problem: Exception = exc
-                if isinstance(exc, ArithmeticError):
-                    problem = ValueError("a number too large to read")
-                if line.startswith("\ufeff"):
-                    import json
-
-                    problem = json.JSONDecodeError(
-                        "Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0
-                    )
-                value = _BadLine(f"not valid JSON ({problem})")
-        yield index, where, value
-        index += 1
+    yield from jsonl_lines(io.BytesIO(data), path, first)
 
 
 # =============================================================================== stage 1: read

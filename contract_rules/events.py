@@ -196,50 +196,60 @@ def _read_jsonl(path: Path) -> Iterator[RawEvent]:
 
 
 def _jsonl_records(path: Path) -> Iterator[tuple[int, str, Any]]:
-    # Lines are read as bytes and decoded one by one: a byte order mark at the start (Windows
-    # tools write one) is skipped, and bytes that are not UTF-8 spoil only their own line: it is
-    # reported, and reading goes on with the next one. Lines end at LF (CRLF is JSON whitespace).
-    # A line is first scanned as one JSON value followed by its line end (what a JSONL writer
-    # makes); anything else (leading space, trailing text, an error) is decoded again by the
-    # full decoder, which accepts and refuses exactly what json.loads does, with its messages.
+    with path.open("rb") as fh:
+        yield from jsonl_lines(fh, str(path))
+
+
+def jsonl_lines(
+    lines: Iterable[bytes], path: str, first: int = 1
+) -> Iterator[tuple[int, str, Any]]:
+    """The records of ``lines`` (a JSONL file's lines as bytes, the first of them line
+    ``first`` of ``path``): ``(index, "path:line", value or _BadLine)``, as
+    :func:`read_records` gives them; a part of a file read apart gives what the whole file's
+    reading gives there, so long as ``first`` is its first line's number."""
+    # Lines are decoded one by one: a byte order mark at the start (Windows tools write one) is
+    # skipped, and bytes that are not UTF-8 spoil only their own line: it is reported, and
+    # reading goes on with the next one. Lines end at LF (CRLF is JSON whitespace). A line is
+    # first scanned as one JSON value followed by its line end (what a JSONL writer makes);
+    # anything else (leading space, trailing text, an error) is decoded again by the full
+    # decoder, which accepts and refuses exactly what json.loads does, with its messages.
     index = 0
     decode = _JSON.decode
     scan: Callable[[str, int], tuple[Any, int]] = _JSON.scan_once  # type: ignore[attr-defined]
     prefix = f"{path}:"
-    with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            if lineno == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM) :]
-            where = prefix + str(lineno)
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                yield index, where, _BadLine("not UTF-8 text")
-                index += 1
-                continue
-            data: Any
-            try:
-                data, end = scan(line, 0)
-                if end != len(line) and line[end:] != "\n" and line[end:].strip(_JSON_SPACE):
-                    raise ValueError  # extra data: the full decoder names it
-            except (StopIteration, ValueError, RecursionError, ArithmeticError):
-                data = _UNSCANNED
-            if data is _UNSCANNED:
-                try:
-                    data = decode(line)
-                except (ValueError, RecursionError, ArithmeticError) as exc:
-                    if not line.strip(_JSON_SPACE):
-                        continue  # a blank line (JSON whitespace only) holds no record
-                    problem: Exception = exc
-                    if isinstance(exc, ArithmeticError):  # Decimal refuses the number
-                        problem = ValueError("a number too large to read")
-                    if line.startswith("\ufeff"):  # say what json.loads says of a stray BOM
-                        problem = json.JSONDecodeError(
-                            "Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0
-                        )
-                    data = _BadLine(f"not valid JSON ({problem})")
-            yield index, where, data
+    for lineno, raw in enumerate(lines, first):
+        if lineno == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        where = prefix + str(lineno)
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield index, where, _BadLine("not UTF-8 text")
             index += 1
+            continue
+        data: Any
+        try:
+            data, end = scan(line, 0)
+            if end != len(line) and line[end:] != "\n" and line[end:].strip(_JSON_SPACE):
+                raise ValueError  # extra data: the full decoder names it
+        except (StopIteration, ValueError, RecursionError, ArithmeticError):
+            data = _UNSCANNED
+        if data is _UNSCANNED:
+            try:
+                data = decode(line)
+            except (ValueError, RecursionError, ArithmeticError) as exc:
+                if not line.strip(_JSON_SPACE):
+                    continue  # a blank line (JSON whitespace only) holds no record
+                problem: Exception = exc
+                if isinstance(exc, ArithmeticError):  # Decimal refuses the number
+                    problem = ValueError("a number too large to read")
+                if line.startswith("\ufeff"):  # say what json.loads says of a stray BOM
+                    problem = json.JSONDecodeError(
+                        "Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0
+                    )
+                data = _BadLine(f"not valid JSON ({problem})")
+        yield index, where, data
+        index += 1
 
 
 _BOM = b"\xef\xbb\xbf"
