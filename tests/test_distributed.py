@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 
 import contract_rules as cr
 from contract_rules import distributed
+from contract_rules.distributed import chunks
 from contract_rules.engine import CompiledRuleset, compile_ruleset
 from contract_rules.errors import EventError
 from contract_rules.events import read_records
@@ -140,7 +141,7 @@ def test_ids_are_checked_across_chunks(
 ) -> None:
     """Chunks of one event: duplicates and identical events without an id meet only in the
     check across chunks (the later in time is the duplicate; digests numbered in input order)."""
-    monkeypatch.setattr(distributed, "CHUNK_EVENTS", 1)
+    monkeypatch.setattr(chunks, "CHUNK_EVENTS", 1)
     events = [
         {"type": "onsite_request", "at": "2025-03-03T10:00:00+08:00", "incident": "I-1", "id": "X"},
         {"type": "onsite_request", "at": "2025-03-02T10:00:00+08:00", "incident": "I-2", "id": "X"},
@@ -267,13 +268,13 @@ def test_jsonl_chunks_read_what_one_reader_reads(
     path.write_bytes(b"\n".join(lines) + b"\n")
     whole = [(i, w, getattr(d, "reason", d)) for i, w, d in read_records(path)]
     assert sum(1 for *_, d in whole if isinstance(d, str)) == 2  # the bad lines are there
-    monkeypatch.setattr(distributed, "MIN_CHUNK_BYTES", 16)
+    monkeypatch.setattr(chunks, "MIN_CHUNK_BYTES", 16)
     for target in (1, 3, 7, 50):
-        chunks = distributed._jsonl_chunks(path, target)
-        assert len(chunks) == target
+        cut = chunks._jsonl_chunks(path, target)
+        assert len(cut) == target
         got: list[tuple[int, str, Any]] = []
-        for ch in chunks:
-            records = list(distributed._read_chunk(ch))
+        for ch in cut:
+            records = list(chunks._read_chunk(ch))
             got += [(len(got) + i, w, getattr(d, "reason", d)) for i, w, d in records]
         assert got == whole
 
