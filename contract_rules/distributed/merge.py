@@ -3,38 +3,67 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..engine import CompiledRuleset
 from ..evaluator import contract_states
-from ..events import (
-    Event,
-    comparable,
-)
+from ..events import Event, comparable
 from ..explanations import Explainer
 from ..remedies import remedy_lines
 from ..report import Accounting, EventEntry, Liability, Obligation, Report
 from .partition import _ObRow, _Partial
 
-if TYPE_CHECKING:
-    pass
+#: a partition's instances decoded: their keys in the report's order (trigger instant, norm
+#: order, key, nth) and the obligations, in that order
+_Run = tuple[list[tuple[Any, ...]], list[Obligation]]
 
 
-# =============================================================================== merge
+class _Decoder:
+    """Turns each partition's instances into obligations as its result arrives (while other
+    partitions still run), sharing one explainer per set of facts across partitions."""
+
+    def __init__(self, c: CompiledRuleset) -> None:
+        self.c = c
+        self.explainers: dict[Any, Explainer] = {}
+
+    def decode(self, part: _Partial) -> _Run:
+        """The keys and obligations of ``part``'s instances, in the partition's order (which is
+        the report's order restricted to its keys)."""
+        cols = part.obligations
+        if not cols:
+            return [], []
+        keys = list(
+            zip(map(comparable, cols[4]), cols[0], [k or "" for k in cols[2]], cols[3], strict=True)
+        )
+        return keys, _obligations(self.c, zip(*cols, strict=True), self.explainers)
+
+
+def _merged(runs: Sequence[_Run]) -> tuple[Obligation, ...]:
+    """The obligations of ``runs`` (each in the report's order) in the report's order: a
+    stable merge of the sorted runs (Python's sort finds the runs and merges them; it beat
+    ``heapq.merge`` here), ties kept in partition order."""
+    if len(runs) == 1:
+        return tuple(runs[0][1])
+    keys = [k for run in runs for k in run[0]]
+    obs = [o for run in runs for o in run[1]]
+    return tuple(map(obs.__getitem__, sorted(range(len(keys)), key=keys.__getitem__)))
 
 
 def _merge(
-    c: CompiledRuleset, t: datetime, partials: list[_Partial], rejected: list[EventEntry]
+    c: CompiledRuleset,
+    t: datetime,
+    partials: list[_Partial],
+    runs: Sequence[_Run],
+    rejected: list[EventEntry],
 ) -> Report:
-    """The report of the whole input from the partitions' parts (see the module's text)."""
-    rows = sorted(
-        (row for part in partials for row in part.obligations),
-        key=lambda r: (comparable(r[4]), r[0], r[2] or "", r[3]),
-    )
-    obligations = _obligations(c, rows)
-    del rows
+    """The report of the whole input from the partitions' parts (see the package's text):
+    partition 0's report with the merged instances, accounting, remedies, calendar assumptions,
+    notes and contract states. Any other part of a report is computed from broadcast events
+    (which every partition sees whole) or from the ruleset, so partition 0's is the report's."""
+    obligations = _merged(runs)
     claims = [
         (k, Event(*row))
         for k, row in sorted(
@@ -43,56 +72,58 @@ def _merge(
     ]
     heads = sorted((h for part in partials for h in part.notes), key=lambda h: (h[0], h[1]))
     years: set[int] = set().union(*(part.years for part in partials))
-    used = _sorted_indexes([part.used for part in partials])
-    ignored = sorted((x for part in partials for x in part.ignored), key=_index_of)
-    rejected = sorted([*rejected, *(x for part in partials for x in part.rejected)], key=_index_of)
-    rs = c.ruleset
-    zoned = t if t.tzinfo is c.tz else t.astimezone(c.tz)
     ends = [part.ended for part in partials if part.ended is not None]
     ended = min(ends, key=lambda e: comparable(e[0])) if ends else None
     states = contract_states(
         c, t, ended, False, obligations, lambda u: u if u.tzinfo is c.tz else u.astimezone(c.tz)
     )
-    return Report(
-        contract_id=rs.contract.id,
-        contract_title_zh=rs.contract.title.zh or "",
-        contract_title_en=rs.contract.title.en or "",
-        language=rs.contract.language,
-        timezone=rs.contract.timezone,
-        as_of=zoned,
+    base = partials[0].base
+    assert base is not None, "partition 0 gives the report's other parts"
+    return replace(
+        base,
         obligations=obligations,
         liability=Liability(tuple(remedy_lines(c, claims, obligations, t))),
-        accounting=Accounting(
-            used_count=len(used),
-            ignored=tuple(ignored),
-            rejected=tuple(rejected),
-            used_indexes=used,
-        ),
+        accounting=_accounting(partials, rejected),
         assumptions=tuple(c.calendar.assumptions_for(years)),
         notes=tuple(head for _, _, head in heads),
         settled={},
         contract_states=states,
-        ruleset=rs,
+        _by_rule_key={},
+        ruleset=c.ruleset,
     )
 
 
-def _obligations(c: CompiledRuleset, rows: Iterable[_ObRow]) -> tuple[Obligation, ...]:
+def _accounting(partials: list[_Partial], rejected: list[EventEntry]) -> Accounting:
+    """Every input position once: used, ignored and rejected by their owners (``rejected``:
+    what reading rejected), each in input order."""
+    used = _sorted_indexes([part.used for part in partials])
+    ignored = sorted((x for part in partials for x in part.ignored), key=_index_of)
+    rejected = sorted([*rejected, *(x for part in partials for x in part.rejected)], key=_index_of)
+    return Accounting(
+        used_count=len(used), ignored=tuple(ignored), rejected=tuple(rejected), used_indexes=used
+    )
+
+
+def _obligations(
+    c: CompiledRuleset, rows: Iterable[_ObRow], explainers: dict[Any, Explainer] | None = None
+) -> list[Obligation]:
     """The obligations of ``rows`` (:func:`_ob_row`), in their order; explainers that were
-    shared stay shared, with the caller's compiled ruleset."""
-    explainers: dict[Any, Explainer] = {}
+    shared stay shared (in ``explainers``, when given, across calls), with the caller's
+    compiled ruleset."""
+    made: dict[Any, Explainer] = {} if explainers is None else explainers
 
     def explainer(facts: tuple[Any, ...] | None) -> Explainer | None:
         if facts is None:
             return None
-        found = explainers.get(facts)
+        found = made.get(facts)
         if found is None:
             cn = c.norms[facts[0]]
             tier = None if facts[1] < 0 else cn.tiers[facts[1]]
-            found = explainers[facts] = Explainer(c, cn, tier, *facts[2:])
+            found = made[facts] = Explainer(c, cn, tier, *facts[2:])
         return found
 
     norms = c.norms
-    return tuple(
+    return [
         Obligation(
             norms[r[0]].info,
             r[1],
@@ -112,7 +143,7 @@ def _obligations(c: CompiledRuleset, rows: Iterable[_ObRow]) -> tuple[Obligation
             life=r[15],
         )
         for r in rows
-    )
+    ]
 
 
 def _index_of(x: EventEntry) -> int:

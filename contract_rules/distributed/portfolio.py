@@ -105,7 +105,7 @@ def evaluate_portfolio(
             for done in active.gather(jobs):
                 for name, k, rows, rest in done.rows:
                     c = known[k]
-                    obligations = _obligations(c, rows)
+                    obligations = tuple(_obligations(c, rows))
                     reports[name] = replace(rest, obligations=obligations, ruleset=c.ruleset)
     finally:
         if own:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -13,11 +13,11 @@ from ..engine import CompiledRuleset, compile_ruleset
 from ..errors import EventError
 from ..evaluator import _as_of_instant
 from ..model import Ruleset
-from ..report import Report
-from .chunks import _chunks
-from .merge import _merge
+from ..report import EventEntry, Report
+from .chunks import _Chunk, _chunks
+from .merge import _Decoder, _merge, _Run
 from .partition import _evaluate_partition, _Partial
-from .plan import plan_for
+from .plan import Plan, plan_for
 from .prepare import (
     _details,
     _everywhere,
@@ -106,6 +106,22 @@ def evaluate(
             _close(active)
 
 
+@dataclass(frozen=True)
+class _Call:
+    """One evaluation on a cluster: the client, the ruleset (and its copy on the workers), the
+    plan and the options every stage uses."""
+
+    client: Client
+    c: CompiledRuleset
+    shared: Future[CompiledRuleset]
+    plan: Plan
+    parts_n: int
+    t: datetime
+    strict: bool
+    naive_tz: str | tzinfo | None
+    retries: int
+
+
 def _run(
     client: Client,
     c: CompiledRuleset,
@@ -117,16 +133,49 @@ def _run(
     on_progress: Callable[[int], None] | None,
     retries: int,
 ) -> Report:
-    from distributed import as_completed
-
+    """The stages on ``client``: read the chunks, check ids across them, evaluate the
+    partitions, merge (the package's text)."""
     plan = plan_for(c)
     threads = max(1, sum(client.nthreads().values()))
     parts_n = (partitions or threads) if plan.partitionable else 1
     chunks = _chunks(sources, 2 * max(parts_n, threads))
     # a key of its own (not the data's hash): another call's copy may be released meanwhile
     shared = client.scatter(c, broadcast=True, hash=False)
+    call = _Call(client, c, shared, plan, parts_n, t, strict, naive_tz, retries)
+    preps, done = _read(call, chunks, on_progress)
+    offsets, rejected = _positions(call, done)
+    fixes = _id_fixes(client, preps, done, offsets, parts_n)
+    jobs, helpers = _submit_partitions(call, preps, offsets, fixes)
+    with collector_paused():  # the results are unpickled as they arrive: millions of objects
+        partials, runs = _collect(call, jobs)
+        client.cancel([*preps, *jobs, *helpers])
+        for part in partials:
+            if part.error is not None:
+                at, reason, event_id = part.error
+                raise EventError(at, reason, event_id=event_id)
+        return _merge(c, t, partials, runs, rejected)
+
+
+def _read(
+    call: _Call, chunks: list[_Chunk], on_progress: Callable[[int], None] | None
+) -> tuple[list[Future[_Prepared]], list[_Summary]]:
+    """Stage 1: one task per chunk reads, validates and cuts it (its events stay on its
+    worker); the caller gets each chunk's summary, in input order, reporting progress as
+    they come."""
+    from distributed import as_completed
+
+    client = call.client
     preps = [
-        client.submit(_prepare, shared, plan, ch, parts_n, naive_tz, retries=retries, pure=False)
+        client.submit(
+            _prepare,
+            call.shared,
+            call.plan,
+            ch,
+            call.parts_n,
+            call.naive_tz,
+            retries=call.retries,
+            pure=False,
+        )
         for ch in chunks
     ]
     summaries: list[_Summary | None] = [None] * len(preps)
@@ -139,7 +188,13 @@ def _run(
         read += s.count
         if on_progress is not None:
             on_progress(read)
-    done = [s for s in summaries if s is not None]
+    client.cancel(futures)
+    return preps, [s for s in summaries if s is not None]
+
+
+def _positions(call: _Call, done: list[_Summary]) -> tuple[list[int], list[EventEntry]]:
+    """Each chunk's first global position, and the records reading rejected at their global
+    positions; in strict mode the EventError of the invalid record of lowest position."""
     offsets = [0]
     for s in done[:-1]:
         offsets.append(offsets[-1] + s.count)
@@ -148,7 +203,7 @@ def _run(
         for off, s in zip(offsets, done, strict=True)
         for x in s.rejected
     ]
-    if strict:
+    if call.strict:
         errors = [
             (s.first_error[0] + off, s.first_error)
             for off, s in zip(offsets, done, strict=True)
@@ -157,35 +212,55 @@ def _run(
         if errors:
             _, (_, at, reason, event_id) = min(errors, key=lambda x: x[0])
             raise EventError(at, reason, event_id=event_id)
-    fixes = _id_fixes(client, preps, done, offsets, parts_n)
+    return offsets, rejected
+
+
+def _submit_partitions(
+    call: _Call, preps: list[Future[_Prepared]], offsets: list[int], fixes: _Fixes
+) -> tuple[list[Future[_Partial]], list[Future[Any]]]:
+    """Stage 2: one task per partition, pulling its piece of every chunk and every chunk's
+    broadcast events to its worker; the tasks, and the helper tasks that cut the pieces."""
+    client = call.client
+    parts_n = call.parts_n
     pieces = [[client.submit(_piece, f, p, pure=False) for p in range(parts_n)] for f in preps]
     every = [client.submit(_everywhere, f, pure=False) for f in preps]
     jobs = [
         client.submit(
             _evaluate_partition,
-            shared,
+            call.shared,
             p,
             parts_n,
-            t,
-            strict,
-            naive_tz,
+            call.t,
+            call.strict,
+            call.naive_tz,
             offsets,
             fixes,
             *[piece[p] for piece in pieces],
             *every,
-            retries=retries,
+            retries=call.retries,
             pure=False,
         )
         for p in range(parts_n)
     ]
-    with collector_paused():  # the results are unpickled as they arrive: millions of objects
-        partials: list[_Partial] = client.gather(jobs)
-        client.cancel([*preps, *futures, *jobs, *every, *(f for piece in pieces for f in piece)])
-        for part in partials:
-            if part.error is not None:
-                at, reason, event_id = part.error
-                raise EventError(at, reason, event_id=event_id)
-        return _merge(c, t, partials, rejected)
+    return jobs, [*every, *(f for piece in pieces for f in piece)]
+
+
+def _collect(call: _Call, jobs: list[Future[_Partial]]) -> tuple[list[_Partial], list[_Run]]:
+    """The partitions' results in partition order, each one's instances decoded into
+    obligations as soon as it arrives (while the others still run)."""
+    from distributed import as_completed
+
+    decoder = _Decoder(call.c)
+    where = {f.key: p for p, f in enumerate(jobs)}
+    partials: list[_Partial | None] = [None] * len(jobs)
+    runs: list[_Run] = [([], [])] * len(jobs)
+    for fut in as_completed(jobs):
+        part: _Partial = fut.result()
+        p = where[fut.key]
+        partials[p] = part
+        runs[p] = decoder.decode(part)
+        fut.release()
+    return [part for part in partials if part is not None], runs
 
 
 def _id_fixes(
