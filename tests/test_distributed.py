@@ -17,8 +17,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from _streams import AS_OF, cross_key_streams
-from hypothesis import HealthCheck, given, settings
 
 import contract_rules as cr
 from contract_rules import distributed
@@ -120,20 +118,6 @@ def test_the_sale_of_goods_scenarios_with_powers(client: Any, tmp_path: Path, ke
         assert [o.history for o in got.obligations] == [o.history for o in want.obligations]
         terminated += any(s.event is not None for s in want.contract_states)
     assert (terminated > 0) is kept  # a termination by a power was among the scenarios
-
-
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
-@given(cross_key_streams())
-def test_random_streams_across_keys(
-    client: Any, tacheng_compiled: CompiledRuleset, events: list[dict[str, Any]]
-) -> None:
-    """Spans, claims past the annual cap, payments, duplicate and missing ids, identical events,
-    bad records and events after as_of: the same report from three partitions."""
-    want = cr.evaluate(tacheng_compiled, events, as_of=AS_OF, strict=False)
-    got = distributed.evaluate(
-        tacheng_compiled, events, as_of=AS_OF, client=client, partitions=3, strict=False
-    )
-    _same(want, got)
 
 
 def test_ids_are_checked_across_chunks(
