@@ -15,7 +15,10 @@ order to a JSONL file under ``benchmarks/.out/``.
    sha256 of ``to_json()``.
 2. The cluster: a LocalCluster of ``--workers`` processes (one thread each), started before the
    clock starts; ``distributed.evaluate(path)`` timed, the sha256 of its ``to_json()``, the peak
-   RSS of every worker and of the caller's process.
+   RSS of every worker and of the caller's process, and the CPU seconds every process spent
+   (their sum against one process's CPU: the work the cluster adds, whatever else loads the
+   machine). ``--repeat N`` runs steps 1 and 2 N times in turn; each line shows the load
+   averages, since other work on the machine takes cores from both.
 3. A portfolio of ``--contracts`` contracts × ``--contract-events`` events: a loop of
    ``cr.evaluate`` in one process against ``distributed.evaluate_portfolio`` on the same cluster.
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import resource
 import subprocess
@@ -98,20 +102,41 @@ def write_events(path: Path, events: int, seed: int = 20241118) -> int:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size in MB (Linux reports KiB)."""
+    """This process's peak resident set size in MB: VmHWM where Linux gives it (ru_maxrss would
+    carry a parent's peak over into a child started from it), else ru_maxrss (KiB)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    """The CPU time this process has used (user and system, every thread)."""
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes): other work sharing the cores."""
+    return "load " + "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 _SINGLE = """
 import hashlib, json, sys, time
 import contract_rules as cr
-from benchmarks.bench_distributed import peak_rss_mb
+from benchmarks.bench_distributed import cpu_seconds, peak_rss_mb
 compiled = cr.compile_ruleset(cr.load_ruleset(sys.argv[1]))
+cpu = cpu_seconds()
 t0 = time.perf_counter()
 rep = cr.evaluate(compiled, sys.argv[2], sys.argv[3])
 seconds = time.perf_counter() - t0
+cpu = cpu_seconds() - cpu
 digest = hashlib.sha256(rep.to_json().encode()).hexdigest()
-print(json.dumps({"seconds": seconds, "sha256": digest, "peak_mb": peak_rss_mb(),
+print(json.dumps({"seconds": seconds, "cpu": cpu, "sha256": digest, "peak_mb": peak_rss_mb(),
                   "obligations": len(rep.obligations)}))
 """
 
@@ -135,23 +160,24 @@ def clustered(client: Any, path: Path) -> dict[str, Any]:
     from contract_rules import distributed
 
     compiled = cr.compile_ruleset(cr.load_ruleset(RULES))
-    client.run(_reset_peak)
+    before = client.run(cpu_seconds)
+    caller = cpu_seconds()
     t0 = time.perf_counter()
     rep = distributed.evaluate(compiled, path, as_of=AS_OF, client=client)
     seconds = time.perf_counter() - t0
+    caller = cpu_seconds() - caller
+    after = client.run(cpu_seconds)
     digest = hashlib.sha256(rep.to_json().encode()).hexdigest()
     workers = sorted(client.run(peak_rss_mb).values())
     return {
         "seconds": seconds,
         "sha256": digest,
-        "worker_peak_mb": workers,
+        "worker_peak_mb": workers,  # ru_maxrss: each worker's lifetime peak, runs before included
         "caller_peak_mb": peak_rss_mb(),
+        "worker_cpu": [after[w] - before[w] for w in sorted(after) if w in before],
+        "caller_cpu": caller,
         "obligations": len(rep.obligations),
     }
-
-
-def _reset_peak() -> None:
-    """Nothing to reset on Linux (ru_maxrss is the process's lifetime peak): workers are fresh."""
 
 
 def portfolio(client: Any, contracts: int, per_contract: int) -> dict[str, Any]:
@@ -193,6 +219,9 @@ def main() -> None:
     parser.add_argument("--contracts", type=int, default=200)
     parser.add_argument("--contract-events", type=int, default=1_000)
     parser.add_argument("--skip-portfolio", action="store_true")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="one process, then the cluster, N times"
+    )
     args = parser.parse_args()
     from contract_rules import distributed
 
@@ -207,22 +236,32 @@ def main() -> None:
     client = distributed.local_client(args.workers)
     print(f"cluster of {args.workers} workers started in {time.perf_counter() - t0:.1f} s")
     try:
-        one = single(path)
-        print(f"one process: {n / one['seconds']:,.0f} events/s ({one['seconds']:.1f} s), "
-              f"peak {one['peak_mb']:.0f} MB, {one['obligations']:,} instances")  # fmt: skip
-        many = clustered(client, path)
-        print(
-            f"{args.workers} workers: {n / many['seconds']:,.0f} events/s "
-            f"({many['seconds']:.1f} s), "
-            f"peak per worker {', '.join(f'{m:.0f}' for m in many['worker_peak_mb'])} MB, "
-            f"caller {many['caller_peak_mb']:.0f} MB"
-        )
-        print(f"speed-up {one['seconds'] / many['seconds']:.2f}×; report sha256 equal: "
-              f"{one['sha256'] == many['sha256']} ({many['sha256'][:16]}…)")  # fmt: skip
+        for k in range(1, args.repeat + 1):
+            compare(client, path, n, args.workers, k)
         if not args.skip_portfolio:
             print(json.dumps(portfolio(client, args.contracts, args.contract_events), indent=1))
     finally:
         distributed._close(client)
+
+
+def compare(client: Any, path: Path, n: int, workers: int, run: int) -> None:
+    """One process, then the cluster, on ``path``: rates, the ratio, CPU and memory."""
+    one = single(path)
+    print(f"[{run}] one process: {n / one['seconds']:,.0f} events/s ({one['seconds']:.2f} s, "
+          f"{one['cpu']:.2f} s CPU), peak {one['peak_mb']:.0f} MB, "
+          f"{one['obligations']:,} instances; {load()}")  # fmt: skip
+    many = clustered(client, path)
+    cpu = sum(many["worker_cpu"]) + many["caller_cpu"]
+    print(
+        f"[{run}] {workers} workers: {n / many['seconds']:,.0f} events/s "
+        f"({many['seconds']:.2f} s; CPU: workers "
+        f"{', '.join(f'{c:.2f}' for c in many['worker_cpu'])} s, caller "
+        f"{many['caller_cpu']:.2f} s, total {cpu:.2f} s = {cpu / one['cpu']:.2f}× one process's), "
+        f"peak per worker {', '.join(f'{m:.0f}' for m in many['worker_peak_mb'])} MB, "
+        f"caller {many['caller_peak_mb']:.0f} MB; {load()}"
+    )
+    print(f"[{run}] speed-up {one['seconds'] / many['seconds']:.2f}×; report sha256 equal: "
+          f"{one['sha256'] == many['sha256']} ({many['sha256'][:16]}…)", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
