@@ -32,13 +32,9 @@ class _Decoder:
     def decode(self, part: _Partial) -> _Run:
         """The keys and obligations of ``part``'s instances, in the partition's order (which is
         the report's order restricted to its keys)."""
-        cols = part.obligations
-        if not cols:
-            return [], []
-        keys = list(
-            zip(map(comparable, cols[4]), cols[0], [k or "" for k in cols[2]], cols[3], strict=True)
-        )
-        return keys, _obligations(self.c, zip(*cols, strict=True), self.explainers)
+        rows = part.obligations
+        keys = [(comparable(r[4]), r[0], r[2] or "", r[3]) for r in rows]
+        return keys, _obligations(self.c, rows, self.explainers)
 
 
 def _merged(runs: Sequence[_Run]) -> tuple[Obligation, ...]:

@@ -39,10 +39,6 @@ class _PartitionEvaluator(Evaluator):
 #: :class:`Obligation` after ``norm`` up to ``notes``, then its explainer's facts (the norm's
 #: number, the tier's place or -1, the due before pauses, the window's opening, the pauses)
 _ObRow = tuple[Any, ...]
-#: a partition's instances in the report's order, as the columns of their rows (one tuple per
-#: field of :data:`_ObRow`; empty when there is none): Dask pickles a column of like values
-#: two to three times faster than the same values row by row
-_Columns = tuple[tuple[Any, ...], ...]
 
 
 @dataclass
@@ -55,7 +51,8 @@ class _Partial:
     names, and any part computed from broadcast events only, which every partition sees whole)
     is taken from it as it is."""
 
-    obligations: _Columns
+    #: its instances in the report's order (rows ship as fast as columns, and smaller)
+    obligations: list[_ObRow]
     used: array[int]
     ignored: list[EventEntry]
     rejected: list[EventEntry]
@@ -95,7 +92,7 @@ def _partition_result(
         _feed(ev, events, t, strict)
     except EventError as exc:
         return _Partial(
-            (), array("q"), [], [], [], [], set(), (exc.where, exc.reason, exc.event_id)
+            [], array("q"), [], [], [], [], set(), (exc.where, exc.reason, exc.event_id)
         )
     del events
     return _partial_of(ev, ev._final_report(t), p, partitions, foreign)
@@ -163,7 +160,7 @@ def _partial_of(
         empty = Accounting(used_count=0, ignored=(), rejected=())
         base = replace(rep, obligations=(), liability=Liability(()), accounting=empty, ruleset=None)
     return _Partial(
-        tuple(zip(*rows, strict=True)),
+        rows,
         used,
         [x for x in acc.ignored if x.index not in foreign],
         [x for x in acc.rejected if x.index not in foreign],
