@@ -274,3 +274,47 @@ def test_importing_the_package_and_check_do_not_import_dask() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_merge_takes_every_other_part_of_the_report_from_partition_0(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
+    """The partitions run in this process (no cluster): whatever the merge does not put together
+    comes from partition 0's report as it is, so that a new part of the report computed from
+    broadcast events (which every partition sees whole) needs no change in the merge."""
+    from dataclasses import replace
+
+    from contract_rules.distributed import merge, partition, plan, prepare
+    from contract_rules.evaluator import _as_of_instant
+
+    c = tacheng_compiled
+    t = _as_of_instant(YEAR_END, c.tz)
+    cuts = chunks._chunks(TACHENG_EVENTS, 2)
+    preps = [prepare._prepare(c, plan.plan_for(c), ch, 2, None) for ch in cuts]
+    offsets = [0]
+    for prep in preps[:-1]:
+        offsets.append(offsets[-1] + prep.count)
+    partials = [
+        partition._partition_result(
+            c,
+            p,
+            2,
+            t,
+            True,
+            None,
+            offsets,
+            prepare._Fixes(),
+            *[prepare._Batch(prep.pieces[p]) for prep in preps],
+            *[prepare._Batch(prep.everywhere) for prep in preps],
+        )
+        for p in range(2)
+    ]
+    assert partials[0].base is not None and partials[1].base is None
+    decoder = merge._Decoder(c)
+    runs = [decoder.decode(part) for part in partials]
+    want = cr.evaluate(c, TACHENG_EVENTS, as_of=YEAR_END)
+    assert merge._merge(c, t, partials, runs, []).to_json() == want.to_json()
+    partials[0].base = replace(partials[0].base, contract_title_en="from partition 0")
+    got = merge._merge(c, t, partials, runs, [])
+    assert got.contract_title_en == "from partition 0"
+    assert got.obligations == want.obligations

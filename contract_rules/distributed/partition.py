@@ -144,7 +144,8 @@ def _partial_of(
     ev: _PartitionEvaluator, rep: Report, p: int, partitions: int, foreign: set[int]
 ) -> _Partial:
     """What partition ``p`` gives the merge from its report: the instances of its keys (keyless
-    ones: partition 0) as columns, and the rest for the events it owns."""
+    ones: partition 0) as rows (:data:`_ObRow`), and the rest for the events it owns; partition
+    0 also its report without instances, accounting and remedies (``_Partial.base``)."""
     order = ev.c.norm_order
     rows = [
         _ob_row(ob, order)
