@@ -323,18 +323,28 @@ class LoaderBase:
             return text in ("true", "True", "TRUE")
         if tag == _NULL and text in _NULL_WORDS:
             return None
-        if tag in (_BOOL, _NULL, _MAP, _SEQ):
-            problem = f"the tag {_short_tag(tag)} does not fit the scalar {text[:40]!r}"
+        self._refuse_tag(
+            tag,
+            mark,
+            path,
+            f"the scalar {text[:40]!r}",
+            "the value is read as the string it contains",
+        )
+        return text
+
+    def _refuse_tag(self, tag: str, mark: Any, path: DocPath, node: str, read_as: str) -> None:
+        """CR005 for a tag on ``node`` (its words: ``a mapping``, ``the scalar 'x'``): a core tag
+        that does not fit it, or a tag that is not a core one; ``read_as`` says what is kept."""
+        if tag in (_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ):
+            problem = f"the tag {_short_tag(tag)} does not fit {node}"
         else:
             problem = f"unknown tag {_short_tag(tag)}"
         self._report(
             "CR005",
             mark,
             path,
-            f"{problem}; rule files are plain data and take no tags (the value is read as the "
-            "string it contains)",
+            f"{problem}; rule files are plain data and take no tags ({read_as})",
         )
-        return text
 
 
 def _type_words(value: Any) -> str:

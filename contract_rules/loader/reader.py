@@ -24,21 +24,15 @@ from yaml.reader import ReaderError
 
 from ..findings import DocPath, Finding
 from .base import (
-    _BOOL,
-    _FLOAT,
-    _INT,
     _MAP,
     _MERGE,
-    _NULL,
     _PLAIN_STYLES,
     _SEQ,
     _SPECIAL_START,
-    _STR,
     LoaderBase,
     _clean_problem,
     _Fatal,
     _line_col,
-    _short_tag,
     _type_words,
 )
 from .document import DEFAULT_LIMITS, LoadedDocument, LoaderLimits
@@ -415,17 +409,7 @@ class _Loader(LoaderBase):
         tag = ev.tag
         if tag is not None and tag != "!" and tag != (_MAP if is_map else _SEQ):
             kind = "mapping" if is_map else "sequence"
-            if tag in (_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ):
-                problem = f"the tag {_short_tag(tag)} does not fit a {kind}"
-            else:
-                problem = f"unknown tag {_short_tag(tag)}"
-            self._report(
-                "CR005",
-                mark,
-                path,
-                f"{problem}; rule files are plain data and take no tags (this {kind} is "
-                "read as null)",
-            )
+            self._refuse_tag(tag, mark, path, f"a {kind}", f"this {kind} is read as null")
             frame.bad_tag = True
         if not discard:
             self._log_value(path, mark)
