@@ -26,6 +26,7 @@ from .calendar import PeriodUnit
 from .calendar import build_calendar as build_calendar  # importable here, as before
 from .calendar.units import plain_datetime
 from .collector import collector_paused
+from .compiler import CONTRACT_SUSPENSION
 from .compiler import CauseSlot as CauseSlot  # the compile step's names, importable here
 from .compiler import CompiledDeadline as CompiledDeadline
 from .compiler import CompiledExcuse as CompiledExcuse
@@ -52,6 +53,7 @@ from .expressions import ExpressionError
 from .instances import Cause, Instance, Judge, Match, SpanRec
 from .logic import miss, record
 from .model import (
+    CONTRACT,
     Ruleset,
 )
 from .remedies import remedy_lines
@@ -432,6 +434,8 @@ class Evaluator:
                     inst.extra().notes.append(f"window: {why}")
             else:
                 inst.extra().not_before = comparable(self._due(cn.not_before, at))
+        if cn.until is not None:
+            self._closing(inst, cn.until, ev_id, fields, period)
         if cn.keeps:
             inst.extra().fields = fields  # a remedy computes from them when the report is built
         if problem is not None:
@@ -457,10 +461,38 @@ class Evaluator:
             self._years.add(base_due.year)
             if settle is not None:
                 self._push(base_due.astimezone(UTC) + settle, self._seq, inst)
+        elif settle is not None and cn.until is not None:
+            # a right open from its arising: looked at once its closing has passed
+            self._push(at.astimezone(UTC) + settle, self._seq, inst)
         elif settle is not None and cn.final_on_trigger:
             # a prohibited act is violated the moment it happens: settled like a closed instance
             self._push(at.astimezone(UTC) + settle, self._seq, inst)
         return inst
+
+    def _closing(
+        self,
+        inst: Instance,
+        until: CompiledDeadline,
+        ev_id: str | None,
+        fields: Mapping[str, Any],
+        period: tuple[datetime, datetime] | None,
+    ) -> None:
+        """Record the closing of the right ``inst`` (``until``): counted from its opening (its
+        due, or its arising where it has none), or the instant an expression or a contract
+        date gives; an expression the data cannot evaluate leaves it open, with a note."""
+        opens = inst.base_due if inst.base_due is not None else inst.trigger_at
+        more = inst.extra()
+        if until.clock_from_trigger:
+            closes: datetime | None = self.c.calendar.add_clock(opens, until.delta)
+        elif until.expr is not None:
+            closes, why = self._computed_due(until, inst.trigger_at, ev_id, fields, period)
+            if why is not None:
+                more.notes.append(f"closing: {why}")
+        else:
+            closes = self._due(until, opens)
+        if closes is not None:
+            more.closes = comparable(closes)
+            self._years.add(closes.year)
 
     def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
         if ref.startswith("$trigger."):
@@ -557,6 +589,7 @@ class Evaluator:
         took = False
         early = False
         late = False
+        closed: datetime | None = None
         other: str | None = None
         done: list[Instance] = []
         for inst in open_list:
@@ -567,6 +600,10 @@ class Evaluator:
                 continue
             if inst.not_before is not None and ev.at < inst.not_before:
                 early = True
+                continue
+            more = inst.more
+            if more is not None and more.closes is not None and ev.at >= more.closes:
+                closed = more.closes  # a right not used in its window: expired
                 continue
             due = inst.base_due
             if n.kind == "prohibition" and due is not None and not inst.cn.pause and ev.at > due:
@@ -596,6 +633,8 @@ class Evaluator:
             return False, f"before the window of {n.id} opens ({fmt(nb)})"
         if late:
             return False, f"after the window of {n.id} closed"
+        if closed is not None:
+            return False, _closed(n.id, closed)
         if other is not None:
             return False, f"by party {ev.fields.get(by or '')}, not {other}, who bears {n.id}"
         return False, f"does not count toward {n.id}"
@@ -689,6 +728,10 @@ class Evaluator:
             said = match if isinstance(match, str) else "/".join(match)
             return False, f"no open {n.id} instance for {said or 'the contract'}"
         inst = waiting[0]
+        if n.kind == "permission":
+            more = inst.more
+            if more is not None and more.closes is not None and ev.at >= more.closes:
+                return False, _closed(n.id, more.closes)
         if cn.effect is not None and n.kind == "permission":
             opens = inst.base_due
             if opens is not None and ev.at < opens:
@@ -714,19 +757,62 @@ class Evaluator:
             self._arise(inst, "violated", ev.at)
         else:
             due, _ = self._judge.current_due(inst, ev.at)
-            if due is None or ev.at <= due:
+            # a right is performed (fulfilled) when exercised at or after its opening
+            if due is None or (ev.at >= due if n.kind == "permission" else ev.at <= due):
                 self._arise(inst, "fulfilled", ev.at)
-        if cn.effect == "terminate" and self._ended is None:
-            self._ended = (ev.at, ev.id, n.id)
-            self._judge.ended = self._ended
-        elif cn.effect is not None and n.target is not None:
-            self._suspend(cn.effect, self.c.norms[self.c.norm_order[n.target]], ev)
+        effect = cn.effect
+        if effect is None:
+            return cn.used_response
+        # the power's effects, after the event's other effects (docs/semantics.md 6)
+        if effect == "terminate":
+            if self._ended is None:
+                self._ended = (ev.at, ev.id, n.id)
+                self._judge.ended = self._ended
+        elif effect == "release":
+            self._release(inst, self.c.norms[cn.target_index], ev)
+        elif effect == "create":
+            self._arise(inst, "exercised", ev.at, ev.fields, ev.id)
+        elif n.target == CONTRACT:
+            self._suspend(effect, CONTRACT_SUSPENSION, ev)
+        elif n.target is not None:
+            self._suspend(effect, f"suspension of {n.target}", ev)
         return cn.used_response
 
-    def _suspend(self, effect: str, target: CompiledNorm, ev: Event) -> None:
-        """Suspend (open a suspension of) or resume (close it) the instances of ``target``;
-        suspending what is suspended, or resuming what is not, changes nothing (noted)."""
-        name = target.suspension
+    def _release(self, power: Instance, target: CompiledNorm, ev: Event) -> None:
+        """Discharge the instances of ``target`` with the power's key that are still open at
+        ``ev`` (not performed, not yet missed, arisen by then): each is ``discharged``, released
+        by the power and its event. One already missed or performed stays as it is."""
+        open_ = self._open[target.index]
+        at = ev.at
+        right = target.norm.kind == "permission"
+        for match in list(open_):
+            lst = open_[match]
+            keep: list[Instance] = []
+            for x in lst:
+                if x.key != power.key or x.trigger_at > at or x.responded_at is not None:
+                    keep.append(x)
+                    continue
+                if right:
+                    more = x.more
+                    missed = more is not None and more.closes is not None and at >= more.closes
+                else:
+                    due, _ = self._judge.current_due(x, at)
+                    missed = due is not None and due < at
+                if missed:
+                    keep.append(x)
+                    continue
+                x.extra().released = (at, ev.id, power.cn.norm.id)
+                if self.settle_after is not None:
+                    self._push(at.astimezone(UTC) + self.settle_after, self._live[x], x)
+            if keep:
+                open_[match] = keep
+            else:
+                del open_[match]
+
+    def _suspend(self, effect: str, name: str | None, ev: Event) -> None:
+        """Suspend (open the suspension ``name``) or resume (close it): the instances whose
+        clocks it stops (one norm's, or the contract's); suspending what is suspended, or
+        resuming what is not, changes nothing."""
         if name is None:
             return  # no power suspends it: resuming it changes nothing
         slot = (name, None, None)
@@ -759,6 +845,9 @@ class Evaluator:
             ended = self._ended
             if ended is not None and not cn.survives_term and ended[0] <= due:
                 continue  # discharged at termination, before it could be missed
+            more = inst.more
+            if more is not None and more.released is not None and more.released[0] <= due:
+                continue  # released by a power before it could be missed
             if cn.norm.kind == "prohibition":
                 if inst.responded_at is None:
                     self._arise(inst, "fulfilled", due)
@@ -768,10 +857,18 @@ class Evaluator:
             excused = cn.excuses and self._judge.excuse(inst, due) is not None
             self._arise(inst, "excused" if excused else "violated", due)
 
-    def _arise(self, cause: Instance, change: str, at: datetime) -> None:
+    def _arise(
+        self,
+        cause: Instance,
+        change: str,
+        at: datetime,
+        given: Mapping[str, Any] | None = None,
+        ev_id: str | None = None,
+    ) -> None:
         """Create the instances that ``cause``'s ``change`` at ``at`` creates, each keyed by
         the cause's key and linked to it; a norm that does not survive termination arises
-        from nothing after it."""
+        from nothing after it. A power's exercise (``exercised``) gives its event's fields
+        (``given``) and id (``ev_id``), which the created instances report as their trigger."""
         norms = cause.cn.arising.get(change)
         if not norms:
             return
@@ -782,11 +879,14 @@ class Evaluator:
             late = (ended is not None and at >= ended[0]) or at >= c.term_end
             if cn.within_term and late and not cn.survives_term:
                 continue
-            fields: dict[str, Any] = dict(cause.more.fields or {}) if cause.more else {}
+            if given is not None:
+                fields: dict[str, Any] = dict(given)  # the exercising event's, for a power
+            else:
+                fields = dict(cause.more.fields or {}) if cause.more else {}
             if cn.key_field is not None:
                 fields[cn.key_field] = cause.key
             cls = c.calendar.classify(at) if cn.tiers else None
-            inst = self._create(cn, at, None, fields, cause.key, cls)
+            inst = self._create(cn, at, ev_id, fields, cause.key, cls)
             if inst is None:
                 continue
             inst.extra().cause = (cause, change, at)
@@ -818,6 +918,12 @@ class Evaluator:
                 continue
             due, _ = self._judge.current_due(inst, now)
             closed_at = inst.responded_at
+            more = inst.more
+            if closed_at is None and more is not None:
+                if more.released is not None:
+                    closed_at = more.released[0]
+                elif more.closes is not None and inst.cn.norm.kind == "permission":
+                    due = more.closes  # a right is looked at once its closing has passed
             if closed_at is None and due is not None:
                 when = due.astimezone(UTC) + self.settle_after
                 if when >= now:
@@ -827,7 +933,7 @@ class Evaluator:
             final = kind == "prohibition" and inst.cn.norm.violated_by is None
             if closed_at is None and due is None and not final:
                 continue  # no deadline and not fulfilled: open until it is
-            if closed_at is None and kind == "permission":
+            if closed_at is None and kind == "permission" and (more is None or more.closes is None):
                 continue  # a right not yet exercised stays open; exercising it settles it
             ob = self._judge.finish(inst, now)
             del self._live[inst]
@@ -925,7 +1031,9 @@ class Evaluator:
     def _contract_states(self, t: datetime, obs: Sequence[Obligation]) -> tuple[StateChange, ...]:
         """The contract's states until ``t`` (:func:`contract_states`)."""
         violated = bool(self._settled.get("violated"))
-        return contract_states(self.c, t, self._ended, violated, obs, self._zoned)
+        spans = self._spans_by_key.get((CONTRACT_SUSPENSION, None), ())
+        suspended = [(r.start, r.end, r.start_id, r.end_id) for r in spans]
+        return contract_states(self.c, t, self._ended, violated, obs, self._zoned, suspended)
 
     def _order_of(self) -> list[Instance]:
         """The instances in the report's order: trigger instant, norm order, key, nth.
@@ -966,6 +1074,11 @@ class Evaluator:
 
 
 _TRIGGER_AT = attrgetter("trigger_at")
+
+
+def _closed(rule: str, closes: datetime) -> str:
+    """Why an act after a right's closing is ignored."""
+    return f"{rule} closed at {fmt(closes)} (expired): exercising it changes nothing"
 
 
 def _shared_memo(ev: Evaluator) -> dict[int, Any]:
@@ -1069,12 +1182,15 @@ def contract_states(
     settled_violated: bool,
     obs: Sequence[Obligation],
     zoned: Callable[[datetime], datetime],
+    suspended: Sequence[tuple[datetime, datetime | None, str, str | None]] = (),
 ) -> tuple[StateChange, ...]:
-    """The contract's states until ``t``: in effect from the term's start; terminated by a power
-    (``ended``: its instant, the exercising event and the power; unsuccessfully, since it ends
-    the contract for a failure) or at the term's end (successfully when no binding duty of
-    ``obs``, nor one settled before, was violated). Shared by one process and the merge of
-    partitions, so that both say the same."""
+    """The contract's states until ``t``: in effect from the term's start, ``suspended`` while a
+    power's suspension of the whole contract runs (``suspended``: start, end or None, the
+    suspending and resuming events); terminated by a power (``ended``: its instant, the
+    exercising event and the power; unsuccessfully, since it ends the contract for a failure)
+    or at the term's end (successfully when no binding duty of ``obs``, nor one settled before,
+    was violated). Shared by one process and the merge of partitions, so that both say the
+    same."""
     start = zoned(c.term_start)
     if t < c.term_start:
         return ()
@@ -1082,15 +1198,47 @@ def contract_states(
         at = zoned(ended[0])
         reason = f"terminated by {ended[1]}, exercising the power {ended[2]}"
         return (
-            StateChange("in_effect", start, at),
+            *_in_effect(start, at, suspended, t, zoned),
             StateChange("terminated", at, None, ended[1], reason, False),
         )
     if t < c.term_end:
-        return (StateChange("in_effect", start, None),)
+        return _in_effect(start, None, suspended, t, zoned)
     end = zoned(c.term_end)
     ok = not settled_violated and not any(o.is_breach for o in obs)
     why = "the term ended" + ("" if ok else ", with a binding duty violated")
     return (
-        StateChange("in_effect", start, end),
+        *_in_effect(start, end, suspended, t, zoned),
         StateChange("terminated", end, None, None, why, ok),
     )
+
+
+def _in_effect(
+    start: datetime,
+    end: datetime | None,
+    suspended: Sequence[tuple[datetime, datetime | None, str, str | None]],
+    t: datetime,
+    zoned: Callable[[datetime], datetime],
+) -> tuple[StateChange, ...]:
+    """The contract in effect from ``start`` until ``end`` (None: still at ``t``), cut by the
+    suspensions of the whole contract that started before ``end`` and by ``t``."""
+    out: list[StateChange] = []
+    cursor, by = start, None
+    for s_start, s_end, s_id, e_id in suspended:
+        if s_start > t:
+            break
+        a = zoned(s_start)
+        if end is not None and a >= end:
+            break
+        b = None if s_end is None or s_end > t else zoned(s_end)
+        if end is not None and (b is None or b > end):
+            b = end
+        if a > cursor:
+            out.append(StateChange("in_effect", cursor, a, by))
+        out.append(StateChange("suspended", max(a, cursor), b, s_id, "suspended by a power"))
+        if b is None:
+            return tuple(out)
+        cursor, by = b, e_id
+        if end is not None and cursor >= end:
+            return tuple(out)
+    out.append(StateChange("in_effect", cursor, end, by))
+    return tuple(out)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .report import STATUSES, Report
+from .report import ALL_STATUSES, Report
 from .safe_text import spreadsheet_cell
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def obligations_frame(report: Report) -> pd.DataFrame:
             "trigger_event": _text(pd, [o.trigger_event for o in obs]),
             "due": _times(pd, [o.due for o in obs], tz),
             "fulfilled_at": _times(pd, [o.fulfilled_at for o in obs], tz),
-            "status": pd.Categorical([o.status for o in obs], categories=list(STATUSES)),
+            "status": pd.Categorical([o.status for o in obs], categories=list(ALL_STATUSES)),
             "strength": pd.Categorical([o.strength for o in obs], categories=list(STRENGTHS)),
             "breach": pd.Series([o.is_breach for o in obs], dtype="bool"),
             "reason": _text(pd, [o.reason for o in obs]),

@@ -59,6 +59,7 @@ LABELS: dict[str, dict[str, str]] = {
         "violated": "violated",
         "excused": "excused",
         "discharged": "discharged",
+        "expired": "expired",
         "binding": "binding",
         "best_effort": "best effort",
         "remedy": "remedy",
@@ -119,6 +120,7 @@ LABELS: dict[str, dict[str, str]] = {
         "violated": "未履行",
         "excused": "已免责",
         "discharged": "已解除",
+        "expired": "已失效",
         "binding": "约束性",
         "best_effort": "尽力而为",
         "remedy": "补偿",
@@ -315,7 +317,7 @@ def _by_rule(report: Report, lang: str) -> tuple[list[str], list[list[str]]]:
     first: dict[str, Obligation] = {}
     for o in report.obligations:
         per_rule = counts.setdefault(o.rule, dict.fromkeys(STATUSES, 0))
-        if o.status in per_rule:  # a discharged instance has no column of its own here
+        if o.status in per_rule:  # a discharged or expired instance has no column here
             per_rule[o.status] += 1
         parties.setdefault(o.rule, set()).add(o.party)
         first.setdefault(o.rule, o)
@@ -486,6 +488,7 @@ _STATUS_COLOURS = {
     "violated": "#f8d7d7",
     "excused": "#eeeeee",
     "discharged": "#f1ece1",
+    "expired": "#ece7f4",
 }
 
 
