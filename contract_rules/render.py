@@ -93,6 +93,8 @@ LABELS: dict[str, dict[str, str]] = {
         "due_soon": "Due within {within} of {now}",
         "due_soon_count": "{n} of {open} open duties",
         "nothing_due": "nothing falls due",
+        "right_closes": "{closes} (right closes)",
+        "rights_closing": ", and {n} open rights closing",
         "time_left": "time left",
         "share_used": "used",
         "warning": "warning",
@@ -154,6 +156,8 @@ LABELS: dict[str, dict[str, str]] = {
         "due_soon": "{now} 起 {within} 内到期",
         "due_soon_count": "{n} 项 (未完成共 {open} 项)",
         "nothing_due": "无到期事项",
+        "right_closes": "{closes}（权利届满）",
+        "rights_closing": "，另有 {n} 项权利即将届满",
         "time_left": "剩余时间",
         "share_used": "已用时限",
         "warning": "预警",
@@ -774,13 +778,15 @@ def render_explain(
 
 @dataclass(frozen=True)
 class DueSoon:
-    """An open instance that falls due soon, seen at ``now``.
+    """An open instance that falls due soon, or an open right that closes soon, seen at
+    ``now``.
 
-    ``time_left`` is ``due - now`` (clock time). ``share_used`` is the share of the allowed
-    time already gone: ``(now - trigger_at) / (due - trigger_at)``, counted as the deadline
-    counts (``measure``: ``clock``, ``working_hours`` in working time, ``working_days`` in
-    working days). ``warning`` is the highest threshold reached (50, 75 or 90 per cent) or
-    None.
+    ``time_left`` is ``due - now`` (clock time; for a right, ``closes - now``). ``share_used`` is
+    the share of the allowed time already gone: ``(now - trigger_at) / (due - trigger_at)``,
+    counted as the deadline counts (``measure``: ``clock``, ``working_hours`` in working time,
+    ``working_days`` in working days); for a right, of its window in clock time, ``(now -
+    opening) / (closes - opening)``. ``warning`` is the highest threshold reached (50, 75 or 90
+    per cent) or None.
     """
 
     obligation: Obligation
@@ -789,6 +795,8 @@ class DueSoon:
     share_used: float
     measure: str
     warning: int | None
+    #: a right about to expire (its ``closes`` is what comes), not a duty falling due
+    right: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping with stable keys (``share_used`` a fraction, 4 places)."""
@@ -808,6 +816,8 @@ class DueSoon:
             "share_used": round(self.share_used, 4),
             "measure": self.measure,
             "warning": self.warning,
+            # a right: when it closes (a duty's item keeps the keys it always had)
+            **({"closes": iso(o.closes)} if self.right else {}),
         }
 
 
@@ -820,12 +830,17 @@ def render_upcoming(
     lang: str = "en",
 ) -> str:
     """What falls due within ``within`` of ``now``, soonest first: a header line (how many of
-    the ``open_count`` open duties), then one row per instance with the time left, the share
-    of the allowed time used and the warning reached (``⚠ 90%``)."""
+    the ``open_count`` open duties, and how many rights close), then one row per instance with
+    the time left,
+    the share of the allowed time used and the warning reached (``⚠ 90%``); a right about to
+    expire shows its closing in the due column."""
     lb = labels(lang)
     at = now.isoformat(timespec="seconds" if now.second else "minutes")
     head = lb["due_soon"].format(within=duration_words(within, lang), now=at)
-    head += ": " + lb["due_soon_count"].format(n=len(items), open=open_count)
+    rights = sum(d.right for d in items)
+    head += ": " + lb["due_soon_count"].format(n=len(items) - rights, open=open_count)
+    if rights:
+        head += lb["rights_closing"].format(n=rights)
     if not items:
         return f"{head}\n{lb['nothing_due']}\n"  # no text from the input
     headers = [
@@ -838,7 +853,9 @@ def render_upcoming(
             d.obligation.key or "-",
             d.obligation.clause,
             d.obligation.party,
-            _t(d.obligation.due),
+            lb["right_closes"].format(closes=_t(d.obligation.closes))
+            if d.right
+            else _t(d.obligation.due),
             duration_words(d.time_left, lang),
             f"{math.floor(d.share_used * 100)}%",  # floored, like the warning thresholds
             "" if d.warning is None else f"⚠ {d.warning}%",
