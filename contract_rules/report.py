@@ -645,6 +645,12 @@ class Report:
 
         return obligations_frame(self)
 
+    def histories_frame(self) -> pd.DataFrame:
+        """One row per state of every instance's history (``frames.histories_frame``)."""
+        from .frames import histories_frame
+
+        return histories_frame(self)
+
     def breaches_frame(self) -> pd.DataFrame:
         """The violated binding instances, as :meth:`to_pandas` rows (``frames.breaches_frame``)."""
         from .frames import breaches_frame
