@@ -26,7 +26,7 @@ from .calendar import PeriodUnit
 from .calendar import build_calendar as build_calendar  # importable here, as before
 from .calendar.units import plain_datetime
 from .collector import collector_paused
-from .compiler import CONTRACT_SUSPENSION
+from .compiler import CONTRACT_SUSPENSION, _always, anchors
 from .compiler import CauseSlot as CauseSlot  # the compile step's names, importable here
 from .compiler import CompiledDeadline as CompiledDeadline
 from .compiler import CompiledExcuse as CompiledExcuse
@@ -35,7 +35,6 @@ from .compiler import CompiledRuleset as CompiledRuleset
 from .compiler import CompiledSpan as CompiledSpan
 from .compiler import CompiledTier as CompiledTier
 from .compiler import Predicate as Predicate
-from .compiler import _always, anchors
 from .compiler import compile_condition as compile_condition
 from .compiler import compile_ruleset as compile_ruleset
 from .errors import ContractRulesError, EventError

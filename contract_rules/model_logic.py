@@ -20,9 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 #: used in its window; ``suspended`` appears only in a state history (a stopped clock), never as
 #: a reported status.
 Status = Literal["pending", "fulfilled", "violated", "excused", "discharged", "expired"]
-State = Literal[
-    "pending", "suspended", "fulfilled", "violated", "excused", "discharged", "expired"
-]
+State = Literal["pending", "suspended", "fulfilled", "violated", "excused", "discharged", "expired"]
 #: A change of an instance's state that creates instances of another norm (``trigger.on``).
 Change = Literal["violated", "fulfilled", "excused"]
 Disposition = Literal["used", "ignored", "rejected"]

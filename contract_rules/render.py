@@ -55,6 +55,7 @@ LABELS: dict[str, dict[str, str]] = {
         "strength": "strength",
         "reason": "reason",
         "pending": "pending",
+        "suspended": "suspended",
         "fulfilled": "fulfilled",
         "violated": "violated",
         "excused": "excused",
@@ -88,6 +89,9 @@ LABELS: dict[str, dict[str, str]] = {
         "clause_text": "Clause text",
         "steps": "How the status was decided",
         "deciding": "Deciding events",
+        "history": "History",
+        "arose_when": "arose when {rule} [{key}] was {change} at {at}",
+        "still": "now",
         "instance_of": "instance {nth} of {total} with this key",
         "not_in_file": "not found in the events file",
         "due_soon": "Due within {within} of {now}",
@@ -118,6 +122,7 @@ LABELS: dict[str, dict[str, str]] = {
         "strength": "效力",
         "reason": "原因",
         "pending": "进行中",
+        "suspended": "已中止",
         "fulfilled": "已履行",
         "violated": "未履行",
         "excused": "已免责",
@@ -151,6 +156,9 @@ LABELS: dict[str, dict[str, str]] = {
         "clause_text": "条款原文",
         "steps": "判定过程",
         "deciding": "决定性事件",
+        "history": "状态历史",
+        "arose_when": "因 {rule} [{key}] 于 {at} {change}而产生",
+        "still": "至今",
         "instance_of": "该编号的第 {nth} 个实例 (共 {total} 个)",
         "not_in_file": "事件文件中未找到",
         "due_soon": "{now} 起 {within} 内到期",
@@ -724,7 +732,37 @@ def explain_dict(
         "steps": {"en": list(ob.steps("en")), "zh": list(ob.steps("zh"))},
         "events": [e.to_dict() for e in events],
         "notes": list(ob.notes),
+        # the lifecycle, where the instance has more of it than pending and its status
+        **(
+            {}
+            if ob.life is None
+            else {
+                "history": [h.to_dict() for h in ob.history],
+                "cause": None if ob.cause is None else ob.cause.to_dict(),
+                "closes": iso(ob.closes),
+            }
+        ),
     }
+
+
+def _history_lines(ob: Obligation, lang: str) -> list[str]:
+    """The lifecycle of ``ob`` in words, where it has more than pending and its status: the
+    cause it arose from, then each state from when to when, with the event that entered it."""
+    lb = labels(lang)
+    if ob.life is None:
+        return []
+    lines = ["", f"{lb['history']}:"]
+    cause = ob.cause
+    if cause is not None:
+        said = lb["arose_when"].format(
+            rule=cause.rule, key=cause.key or "-", change=cause.change, at=_t(cause.at)
+        )
+        lines.append(f"  {said}")
+    for h in ob.history:
+        until = lb["still"] if h.end is None else _t(h.end)
+        by = f" ({h.event})" if h.event else ""
+        lines.append(f"  {lb.get(h.state, h.state)}: {_t(h.start)} → {until}{by}")
+    return lines
 
 
 def render_explain(
@@ -765,7 +803,7 @@ def render_explain(
     status = f"{lb['status'].capitalize()}: {lb[ob.status]}" + (
         f" — {ob.reason_in(lang)}" if ob.reason else ""
     )
-    lines += ["", status]
+    lines += ["", status, *_history_lines(ob, lang)]
     lines += ["", f"{lb['deciding']}:"]
     lines += [f"  {e.words(lang)}" for e in events] or [f"  {lb['none']}"]
     if ob.notes:
