@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 import yaml
+from test_lifecycle import SALE, ev, path, po, sale, t
 
 from contract_rules import evaluate
 from contract_rules.evaluator import Evaluator
 from contract_rules.render import render_html, render_markdown, render_table
 from contract_rules.report import Obligation, Report
 from contract_rules.rulefile import read_rule_text
-from test_lifecycle import SALE, ev, path, po, sale, t
 
 AS_OF = "2025-06-01T00:00:00+08:00"
 
@@ -113,9 +113,9 @@ def test_a_premature_act_of_a_right_that_closes_is_still_a_violation_where_it_wa
         del n["effect"]
 
     early = [*LATE, ev("N1", "termination_notice", "2025-03-20T09:00:00+08:00", order="PO-1")]
-    assert evaluate(plain_rs := variant(plain), early, AS_OF).find(
-        "terminate.late_delivery", "PO-1"
-    ).status == ("violated")
+    plain_rs = variant(plain)
+    rep = evaluate(plain_rs, early, AS_OF)
+    assert rep.find("terminate.late_delivery", "PO-1").status == "violated"
     late = [*LATE, ev("N1", "termination_notice", "2025-04-20T09:00:00+08:00", order="PO-1")]
     rep = evaluate(plain_rs, late, AS_OF)
     assert rep.find("terminate.late_delivery", "PO-1").status == "expired"
