@@ -1030,9 +1030,14 @@ class Evaluator:
     def _contract_states(self, t: datetime, obs: Sequence[Obligation]) -> tuple[StateChange, ...]:
         """The contract's states until ``t`` (:func:`contract_states`)."""
         violated = bool(self._settled.get("violated"))
-        spans = self._spans_by_key.get((CONTRACT_SUSPENSION, None), ())
-        suspended = [(r.start, r.end, r.start_id, r.end_id) for r in spans]
+        suspended = self.contract_suspensions()
         return contract_states(self.c, t, self._ended, violated, obs, self._zoned, suspended)
+
+    def contract_suspensions(self) -> list[tuple[datetime, datetime | None, str, str | None]]:
+        """The suspensions of the whole contract by a power so far (``target: contract``): start,
+        end (None: still running), the suspending and the resuming event, in time order."""
+        spans = self._spans_by_key.get((CONTRACT_SUSPENSION, None), ())
+        return [(r.start, r.end, r.start_id, r.end_id) for r in spans]
 
     def _order_of(self) -> list[Instance]:
         """The instances in the report's order: trigger instant, norm order, key, nth.
