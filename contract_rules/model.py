@@ -758,6 +758,11 @@ class Norm(Model):
                 "a norm whose trigger follows another, recurs, or arises from a change of "
                 "another norm's instance needs a key"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _powers(self) -> Norm:
+        """A power's effect, target and closing fit its kind."""
         if self.effect in _POWERS_ONLY and self.kind != "permission":
             raise ValueError(f"only a permission (a power) takes the effect {self.effect}")
         if self.effect == "resume" and self.kind == "prohibition":
