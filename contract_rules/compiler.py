@@ -168,6 +168,8 @@ class CompiledExcuse:
     slot: int = -1
     values: frozenset[str] = frozenset()
     span: str | None = None
+    #: a span with the instance's own key excuses it (false: only spans of other keys do)
+    own_key: bool = True
 
 
 @dataclass(frozen=True)
@@ -544,7 +546,7 @@ def _compile_excuses(n: Norm, causes: list[CauseSlot]) -> tuple[CompiledExcuse, 
     for ex in n.excuses:
         words = (ex.clause, ex.reason.get("en") or "", ex.reason.get("zh") or "")
         if ex.cause is None:
-            excuses.append(CompiledExcuse(*words, span=ex.span))
+            excuses.append(CompiledExcuse(*words, span=ex.span, own_key=ex.own_key))
             continue
         at_slot = -1
         if ex.cause.key or n.key:

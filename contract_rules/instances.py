@@ -358,7 +358,7 @@ class Judge:
             if ex.span is None:
                 found = self._by_cause(ex, inst.key)
             elif due is not None:
-                found = self._in_span(ex, inst.party, due)
+                found = self._in_span(ex, inst.party, due, inst.key)
             else:
                 continue
             if found is not None:
@@ -382,13 +382,18 @@ class Judge:
                 return en, zh, (rec.event_id,)
         return None
 
-    def _in_span(self, ex: CompiledExcuse, party: str, due: datetime) -> Excuse | None:
+    def _in_span(
+        self, ex: CompiledExcuse, party: str, due: datetime, key: str | None
+    ) -> Excuse | None:
         """A span excuse: the due inside a span of the excuse's kind (of the bearer, when the
-        span names a party)."""
+        span names a party; of another key than ``key``, when the excuse says ``own_key:
+        false``)."""
         assert ex.span is not None
         for span in self.spans.get(ex.span, ()):
             if span.party is not None and span.party != party:
                 continue
+            if not ex.own_key and span.key == key:
+                continue  # the span that created the duty does not excuse it
             if span.start <= due and (span.end is None or due <= span.end):
                 until = Words(fmt(span.end), fmt(span.end)) if span.end else _ONGOING
                 en, zh = both(

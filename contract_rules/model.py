@@ -526,6 +526,12 @@ class Excuse(Model):
     span: Identifier | None = Field(
         None, description="a span of the bearer party that contains the due instant"
     )
+    own_key: bool = Field(
+        True,
+        description="with span: a span with the instance's own key excuses it too; false for a "
+        "duty that the span itself creates (a force majeure's notice is excused by another "
+        "force majeure of its party, never by its own)",
+    )
 
     _t = field_validator("reason", mode="before")(_text)
 
@@ -533,6 +539,8 @@ class Excuse(Model):
     def _one(self) -> Excuse:
         if (self.cause is None) == (self.span is None):
             raise ValueError("an excuse names exactly one of cause or span")
+        if not self.own_key and self.span is None:
+            raise ValueError("own_key is a setting of a span excuse")
         return self
 
 
