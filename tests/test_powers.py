@@ -443,3 +443,41 @@ def test_upcoming_lists_the_rights_about_to_expire() -> None:
     # a window shorter than the time left leaves the right out
     items, _ = due_soon(rep, compile_ruleset(sale()), now, timedelta(days=6))
     assert [d.obligation.rule for d in items] == ["delivery"]
+
+
+def test_a_power_that_arises_at_a_time() -> None:
+    """Written with the existing triggers: arisen at the term's start, open from 6 months after
+    it (the period ends on 1 July at 24:00: 2025-07-02 00:00) and closing a month after its
+    opening (2 August is a Saturday, so Monday the 4th, at its end: 2025-08-05 00:00)."""
+
+    def change(data: dict[str, Any]) -> None:
+        data["events"]["convenience_notice"] = {"clause": "6.1", "fields": {"party": "party"}}
+        data["norms"].append(
+            {
+                "id": "terminate.convenience",
+                "kind": "permission",
+                "title": {"en": "the buyer may terminate for convenience in July"},
+                "clause": "6.1",
+                "text": {"en": "The Buyer may terminate this Contract by notice in July."},
+                "party": "buyer",
+                "trigger": {"at": "term.start"},
+                "deadline": {"months": 6, "from": "term.start"},
+                "until": {"months": 1},
+                "exercised_by": {"event": "convenience_notice"},
+                "effect": "terminate",
+            }
+        )
+
+    rs = variant(change)
+    assert not evaluate(rs, [], "2025-07-01T00:00:00+08:00").rights_open()
+    ((ob, since),) = evaluate(rs, [], "2025-07-15T00:00:00+08:00").rights_open()
+    assert (ob.rule, since, ob.closes) == (
+        "terminate.convenience",
+        t("2025-07-02T00:00:00+08:00"),
+        t("2025-08-05T00:00:00+08:00"),
+    )
+    assert evaluate(rs, [], AS_OF).find("terminate.convenience").status == "expired"
+    notice = [ev("N1", "convenience_notice", "2025-07-20T10:00:00+08:00", party="buyer")]
+    rep = evaluate(rs, notice, AS_OF)
+    assert rep.contract_states[-1].state == "terminated"
+    assert rep.contract_states[-1].start == t("2025-07-20T10:00:00+08:00")
