@@ -476,8 +476,9 @@ def test_a_power_that_arises_at_a_time() -> None:
         t("2025-07-02T00:00:00+08:00"),
         t("2025-08-05T00:00:00+08:00"),
     )
-    assert evaluate(rs, [], AS_OF).find("terminate.convenience").status == "expired"
+    later = "2025-09-01T00:00:00+08:00"
+    assert evaluate(rs, [], later).find("terminate.convenience").status == "expired"
     notice = [ev("N1", "convenience_notice", "2025-07-20T10:00:00+08:00", party="buyer")]
-    rep = evaluate(rs, notice, AS_OF)
+    rep = evaluate(rs, notice, later)
     assert rep.contract_states[-1].state == "terminated"
     assert rep.contract_states[-1].start == t("2025-07-20T10:00:00+08:00")
