@@ -482,3 +482,34 @@ def test_a_power_that_arises_at_a_time() -> None:
     rep = evaluate(rs, notice, later)
     assert rep.contract_states[-1].state == "terminated"
     assert rep.contract_states[-1].start == t("2025-07-20T10:00:00+08:00")
+
+
+# ------------------------------------------------------------------ force majeure (Tacheng 9.1)
+
+
+def test_a_second_force_majeure_notice_is_excused_by_the_first_still_running() -> None:
+    """semantics.md 4 (9.1): every duty of the affected party falling due while a force majeure
+    lasts is excused, the notice of another force majeure too; never by its own. FM-1 of B runs
+    7 to 20 July; FM-2 of B begins on 8 July and ends on 9 July at 12:00; no notice is given.
+    FM-1's notice: 3 days after 7 July (Art. 201), the last day 10 July (a Thursday) ends at
+    24:00: due 2025-07-11 00:00, inside FM-1 only (FM-2 had ended): violated. FM-2's notice:
+    the last day 11 July (a Friday): due 2025-07-12 00:00, inside FM-1: excused."""
+    from contract_rules import load_ruleset
+
+    rs = load_ruleset(SALE.parents[1] / "rules" / "tacheng_2024.yaml")
+
+    def fm(kind: str, at: str, ref: str) -> dict[str, Any]:
+        return {"type": f"force_majeure_{kind}", "at": at, "party": "B", "ref": ref}
+
+    events = [
+        fm("start", "2025-07-07T08:00:00+08:00", "FM-1"),
+        fm("start", "2025-07-08T08:00:00+08:00", "FM-2"),
+        fm("end", "2025-07-09T12:00:00+08:00", "FM-2"),
+        fm("end", "2025-07-20T08:00:00+08:00", "FM-1"),
+    ]
+    rep = evaluate(rs, events, "2025-08-01T00:00:00+08:00")
+    first = rep.find("force_majeure.notice", "FM-1")
+    second = rep.find("force_majeure.notice", "FM-2")
+    assert (first.status, first.due) == ("violated", t("2025-07-11T00:00:00+08:00"))
+    assert (second.status, second.due) == ("excused", t("2025-07-12T00:00:00+08:00"))
+    assert second.reason is not None and "FM-1" in second.reason
