@@ -148,6 +148,11 @@ def plan_for(compiled: CompiledRuleset) -> Plan:
                 reason = reason or (
                     f"the power {c.norms[idx].info.rule} terminates the contract for every key"
                 )
+            if what == "response" and c.norms[idx].effect in ("suspend", "resume"):
+                # a suspension stops the clocks of the instances of every key
+                reason = reason or (
+                    f"{c.norms[idx].info.rule} suspends or resumes instances of every key"
+                )
         if len(keyed) > 1:
             reason = reason or (
                 f"events of type {etype} name instances by "
@@ -533,6 +538,8 @@ class _Partial:
     error: tuple[str, str, str | None] | None = None
     #: the termination by a power the partition saw (instant, event, power), if any
     ended: tuple[datetime, str, str] | None = None
+    #: the suspensions of the whole contract the partition saw (Evaluator.contract_suspensions)
+    suspended: tuple[tuple[datetime, datetime | None, str, str | None], ...] = ()
 
 
 def _evaluate_partition(*args: Any) -> _Partial:
@@ -616,6 +623,7 @@ def _partition_result(
         ],
         set(ev._years),
         ended=ev._ended,
+        suspended=tuple(ev.contract_suspensions()),
     )
 
 
@@ -669,8 +677,15 @@ def _merge(
     zoned = t if t.tzinfo is c.tz else t.astimezone(c.tz)
     ends = [part.ended for part in partials if part.ended is not None]
     ended = min(ends, key=lambda e: comparable(e[0])) if ends else None
+    suspended = sorted(s for part in partials for s in part.suspended)
     states = contract_states(
-        c, t, ended, False, obligations, lambda u: u if u.tzinfo is c.tz else u.astimezone(c.tz)
+        c,
+        t,
+        ended,
+        False,
+        obligations,
+        lambda u: u if u.tzinfo is c.tz else u.astimezone(c.tz),
+        suspended,
     )
     return Report(
         contract_id=rs.contract.id,

@@ -210,6 +210,7 @@ def places(rs: Ruleset, params: Parameters) -> Iterator[Place]:
         ]
         if n.fulfilled_by is not None:
             deadlines.append(((*at, "fulfilled_by", "not_before"), n.fulfilled_by.not_before))
+        deadlines.append(((*at, "until"), n.until))
         for path, d in deadlines:
             if d is not None and d.due is not None:
                 yield Place((*path, "due"), d.due, INSTANT, timed)

@@ -16,10 +16,11 @@ from typing import Annotated, Any, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 #: An instance's state (``docs/engine.md``, "The lifecycle"): ``discharged`` ended without
-#: performance (the contract was terminated), ``suspended`` appears only in a state history
-#: (a stopped clock), never as a reported status.
-Status = Literal["pending", "fulfilled", "violated", "excused", "discharged"]
-State = Literal["pending", "suspended", "fulfilled", "violated", "excused", "discharged"]
+#: performance (the contract was terminated, or a power released it), ``expired`` a right not
+#: used in its window; ``suspended`` appears only in a state history (a stopped clock), never as
+#: a reported status.
+Status = Literal["pending", "fulfilled", "violated", "excused", "discharged", "expired"]
+State = Literal["pending", "suspended", "fulfilled", "violated", "excused", "discharged", "expired"]
 #: A change of an instance's state that creates instances of another norm (``trigger.on``).
 Change = Literal["violated", "fulfilled", "excused"]
 Disposition = Literal["used", "ignored", "rejected"]

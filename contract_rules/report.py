@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 Disposition = Literal["used", "ignored", "rejected"]
 STATUSES: tuple[Status, ...] = ("pending", "fulfilled", "violated", "excused")
 #: every status an instance can report: ``discharged`` only where the contract was terminated
-#: (counted, and shown, only where it occurs, so that reports of contracts without powers keep
-#: their layout)
-ALL_STATUSES: tuple[Status, ...] = (*STATUSES, "discharged")
+#: or a power released a duty, ``expired`` only where a right has a closing (each counted, and
+#: shown, only where it occurs, so that reports of contracts without powers keep their layout)
+LIFECYCLE_STATUSES: tuple[Status, ...] = ("discharged", "expired")
+ALL_STATUSES: tuple[Status, ...] = (*STATUSES, *LIFECYCLE_STATUSES)
 
 
 #: The name and revision of the report's JSON layout (the ``format`` key of :meth:`Report.to_dict`).
@@ -109,6 +110,8 @@ class Life:
     ended_at: datetime | None = None
     ended_by: str | None = None
     cause: CauseLink | None = None
+    #: a right's closing (``until``): it is open in [opening, closing), expired after
+    closes: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +174,11 @@ class Obligation:
     def cause(self) -> CauseLink | None:
         """The instance whose change of state created this one (``trigger.on``), if any."""
         return self.life.cause if self.life is not None else None
+
+    @property
+    def closes(self) -> datetime | None:
+        """A right's closing (``until``): it is open in [opening, closing); None: no closing."""
+        return self.life.closes if self.life is not None else None
 
     @property
     def history(self) -> tuple[StateChange, ...]:
@@ -267,6 +275,8 @@ class Obligation:
             "notes": list(self.notes),
             "history": [h.to_dict() for h in self.history],
             "cause": None if self.cause is None else self.cause.to_dict(),
+            # a right's closing only where it has one (reports without one keep their bytes)
+            **({} if self.closes is None else {"closes": iso(self.closes)}),
         }
 
 
@@ -484,12 +494,13 @@ class Report:
 
     def counts(self) -> dict[str, int]:
         """Instances per status (the four statuses of every contract, zero included, and
-        ``discharged`` where any instance was discharged)."""
+        ``discharged`` and ``expired`` where any instance is so)."""
         c = Counter(o.status for o in self.obligations)
         out: dict[str, int] = {s: c[s] + self.settled.get(s, 0) for s in STATUSES}
-        gone = c["discharged"] + self.settled.get("discharged", 0)
-        if gone:
-            out["discharged"] = gone
+        for s in LIFECYCLE_STATUSES:
+            gone = c[s] + self.settled.get(s, 0)
+            if gone:
+                out[s] = gone
         return out
 
     def find(self, rule: str, key: str | None = None, nth: int = 1) -> Obligation:
@@ -531,8 +542,9 @@ class Report:
     def rights_open(self) -> list[tuple[Obligation, datetime]]:
         """The permissions and powers open at ``as_of``, with the instant each opened: not
         yet exercised, arisen, and past their opening (a right's ``due``; a power without one
-        is open from when it arose), in report order. A right of a terminated contract is
-        discharged, so it is not open."""
+        is open from when it arose), in report order; each closes at ``o.closes`` (None: open
+        until used). A right of a terminated contract is discharged, and one past its closing
+        expired, so neither is open."""
         out: list[tuple[Obligation, datetime]] = []
         for o in self.obligations:
             if o.kind != "permission" or o.status != "pending":
@@ -618,6 +630,7 @@ class Report:
             "notes": list(self.notes),
             "rights_open": [
                 {"rule": o.rule, "key": o.key, "nth": o.nth, "since": iso(since)}
+                | ({} if o.closes is None else {"closes": iso(o.closes)})
                 for o, since in self.rights_open()
             ],
         }
@@ -631,6 +644,12 @@ class Report:
         from .frames import obligations_frame
 
         return obligations_frame(self)
+
+    def histories_frame(self) -> pd.DataFrame:
+        """One row per state of every instance's history (``frames.histories_frame``)."""
+        from .frames import histories_frame
+
+        return histories_frame(self)
 
     def breaches_frame(self) -> pd.DataFrame:
         """The violated binding instances, as :meth:`to_pandas` rows (``frames.breaches_frame``)."""
@@ -752,6 +771,9 @@ def history_of(ob: Obligation) -> tuple[StateChange, ...]:
     elif status == "discharged":
         end = life.ended_at if life is not None else None
         event = life.ended_by if life is not None else None
+    elif status == "expired":  # a right not used by its closing
+        end = life.closes if life is not None else None
+        event = None
     elif status == "fulfilled":
         end = ob.due if kind == "prohibition" else ob.fulfilled_at
         if kind == "prohibition":

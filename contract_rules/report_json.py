@@ -31,6 +31,7 @@ from .events import zone
 from .model import Ruleset, Status, Strength
 from .report import (
     ALL_STATUSES,
+    LIFECYCLE_STATUSES,
     REPORT_FORMAT,
     STATUSES,
     Accounting,
@@ -182,7 +183,7 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
     counted = Counter(o.status for o in obligations)
     settled: dict[str, int] = {}
     counts = doc["counts"]
-    gone: tuple[Status, ...] = ("discharged",) if counts.get("discharged") is not None else ()
+    gone = tuple(s for s in LIFECYCLE_STATUSES if counts.get(s) is not None)
     present: tuple[Status, ...] = (*STATUSES, *gone)
     for status in present:
         extra = counts[status].integer() - counted[status]
@@ -312,9 +313,11 @@ def _life(d: _Doc, tz: tzinfo) -> Life | None:
             cause_doc["change"].text(),
             cause_doc["at"].instant(tz),
         )
-    if not suspended and ended_at is None and cause is None:
+    closes_doc = d.get("closes")
+    closes = None if closes_doc is None else closes_doc.instant(tz)
+    if not suspended and ended_at is None and cause is None and closes is None:
         return None
-    return Life(suspended, ended_at, ended_by, cause)
+    return Life(suspended, ended_at, ended_by, cause, closes)
 
 
 def _line(d: _Doc, tz: tzinfo) -> RemedyLine:
