@@ -51,6 +51,7 @@ from .explanations import Explainer
 from .expressions import ExpressionError
 from .instances import Cause, Instance, Judge, Match, SpanRec
 from .logic import miss, record
+from .measures import compute_measures, spans_with_conditions
 from .model import (
     Ruleset,
 )
@@ -129,6 +130,9 @@ class Evaluator:
         self._spans: dict[str, list[SpanRec]] = {}
         self._spans_by_key: dict[tuple[str, str | None], list[SpanRec]] = {}
         self._open_spans: dict[tuple[str, str | None, str | None], SpanRec] = {}
+        #: the fields of the span start events a measure's exclusion reads, by event id
+        self._measured = spans_with_conditions(self.c.ruleset)
+        self._span_fields: dict[str, Mapping[str, Any]] = {}
         self._claims: list[tuple[int, Event]] = []
         self._ignored: list[EventEntry] = []
         self._rejected: list[EventEntry] = []
@@ -645,6 +649,8 @@ class Evaluator:
             return False, f"{cs.name} {key or ''} is already open"
         rec = SpanRec(cs.name, key, party, ev.at, ev.id)
         self._open_spans[slot] = rec
+        if cs.name in self._measured:
+            self._span_fields[ev.id] = ev.fields
         self._spans.setdefault(cs.name, []).append(rec)
         self._spans_by_key.setdefault((cs.name, key), []).append(rec)
         return True, f"opens {cs.name}"
@@ -893,6 +899,7 @@ class Evaluator:
         for_remedies: Sequence[Obligation] = obs
         if self._settled_for_remedies:
             for_remedies = [*self._settled_for_remedies, *obs]
+        measures = compute_measures(self.c, self._spans, self._span_fields, t)
         return Report(
             contract_id=rs.contract.id,
             contract_title_zh=rs.contract.title.zh or "",
@@ -901,7 +908,9 @@ class Evaluator:
             timezone=rs.contract.timezone,
             as_of=self._zoned(t),
             obligations=obs,
-            liability=Liability(tuple(remedy_lines(self.c, self._claims, for_remedies, t))),
+            liability=Liability(
+                tuple(remedy_lines(self.c, self._claims, for_remedies, t, measures))
+            ),
             accounting=Accounting(
                 used_count=self._used_count,
                 ignored=tuple(sorted(self._ignored, key=lambda e: e.index)),
@@ -919,6 +928,7 @@ class Evaluator:
             ),
             settled=dict(self._settled),
             contract_states=self._contract_states(t, obs),
+            measures=measures,
             ruleset=rs,
         )
 

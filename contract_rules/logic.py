@@ -19,6 +19,9 @@ exercised_by>.when``
                                                       ...), ``trigger.*``, ``fulfilment.*``,
                                                       ``tier``, ``period.start``/``.end``
 ``remedies[].cap``, ``caps[].amount``     money       ``period.start``, ``period.end``
+``measures[].exclude[].when``             boolean     ``start.<field>``, ``start.at``, ``start.id``
+``remedies[].amount`` for measures        money       ``measure.<id>`` (percent), ``measure.<id>.
+                                                      down|excluded|scheduled``, ``period.*``
 ========================================  ==========  ============================================
 
 A condition reads the fields of the one event it tests; the instants and ids of events are
@@ -35,10 +38,12 @@ from typing import Any, Final
 from .expressions import (
     BOOLEAN,
     DATE,
+    DURATION,
     INSTANCE_FACTS,
     INSTANT,
     INTEGER,
     NUMBER,
+    PERCENT,
     TEXT,
     Expression,
     ExpressionError,
@@ -64,7 +69,9 @@ ROLE: Final = {
     "claims": "claim",
 }
 #: names a parameter may not take: the vocabulary's own
-RESERVED: Final = frozenset({*ROLE.values(), "term", "period", "tier", *INSTANCE_FACTS})
+RESERVED: Final = frozenset(
+    {*ROLE.values(), "term", "period", "tier", "measure", "start", *INSTANCE_FACTS}
+)
 _FIELD_TYPES: Final[Mapping[str, ExprType]] = {
     "string": TEXT,
     "party": TEXT,
@@ -229,12 +236,40 @@ def places(rs: Ruleset, params: Parameters) -> Iterator[Place]:
             yield Place((*at, "cap"), rem.cap, money_of(None), period)
         if rem.amount is None and rem.when is None:
             continue
-        names = {**period, **remedy_names(rs, rem.norms)}
+        measured = measure_names(rs, rem.norms)
+        names = {**period, **(measured if measured else remedy_names(rs, rem.norms))}
         if rem.when is not None:
             yield Place((*at, "when"), rem.when, BOOLEAN, names)
         if rem.amount is not None:
             yield Place((*at, "amount"), rem.amount, money_of(None), names)
     yield from _cap_places(rs, base)
+    yield from _measure_places(rs, base)
+
+
+def _measure_places(rs: Ruleset, base: dict[str, ExprType]) -> Iterator[Place]:
+    """The conditions of the measures' exclusions: they read the span's start event as
+    ``start`` (its fields, ``at`` and ``id``)."""
+    for i, m in enumerate(rs.measures):
+        for j, ex in enumerate(m.exclude):
+            if ex.when is None:
+                continue
+            span = rs.spans.get(ex.span)
+            et = rs.events.get(span.start.event) if span is not None else None
+            names = {**base, "start": record_type(et, with_instant=True)}
+            yield Place(("measures", i, "exclude", j, "when"), ex.when, BOOLEAN, names)
+
+
+def measure_names(rs: Ruleset, norms: list[str]) -> dict[str, ExprType]:
+    """What a remedy for measures reads of each measure it lists: ``measure.<id>`` (the value,
+    a percent) and ``measure.<id>.down``, ``.excluded``, ``.scheduled`` (durations); empty when
+    it lists no measure."""
+    names: dict[str, ExprType] = {}
+    for m in rs.measures:
+        if m.id in norms:
+            names[f"measure.{m.id}"] = PERCENT
+            for part in ("down", "excluded", "scheduled"):
+                names[f"measure.{m.id}.{part}"] = DURATION
+    return names
 
 
 def _cap_places(rs: Ruleset, base: dict[str, ExprType]) -> Iterator[Place]:

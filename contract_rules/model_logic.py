@@ -125,6 +125,21 @@ class ExpectedEvent(_Model):
     reason: str | None = Field(None, description="text the reason must contain")
 
 
+class ExpectedMeasure(_Model):
+    """An expected value of a measure in one period (``docs/rule-format.md``, "Measures")."""
+
+    measure: _Id
+    period: int = Field(1, ge=1, description="1 for the first period (month) of the term")
+    value: Decimal | None = Field(
+        None, description="the measure as a percentage, to the digits written (99.797)"
+    )
+    down_hours: Decimal | None = Field(None, description="hours counted down, exactly")
+    excluded_hours: Decimal | None = Field(None, description="hours excluded, exactly")
+    scheduled_hours: Decimal | None = Field(
+        None, description="hours scheduled before exclusions, exactly"
+    )
+
+
 class Scenario(_Model):
     """A test kept in the rule file: events in, expected instances, amounts and events out."""
 
@@ -136,6 +151,7 @@ class Scenario(_Model):
     expect_remedies: list[ExpectedRemedy] = Field(default_factory=list)
     expect_counts: dict[Status, int] | None = None
     expect_events: list[ExpectedEvent] = Field(default_factory=list)
+    expect_measures: list[ExpectedMeasure] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- shared caps
@@ -169,3 +185,47 @@ def check_shared_caps(caps: list[SharedCap], remedies: dict[str, str]) -> None:
                 f"cap {cap.id!r}: its remedies are grouped by different periods "
                 f"({', '.join(sorted(periods))}); a shared cap needs one"
             )
+
+
+# --------------------------------------------------------------------------- measures
+
+
+class MeasureExclusion(_Model):
+    """Spans of time taken out of a measure's scheduled time (announced maintenance): every
+    span of ``span``, or those whose start event meets ``when`` (an expression reading
+    ``start.<field>``, ``start.at`` and ``start.id``)."""
+
+    span: _Id
+    when: Expr | None = Field(
+        None, description="which spans are excluded: e.g. start.at - start.announced_at >= 48 hours"
+    )
+
+
+class Measure(_Model):
+    """A measure per period (``docs/rule-format.md``, "Measures"): the availability of a
+    service over each calendar month, from the spans during which it was down, less excluded
+    spans, against the scheduled time of a schedule. A span both down and excluded counts as
+    excluded (maintenance announced in time); down but not excluded, as down. Computed when the report is built from
+    the spans the evaluation kept; a credit remedy reads it by listing the measure's id in its
+    ``norms`` (``measure.value``, ``measure.down``, ...)."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=80)]
+    title: str | None = None
+    clause: str | None = None
+    down: list[_Id] = Field(
+        min_length=1,
+        description="the spans counted as down time: outages, and maintenance (which an "
+        "exclusion takes out again when it was announced in time)",
+    )
+    exclude: list[MeasureExclusion] = Field(
+        default_factory=list, description="spans taken out of the scheduled time"
+    )
+    schedule: Literal["always", "working_hours"] = Field(
+        "always", description="the scheduled time: around the clock, or the calendar's hours"
+    )
+    per: Literal["month", "service_year", "term"] = Field(
+        "month", description="the period over which it is measured"
+    )
+    target: Decimal | None = Field(
+        None, ge=0, le=100, description="the promised value, a percentage (99.9), for the report"
+    )
