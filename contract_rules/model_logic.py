@@ -205,9 +205,10 @@ class Measure(_Model):
     """A measure per period (``docs/rule-format.md``, "Measures"): the availability of a
     service over each calendar month, from the spans during which it was down, less excluded
     spans, against the scheduled time of a schedule. A span both down and excluded counts as
-    excluded (maintenance announced in time); down but not excluded, as down. Computed when the report is built from
-    the spans the evaluation kept; a credit remedy reads it by listing the measure's id in its
-    ``norms`` (``measure.value``, ``measure.down``, ...)."""
+    excluded (maintenance announced in time); down but not excluded, as down. Computed when
+    the report is built from the spans the evaluation kept; a credit remedy reads it by
+    listing the measure's id in its ``norms`` (``measure.<id>``, ``measure.<id>.down``, ...).
+    """
 
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=80)]
     title: str | None = None

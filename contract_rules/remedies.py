@@ -10,15 +10,15 @@ grouped by period (service year, month or the whole term, by the trigger of the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from .compiler import CompiledRuleset
-from .expressions import ExpressionError
 from .events import Event
-from .model import Amount, Cap, Remedy
+from .expressions import ExpressionError
 from .measures import add_years as add_years
 from .measures import measure_data, measure_ids, period_bounds, period_index
+from .model import Amount, Cap, Remedy
 from .remedies_computed import apply_shared_caps, arithmetic, computed_cap, computed_items
 from .report import MeasurePeriod, Obligation, RemedyItem, RemedyLine
 from .text import fmt

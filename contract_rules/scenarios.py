@@ -119,7 +119,9 @@ def _measure_mismatches(rep: Report, em: ExpectedMeasure, loc: Location) -> list
         places = Decimal(1).scaleb(exp if isinstance(exp, int) else 0)
         got = None if mp.value is None else (mp.value * 100).quantize(places, "ROUND_FLOOR")
         if got != em.value:
-            out.append(Mismatch(loc, f"{what} value", f"{em.value} %", f"{got} % ({mp.arithmetic()})"))
+            out.append(
+                Mismatch(loc, f"{what} value", f"{em.value} %", f"{got} % ({mp.arithmetic()})")
+            )
     for name, want, have in (
         ("down_hours", em.down_hours, mp.down),
         ("excluded_hours", em.excluded_hours, mp.excluded),
