@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..findings import Finding
+from ..findings import DocPath, Finding
 from ..suggestions import did_you_mean
 from .framework import CheckContext, register
 
@@ -54,7 +54,9 @@ def measure_unknown_span(cx: CheckContext) -> Iterator[Finding]:
     declared under ``spans``."""
     spans = list(cx.ruleset.spans)
     for i, m in enumerate(cx.ruleset.measures):
-        named = [(("measures", i, "down", j), s) for j, s in enumerate(m.down)]
+        named: list[tuple[DocPath, str]] = [
+            (("measures", i, "down", j), s) for j, s in enumerate(m.down)
+        ]
         named += [(("measures", i, "exclude", j, "span"), x.span) for j, x in enumerate(m.exclude)]
         for path, name in named:
             if name not in cx.ruleset.spans:
