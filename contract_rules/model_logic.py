@@ -8,6 +8,7 @@ name here.
 
 from __future__ import annotations
 
+import importlib
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -75,13 +76,73 @@ def check_field_spec(spec: _S) -> _S:
     if spec.pattern is not None:
         if spec.type != "string":
             raise ValueError(f"pattern applies to a string field, not {spec.type}")
-        try:
-            re.compile(spec.pattern)
-        except re.error as exc:
-            raise ValueError(
-                f"pattern {spec.pattern!r} is not a regular expression: {exc}"
-            ) from None
+        problem = pattern_problem(spec.pattern)
+        if problem is not None:
+            raise ValueError(f"pattern {spec.pattern!r} {problem}")
     return spec
+
+
+#: the longest field pattern a rule file may write
+MAX_PATTERN = 500
+_REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a field's ``pattern`` is refused, or None. The form limit that keeps matching an
+    event's value linear in practice with Python's backtracking ``re`` (``docs/decisions.md``,
+    "Field patterns"): at most :data:`MAX_PATTERN` characters, no backreference, and no
+    quantifier inside a repeated part (``(a+)+``, ``(a*b?)*``, ``(\\w+\\s?)+``), the shapes whose
+    matching can take exponential time. A fixed count (``{4}``) is not a quantifier here."""
+    if len(pattern) > MAX_PATTERN:
+        return f"is longer than {MAX_PATTERN} characters"
+    try:
+        tree = _sre_parse(pattern)
+    except re.error as exc:
+        return f"is not a regular expression: {exc}"
+    except RecursionError:
+        return "is nested too deeply"
+    return _form(tree, None)
+
+
+def _sre_parse(pattern: str) -> Any:
+    """The parse tree of ``pattern`` by the ``re`` module's own parser."""
+    return _RE_PARSER.parse(pattern)
+
+
+def _form(tree: Any, outer: str | None) -> str | None:
+    """The first shape of ``tree`` that breaks the form limit; ``outer``: the repeated part it
+    sits in, if any."""
+    for op, av in tree:
+        name = str(op)
+        if name in ("GROUPREF", "GROUPREF_EXISTS"):
+            return "uses a backreference, which can take exponential time to match"
+        if name in _REPEATS:
+            lo, hi, sub = av
+            repeats = hi != lo and (hi > 1 or hi == _MAXREPEAT)
+            if repeats and outer is not None:
+                return (
+                    "repeats a part that itself has a quantifier (a nested quantifier such as "
+                    "(a+)+), which can take exponential time to match; write it without nesting"
+                )
+            found = _form(sub, "repeat" if repeats else outer)
+        elif name == "SUBPATTERN":
+            found = _form(av[3], outer)
+        elif name == "BRANCH":
+            found = next((f for b in av[1] if (f := _form(b, outer)) is not None), None)
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            found = _form(av[1], outer)
+        elif name == "ATOMIC_GROUP":
+            found = _form(av, outer)
+        else:
+            found = None
+        if found is not None:
+            return found
+    return None
+
+
+#: the ``re`` module's own parser and its "no upper bound" (Python 3.11+; ``sre_parse`` before)
+_RE_PARSER: Any = importlib.import_module("re._parser")
+_MAXREPEAT: Any = importlib.import_module("re._constants").MAXREPEAT
 
 
 # --------------------------------------------------------------------------- scenarios
