@@ -70,7 +70,7 @@ ROLE: Final = {
 }
 #: names a parameter may not take: the vocabulary's own
 RESERVED: Final = frozenset(
-    {*ROLE.values(), "term", "period", "tier", "measure", "start", *INSTANCE_FACTS}
+    {*ROLE.values(), "term", "period", "tier", "measure", "start", "cause", *INSTANCE_FACTS}
 )
 _FIELD_TYPES: Final[Mapping[str, ExprType]] = {
     "string": TEXT,
@@ -288,7 +288,27 @@ def remedy_names(rs: Ruleset, norms: list[str]) -> dict[str, ExprType]:
         kinds = {_event_of(n, role) for n in listed}
         if len(kinds) == 1 and None not in kinds:
             names[role] = record_type(rs.events.get(kinds.pop() or ""), with_instant=True)
+    causes = {n.trigger.norm for n in listed}
+    if len(causes) == 1 and None not in causes:
+        names["cause"] = cause_type(rs, causes.pop() or "")
     return names
+
+
+#: what ``cause.*`` reads of the instance whose change created the breached one, besides its
+#: trigger: the instant of the change, and the cause's own facts (``docs/expressions.md``)
+CAUSE_FACTS: Final = ("due", "fulfilled_at", "lateness", "late_calendar_days", "late_working_days")
+
+
+def cause_type(rs: Ruleset, cause: str) -> ExprType:
+    """The record ``cause`` of a duty that arises from a change of norm ``cause``: ``at`` (the
+    change's instant), the cause's facts (``due``, ``fulfilled_at``, ``lateness``, ...) and
+    its trigger event's fields as ``cause.trigger.<field>`` (with ``at`` and ``id``)."""
+    other = next((n for n in rs.norms if n.id == cause), None)
+    fields: dict[str, ExprType] = {"at": INSTANT, "rule": TEXT}
+    fields |= {k: INSTANCE_FACTS[k] for k in CAUSE_FACTS}
+    if other is not None and other.trigger.event is not None:
+        fields["trigger"] = record_type(rs.events.get(other.trigger.event), with_instant=True)
+    return record_of(fields)
 
 
 def _event_of(n: Norm, role: str) -> str | None:

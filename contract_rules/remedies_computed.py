@@ -22,7 +22,7 @@ from typing import Any
 from .compiler import CompiledRuleset
 from .expressions import Explanation, ExpressionError, Money, instance_facts
 from .logic import money_fields, record
-from .model import Remedy
+from .model import Norm, Remedy
 from .report import Obligation, RemedyItem, RemedyLine
 from .text import fmt, money
 
@@ -49,6 +49,7 @@ def computed_items(
     fb = listed[0].fulfilled_by if listed else None
     answer_money = money_fields(rs.events.get(fb.event)) if fb is not None else {}
     base = dict(c.base or {})
+    causes = _causes_of(c, listed, obs)
     items: dict[int, list[RemedyItem]] = {}
     for o in obs:
         if o.status != "violated" or not o.is_breach:
@@ -57,6 +58,8 @@ def computed_items(
             continue
         period, start, end = period_of(o.trigger_at)
         data = _breach_data(c, o, as_of, trig_money, answer_money, start, end, base)
+        if causes is not None:
+            data = _Layers({"cause": _cause_record(c, o, causes, as_of)}, data)
         head = f"breach of {o.rule} due {fmt(o.due or o.trigger_at)}"
         try:
             if when is not None and when.evaluate(data, c.calendar) is not True:
@@ -94,6 +97,70 @@ def computed_items(
         )
         items.setdefault(period, []).append(item)
     return currency, items
+
+
+def _causes_of(
+    c: CompiledRuleset, listed: Sequence[Norm], obs: Sequence[Obligation]
+) -> dict[tuple[str, str | None, int], Obligation] | None:
+    """The instances of the norm whose changes create the listed norms' instances, by rule, key
+    and number; None when the listed norms do not arise from one norm's changes."""
+    names = {n.trigger.norm for n in listed}
+    if len(names) != 1 or None in names:
+        return None
+    cause = names.pop()
+    return {(o.rule, o.key, o.nth): o for o in obs if o.rule == cause}
+
+
+def _cause_record(
+    c: CompiledRuleset,
+    o: Obligation,
+    causes: Mapping[tuple[str, str | None, int], Obligation],
+    as_of: datetime,
+) -> Mapping[str, Any]:
+    """What ``cause.*`` reads of the instance whose change created ``o``: an empty record when
+    it is not in the report (so that reading it is an error saying so, never a made-up value)."""
+    link = o.cause
+    src = causes.get((link.rule, link.key, link.nth)) if link is not None else None
+    if link is None or src is None:
+        return {}
+    out: dict[str, Any] = {"at": link.at, "rule": src.rule}
+    if src.due is not None:
+        facts = instance_facts(src.due, src.fulfilled_at, as_of, c.calendar)
+        out |= {k: facts[k] for k in ("due", "lateness", "late_calendar_days")}
+        out["late_working_days"] = _Lazy(facts, "late_working_days")
+    if src.fulfilled_at is not None:
+        out["fulfilled_at"] = src.fulfilled_at
+    trigger = (src.data or {}).get("trigger")
+    if trigger is not None:
+        rs = c.ruleset
+        money = money_fields(rs.events.get(rs.norm(src.rule).trigger.event or ""))
+        out["trigger"] = record(trigger, money, src.trigger_at, src.trigger_event)
+    return _LazyRecord(out)
+
+
+class _Lazy:
+    """A fact read only when an expression asks for it (a working-day count asks the calendar)."""
+
+    def __init__(self, facts: Mapping[str, Any], key: str) -> None:
+        self.facts = facts
+        self.key = key
+
+
+class _LazyRecord(Mapping[str, Any]):
+    """A record whose :class:`_Lazy` values are computed when read."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values_ = values
+
+    def __getitem__(self, key: str) -> Any:
+        v = self.values_[key]
+        return v.facts[v.key] if isinstance(v, _Lazy) else v
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values_)
+
+    def __len__(self) -> int:
+        return len(self.values_)
 
 
 _OPERATORS = (" × ", " ÷ ", " + ", " − ")
