@@ -8,10 +8,10 @@ name here.
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import datetime
 from decimal import Decimal
+from re import _parser  # type: ignore[attr-defined]  # re's own parser (3.11+)
 from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -141,8 +141,8 @@ def _form(tree: Any, outer: str | None) -> str | None:
 
 
 #: the ``re`` module's own parser and its "no upper bound" (Python 3.11+; ``sre_parse`` before)
-_RE_PARSER: Any = importlib.import_module("re._parser")
-_MAXREPEAT: Any = importlib.import_module("re._constants").MAXREPEAT
+_RE_PARSER: Any = _parser
+_MAXREPEAT: Any = _parser.MAXREPEAT
 
 
 # --------------------------------------------------------------------------- scenarios
