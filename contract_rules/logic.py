@@ -51,6 +51,7 @@ from .expressions import (
     Money,
     ScalarPlace,
     compile_expression,
+    events_of,
     money_of,
     record_of,
 )
@@ -70,7 +71,8 @@ ROLE: Final = {
 }
 #: names a parameter may not take: the vocabulary's own
 RESERVED: Final = frozenset(
-    {*ROLE.values(), "term", "period", "tier", "measure", "start", "cause", *INSTANCE_FACTS}
+    {*ROLE.values(), "term", "period", "tier", "measure", "start", "cause", "claims"}
+    | set(INSTANCE_FACTS)
 )
 _FIELD_TYPES: Final[Mapping[str, ExprType]] = {
     "string": TEXT,
@@ -238,6 +240,8 @@ def places(rs: Ruleset, params: Parameters) -> Iterator[Place]:
             continue
         measured = measure_names(rs, rem.norms)
         names = {**period, **(measured if measured else remedy_names(rs, rem.norms))}
+        if rem.claims is not None and rem.kind == "credit":
+            names["claims"] = collected_type(events.get(rem.claims.event))
         if rem.when is not None:
             yield Place((*at, "when"), rem.when, BOOLEAN, names)
         if rem.amount is not None:
@@ -257,6 +261,15 @@ def _measure_places(rs: Ruleset, base: dict[str, ExprType]) -> Iterator[Place]:
             et = rs.events.get(span.start.event) if span is not None else None
             names = {**base, "start": record_type(et, with_instant=True)}
             yield Place(("measures", i, "exclude", j, "when"), ex.when, BOOLEAN, names)
+
+
+def collected_type(et: EventType | None) -> ExprType:
+    """The list of events a credit's ``claims`` collect for a breach: each with its fields,
+    ``at`` and ``id``."""
+    fields = {name: field_type(spec) for name, spec in et.fields.items()} if et else {}
+    fields.setdefault("at", INSTANT)
+    fields.setdefault("id", TEXT)
+    return events_of(fields)
 
 
 def measure_names(rs: Ruleset, norms: list[str]) -> dict[str, ExprType]:

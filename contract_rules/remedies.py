@@ -20,6 +20,7 @@ from .measures import add_years as add_years
 from .measures import measure_data, measure_ids, period_bounds, period_index
 from .model import Amount, Cap, Remedy
 from .remedies_computed import apply_shared_caps, arithmetic, computed_cap, computed_items
+from .remedies_computed import claim_name as claim_name
 from .report import MeasurePeriod, Obligation, RemedyItem, RemedyLine
 from .text import fmt
 
@@ -77,7 +78,8 @@ def _lines_of(
             number = period_index(c, remedy.period, t)
             return (number, *period_bounds(c, remedy.period, number)[:2])
 
-        currency, items = computed_items(c, k, remedy, obs, as_of, currency, period_of)
+        mine = [ev for kk, ev in claims if kk == k and ev.at <= as_of]
+        currency, items = computed_items(c, k, remedy, obs, as_of, currency, period_of, mine)
     else:
         currency, items = _credit_items(c, remedy, obs)
     cap = amount_of(c, remedy.cap.amount)[0] if isinstance(remedy.cap, Cap) else None
@@ -269,11 +271,3 @@ def amount_of(c: CompiledRuleset, amount: Amount) -> tuple[Decimal, str]:
     if amount.percent is not None:
         value = (value * Decimal(amount.percent) / Decimal(100)).quantize(Decimal("0.01"))
     return value, fee.currency
-
-
-def claim_name(o: Obligation) -> str | None:
-    """How a claim names the instance ``o``: by its key; a keyless one by the id of the event
-    that created it, or (created by a contract date, one per contract) by its rule's id."""
-    if o.key is not None:
-        return o.key
-    return o.trigger_event if o.trigger_event is not None else o.rule

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from .compiler import CompiledRuleset
+from .events import Event
 from .expressions import Explanation, ExpressionError, Money, instance_facts
 from .logic import money_fields, record
 from .model import Norm, Remedy
@@ -35,11 +36,14 @@ def computed_items(
     as_of: datetime,
     currency: str | None,
     period_of: Callable[[datetime], tuple[int, datetime, datetime]],
+    collected: Sequence[Event] = (),
 ) -> tuple[str | None, dict[int, list[RemedyItem]]]:
     """Remedy ``k``'s items per period: for every binding breach of its norms by its party where
     ``when`` holds, the amount its expression computes (exact, rounded only where it says); and
     the currency of the lines (the first amount's, unless the contract's is known).
-    ``period_of(trigger_at)`` is the period of a breach: its number and bounds."""
+    ``period_of(trigger_at)`` is the period of a breach: its number and bounds. ``collected``:
+    the events the remedy's ``claims`` collected by ``as_of``; each breach reads those of its
+    key as ``claims`` (a list of events, for ``sum``, ``count``, ``min``, ``max``)."""
     amount = c.expression(("remedies", k, "amount"))
     when = c.expression(("remedies", k, "when"))
     covered = set(remedy.norms)
@@ -50,6 +54,7 @@ def computed_items(
     answer_money = money_fields(rs.events.get(fb.event)) if fb is not None else {}
     base = dict(c.base or {})
     causes = _causes_of(c, listed, obs)
+    by_key = _collected_by_key(c, remedy, collected)
     items: dict[int, list[RemedyItem]] = {}
     for o in obs:
         if o.status != "violated" or not o.is_breach:
@@ -60,6 +65,8 @@ def computed_items(
         data = _breach_data(c, o, as_of, trig_money, answer_money, start, end, base)
         if causes is not None:
             data = _Layers({"cause": _cause_record(c, o, causes, as_of)}, data)
+        if by_key is not None:
+            data = _Layers({"claims": by_key.get(claim_name(o), [])}, data)
         head = f"breach of {o.rule} due {fmt(o.due or o.trigger_at)}"
         try:
             if when is not None and when.evaluate(data, c.calendar) is not True:
@@ -97,6 +104,32 @@ def computed_items(
         )
         items.setdefault(period, []).append(item)
     return currency, items
+
+
+def _collected_by_key(
+    c: CompiledRuleset, remedy: Remedy, collected: Sequence[Event]
+) -> dict[str | None, list[dict[str, Any]]] | None:
+    """The events a credit's ``claims`` collected, as records (``at``, ``id``, the fields,
+    money as money), by the value of their key field; None for a credit without ``claims``."""
+    if remedy.claims is None:
+        return None
+    key = remedy.claims.key
+    cash = money_fields(c.ruleset.events.get(remedy.claims.event))
+    out: dict[str | None, list[dict[str, Any]]] = {}
+    for ev in collected:
+        name = ev.fields.get(key)
+        out.setdefault(None if name is None else str(name), []).append(
+            record(ev.fields, cash, ev.at, ev.id)
+        )
+    return out
+
+
+def claim_name(o: Obligation) -> str | None:
+    """How a claim names the instance ``o``: by its key; a keyless one by the id of the event
+    that created it, or (created by a contract date, one per contract) by its rule's id."""
+    if o.key is not None:
+        return o.key
+    return o.trigger_event if o.trigger_event is not None else o.rule
 
 
 def _causes_of(
