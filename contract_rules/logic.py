@@ -228,24 +228,7 @@ def places(rs: Ruleset, params: Parameters) -> Iterator[Place]:
             if isinstance(m.when, str):
                 names = {**base, "event": record_type(events.get(m.event), with_instant=False)}
                 yield Place(("spans", name, end, "when"), m.when, BOOLEAN, names)
-    for r, rem in enumerate(rs.remedies):
-        at = ("remedies", r)
-        if rem.claims is not None and isinstance(rem.claims.when, str):
-            names = {**base, "claim": record_type(events.get(rem.claims.event), with_instant=False)}
-            yield Place((*at, "claims", "when"), rem.claims.when, BOOLEAN, names)
-        period = {**base, "period.start": INSTANT, "period.end": INSTANT}
-        if isinstance(rem.cap, str):
-            yield Place((*at, "cap"), rem.cap, money_of(None), period)
-        if rem.amount is None and rem.when is None:
-            continue
-        measured = measure_names(rs, rem.norms)
-        names = {**period, **(measured if measured else remedy_names(rs, rem.norms))}
-        if rem.claims is not None and rem.kind == "credit":
-            names["claims"] = collected_type(events.get(rem.claims.event))
-        if rem.when is not None:
-            yield Place((*at, "when"), rem.when, BOOLEAN, names)
-        if rem.amount is not None:
-            yield Place((*at, "amount"), rem.amount, money_of(None), names)
+    yield from _remedy_places(rs, base)
     yield from _cap_places(rs, base)
     yield from _measure_places(rs, base)
 
@@ -283,6 +266,30 @@ def measure_names(rs: Ruleset, norms: list[str]) -> dict[str, ExprType]:
             for part in ("down", "excluded", "scheduled"):
                 names[f"measure.{m.id}.{part}"] = DURATION
     return names
+
+
+def _remedy_places(rs: Ruleset, base: dict[str, ExprType]) -> Iterator[Place]:
+    """The expressions of the remedies: the claims' conditions, computed caps, a credit's
+    ``amount`` and ``when`` with what they read of a breach (or of the measures listed)."""
+    events = rs.events
+    for r, rem in enumerate(rs.remedies):
+        at = ("remedies", r)
+        if rem.claims is not None and isinstance(rem.claims.when, str):
+            names = {**base, "claim": record_type(events.get(rem.claims.event), with_instant=False)}
+            yield Place((*at, "claims", "when"), rem.claims.when, BOOLEAN, names)
+        period = {**base, "period.start": INSTANT, "period.end": INSTANT}
+        if isinstance(rem.cap, str):
+            yield Place((*at, "cap"), rem.cap, money_of(None), period)
+        if rem.amount is None and rem.when is None:
+            continue
+        measured = measure_names(rs, rem.norms)
+        names = {**period, **(measured if measured else remedy_names(rs, rem.norms))}
+        if rem.claims is not None and rem.kind == "credit":
+            names["claims"] = collected_type(events.get(rem.claims.event))
+        if rem.when is not None:
+            yield Place((*at, "when"), rem.when, BOOLEAN, names)
+        if rem.amount is not None:
+            yield Place((*at, "amount"), rem.amount, money_of(None), names)
 
 
 def _cap_places(rs: Ruleset, base: dict[str, ExprType]) -> Iterator[Place]:
