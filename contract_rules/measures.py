@@ -277,6 +277,8 @@ def _periods(c: CompiledRuleset, m: Measure, kept: _Spans, as_of: datetime) -> l
                 spans=lines,
             )
         )
+        if end >= last:  # the last period begun (the term is one period, whatever k)
+            break
         k += 1
     return out
 

@@ -379,3 +379,25 @@ def test_a_cluster_gives_the_measures_of_one_process(tmp_path: Path) -> None:
     finally:
         distributed._close(client)
     assert got.to_json() == want.to_json()
+
+
+def test_a_measure_over_the_term_is_one_period_to_as_of() -> None:
+    """per: term, the credit grouped by term: from 2025-01-01 to as_of 2025-01-11 (240 h), an
+    outage of 24 h: 216 / 240 = 90 %; the period is not over, so it earns nothing yet."""
+    data = hosting(per="term")
+    data["remedies"][0]["period"] = "term"
+    data["remedies"][0]["cap"] = "12 * monthly_charge"
+    rs = compile_ruleset(load_ruleset(text_of(data)))
+    events = [
+        outage("O1", "2025-01-05T00:00:00", "INC-1"),
+        outage("O2", "2025-01-06T00:00:00", "INC-1", end=True),
+    ]
+    rep = evaluate(rs, events, "2025-01-11T00:00:00+08:00")
+    (only,) = rep.measures
+    assert only.period_label == "term 2025-01-01 – 2025-12-31"
+    assert (only.scheduled, only.down, only.value) == (
+        timedelta(hours=240),
+        timedelta(hours=24),
+        Decimal("0.9"),
+    )
+    assert not only.complete and rep.liability.lines == ()
