@@ -390,6 +390,8 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     # computed due is explained from them
     kept = {nid for r in ruleset.remedies if r.amount or r.when for nid in r.norms}
     kept |= {n.id for n in ruleset.norms if _computes_due(n)}
+    # ... or a remedy of a duty arising from their changes reads their trigger (cause.trigger)
+    kept |= {n.trigger.norm for n in ruleset.norms if n.id in kept and n.trigger.norm}
     norms = tuple(
         _compile_norm(i, n, norm_ids, causes, conds, n.id in kept)
         for i, n in enumerate(ruleset.norms)

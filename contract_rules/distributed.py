@@ -68,7 +68,7 @@ from .events import (
 from .explanations import Explainer
 from .model import Ruleset
 from .remedies import remedy_lines
-from .report import Accounting, EventEntry, Liability, Obligation, Report
+from .report import Accounting, EventEntry, Liability, MeasurePeriod, Obligation, Report
 from .text import iso
 
 if TYPE_CHECKING:
@@ -118,6 +118,10 @@ def plan_for(compiled: CompiledRuleset) -> Plan:
     """The routing of ``compiled``'s event types (see the module's description)."""
     c = compiled
     excusing = {ex.span for cn in c.norms for ex in cn.excuses if ex.span is not None}
+    # a measure counts every span of its names, whatever their keys: every partition sees them
+    excusing |= {
+        name for m in c.ruleset.measures for name in (*m.down, *(x.span for x in m.exclude))
+    }
     routes: dict[str, tuple[str | None, bool]] = {}
     reason: str | None = None
     for etype, entries in c.dispatch.items():
@@ -540,6 +544,8 @@ class _Partial:
     ended: tuple[datetime, str, str] | None = None
     #: the suspensions of the whole contract the partition saw (Evaluator.contract_suspensions)
     suspended: tuple[tuple[datetime, datetime | None, str, str | None], ...] = ()
+    #: the measures (partition 0's: every partition sees every span a measure counts)
+    measures: tuple[MeasurePeriod, ...] = ()
 
 
 def _evaluate_partition(*args: Any) -> _Partial:
@@ -624,6 +630,7 @@ def _partition_result(
         set(ev._years),
         ended=ev._ended,
         suspended=tuple(ev.contract_suspensions()),
+        measures=rep.measures if p == 0 else (),
     )
 
 
@@ -673,6 +680,7 @@ def _merge(
     used = _sorted_indexes([part.used for part in partials])
     ignored = sorted((x for part in partials for x in part.ignored), key=_index_of)
     rejected = sorted([*rejected, *(x for part in partials for x in part.rejected)], key=_index_of)
+    measures = next((part.measures for part in partials if part.measures), ())
     rs = c.ruleset
     zoned = t if t.tzinfo is c.tz else t.astimezone(c.tz)
     ends = [part.ended for part in partials if part.ended is not None]
@@ -695,7 +703,7 @@ def _merge(
         timezone=rs.contract.timezone,
         as_of=zoned,
         obligations=obligations,
-        liability=Liability(tuple(remedy_lines(c, claims, obligations, t))),
+        liability=Liability(tuple(remedy_lines(c, claims, obligations, t, measures))),
         accounting=Accounting(
             used_count=len(used),
             ignored=tuple(ignored),
@@ -706,6 +714,7 @@ def _merge(
         notes=tuple(head for _, _, head in heads),
         settled={},
         contract_states=states,
+        measures=measures,
         ruleset=rs,
     )
 

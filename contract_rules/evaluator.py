@@ -49,6 +49,7 @@ from .events import (
 from .explanations import Explainer
 from .instances import Cause, Instance, Judge, Match, SpanRec
 from .logic import miss
+from .measures import compute_measures, spans_with_conditions
 from .model import (
     Ruleset,
 )
@@ -129,6 +130,9 @@ class Evaluator(Lifecycle):
         self._spans: dict[str, list[SpanRec]] = {}
         self._spans_by_key: dict[tuple[str, str | None], list[SpanRec]] = {}
         self._open_spans: dict[tuple[str, str | None, str | None], SpanRec] = {}
+        #: the fields of the span start events a measure's exclusion reads, by event id
+        self._measured = spans_with_conditions(self.c.ruleset)
+        self._span_fields: dict[str, Mapping[str, Any]] = {}
         self._claims: list[tuple[int, Event]] = []
         self._ignored: list[EventEntry] = []
         self._rejected: list[EventEntry] = []
@@ -613,6 +617,7 @@ class Evaluator(Lifecycle):
         for_remedies: Sequence[Obligation] = obs
         if self._settled_for_remedies:
             for_remedies = [*self._settled_for_remedies, *obs]
+        measures = compute_measures(self.c, self._spans, self._span_fields, t)
         return Report(
             contract_id=rs.contract.id,
             contract_title_zh=rs.contract.title.zh or "",
@@ -621,7 +626,9 @@ class Evaluator(Lifecycle):
             timezone=rs.contract.timezone,
             as_of=self._zoned(t),
             obligations=obs,
-            liability=Liability(tuple(remedy_lines(self.c, self._claims, for_remedies, t))),
+            liability=Liability(
+                tuple(remedy_lines(self.c, self._claims, for_remedies, t, measures))
+            ),
             accounting=Accounting(
                 used_count=self._used_count,
                 ignored=tuple(sorted(self._ignored, key=lambda e: e.index)),
@@ -639,6 +646,7 @@ class Evaluator(Lifecycle):
             ),
             settled=dict(self._settled),
             contract_states=self._contract_states(t, obs),
+            measures=measures,
             ruleset=rs,
         )
 

@@ -41,6 +41,7 @@ from .model_logic import (
     ExpectedRemedy as ExpectedRemedy,
 )
 from .model_logic import Expr, Scenario, SharedCap, check_field_spec, check_shared_caps
+from .model_logic import Measure as Measure
 from .model_logic import State as State
 from .model_logic import Status as Status  # importable here, as before
 
@@ -894,6 +895,9 @@ class Ruleset(Model):
     norms: list[Norm] = Field(min_length=1)
     remedies: list[Remedy] = Field(default_factory=list)
     caps: list[SharedCap] = Field(default_factory=list, description="caps shared by remedies")
+    measures: list[Measure] = Field(
+        default_factory=list, description="measures per period (availability) remedies read"
+    )
     not_computable: list[NotComputable] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
 

@@ -57,6 +57,8 @@ class Lifecycle:
     _spans: dict[str, list[SpanRec]]
     _spans_by_key: dict[tuple[str, str | None], list[SpanRec]]
     _open_spans: dict[tuple[str, str | None, str | None], SpanRec]
+    _measured: frozenset[str]
+    _span_fields: dict[str, Mapping[str, Any]]
     _claims: list[tuple[int, Event]]
     _settled: dict[str, int]
     _settled_for_remedies: list[Obligation]
@@ -197,6 +199,8 @@ class Lifecycle:
             return False, f"{cs.name} {key or ''} is already open"
         rec = SpanRec(cs.name, key, party, ev.at, ev.id)
         self._open_spans[slot] = rec
+        if cs.name in self._measured:
+            self._span_fields[ev.id] = ev.fields
         self._spans.setdefault(cs.name, []).append(rec)
         self._spans_by_key.setdefault((cs.name, key), []).append(rec)
         return True, f"opens {cs.name}"

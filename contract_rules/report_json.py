@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from array import array
 from collections import Counter
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast, get_args
 
@@ -40,6 +40,7 @@ from .report import (
     EventEntry,
     Liability,
     Life,
+    MeasurePeriod,
     NormInfo,
     Obligation,
     RemedyItem,
@@ -194,6 +195,7 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
         if extra:
             settled[status] = extra
     states = contract.get("states")
+    measures = doc.get("measures")  # written only by a ruleset with measures
     events = doc["events"]
     ev_counts = events["counts"]
     return Report(
@@ -216,6 +218,7 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
         settled=settled,
         ruleset=ruleset,
         contract_states=tuple(_stretch(h, tz) for h in states.items()) if states else (),
+        measures=tuple(_measure(m, tz) for m in measures.items()) if measures else (),
     )
 
 
@@ -337,6 +340,34 @@ def _line(d: _Doc, tz: tzinfo) -> RemedyLine:
         payable=d["payable"].amount(),
         items=tuple(_item(i) for i in d["items"].items()),
     )
+
+
+def _measure(d: _Doc, tz: tzinfo) -> MeasurePeriod:
+    value, target = d["value"], d["target"]
+    return MeasurePeriod(
+        measure=d["measure"].text(),
+        clause=d["clause"].opt_text(),
+        period=d["period"].integer(),
+        period_label=d["period_label"].text(),
+        period_start=d["period_start"].instant(tz),
+        period_end=d["period_end"].instant(tz),
+        until=d["until"].instant(tz),
+        complete=d["complete"].flag(),
+        scheduled=_seconds(d["scheduled_seconds"]),
+        excluded=_seconds(d["excluded_seconds"]),
+        down=_seconds(d["down_seconds"]),
+        value=None if value.value is None else value.amount(),
+        target=None if target.value is None else target.amount(),
+        spans=d["spans"].texts(),
+    )
+
+
+def _seconds(d: _Doc) -> timedelta:
+    """A duration written as its exact seconds (``MeasurePeriod.to_dict``)."""
+    s = d.amount()
+    if not (Decimal(0) <= s <= Decimal(10) ** 11):
+        raise d.fail(f"not a duration in seconds: {s}")
+    return timedelta(microseconds=int(s * 1_000_000))
 
 
 def _item(d: _Doc) -> RemedyItem:
