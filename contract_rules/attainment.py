@@ -98,7 +98,7 @@ def attainment_rows(report: Report, by: AttainmentBy = "rule") -> list[Attainmen
     counts: dict[str, dict[str, int]] = {}
     for o in binding:
         c = counts.setdefault(group_of(o), dict.fromkeys(STATUSES, 0))
-        c[o.status] = c.get(o.status, 0) + 1  # a discharged instance counts in `binding` only
+        c[o.status] = c.get(o.status, 0) + 1  # a discharged or expired one: in `binding` only
 
     order: list[str]
     if by == "month":

@@ -9,6 +9,7 @@ test keeps that page and this table in step.
 - ``CR2xx``: references between parts of the document (event types, fields, parties, ...).
 - ``CR3xx``: meaning (tiers, deadlines, coverage of the term and of the agreement, scenarios).
 - ``CR4xx``: expressions (syntax, names, types, limits, tier tables).
+- ``CR5xx``: measures (the spans they count, the remedies that read them, their periods).
 """
 
 from __future__ import annotations
@@ -139,6 +140,20 @@ CODES: dict[str, Code] = {
             "An expression exceeds a limit (length, nesting, size of a number).",
         ),
         Code("CR405", "tier-order", "A tier table's rows are out of order: a row never applies."),
+        # measures
+        Code("CR501", "measure-unknown-span", "A measure counts a span that is not declared."),
+        Code(
+            "CR502",
+            "measure-remedy",
+            "A remedy that lists a measure cannot compute from it (norms beside it, a fixed "
+            "per-breach amount, a liability).",
+        ),
+        Code(
+            "CR503",
+            "measure-period",
+            "A remedy groups by another period than the measure it reads is measured over.",
+        ),
+        Code("CR504", "measure-id", "A measure's id is already a norm's, remedy's or measure's."),
     )
 }
 

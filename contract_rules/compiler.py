@@ -24,11 +24,23 @@ from .events import in_zone
 from .expressions import Expression
 from .findings import DocPath
 from .logic import ROLE, ExprPredicate, Logic, compile_logic, money_fields
-from .model import Condition, Correlated, Deadline, FieldTest, Norm, Ruleset, Span, Tier
+from .model import (
+    CONTRACT,
+    Condition,
+    Correlated,
+    Deadline,
+    FieldTest,
+    Norm,
+    Ruleset,
+    Span,
+    Tier,
+)
 from .model_logic import Expr
 from .report import NormInfo
 
 Predicate = Callable[[Mapping[str, Any]], bool]
+#: the span a power's suspension of the whole contract opens (``target: contract``)
+CONTRACT_SUSPENSION = "suspension of the contract"
 #: the words of a response's use in the accounting, per norm kind
 _VERB = {"obligation": "fulfils", "prohibition": "violates", "permission": "exercises"}
 
@@ -156,6 +168,8 @@ class CompiledExcuse:
     slot: int = -1
     values: frozenset[str] = frozenset()
     span: str | None = None
+    #: a span with the instance's own key excuses it (false: only spans of other keys do)
+    own_key: bool = True
 
 
 @dataclass(frozen=True)
@@ -218,9 +232,14 @@ class CompiledNorm:
     #: its act does more than close its instance (a power's effect, or a change that creates
     #: duties): a response takes the evaluator's general path (``Evaluator._on_act``)
     acts: bool = False
-    #: the span a power's suspension of this norm opens (its instances' clocks stop), or None;
+    #: the spans a power's suspension of this norm, or of the whole contract, opens (its
+    #: instances' clocks stop), or none;
     #: also among ``pause``, so that every place that moves a due for a pause looks at it
-    suspension: str | None = None
+    suspensions: tuple[str, ...] = ()
+    #: a right's closing (``until``): counted from its opening; None: open until used
+    until: CompiledDeadline | None = None
+    #: the index of the norm a release or create effect acts on, or -1
+    target_index: int = -1
 
 
 @dataclass(frozen=True)
@@ -371,6 +390,8 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     # computed due is explained from them
     kept = {nid for r in ruleset.remedies if r.amount or r.when for nid in r.norms}
     kept |= {n.id for n in ruleset.norms if _computes_due(n)}
+    # ... or a remedy of a duty arising from their changes reads their trigger (cause.trigger)
+    kept |= {n.trigger.norm for n in ruleset.norms if n.id in kept and n.trigger.norm}
     norms = tuple(
         _compile_norm(i, n, norm_ids, causes, conds, n.id in kept)
         for i, n in enumerate(ruleset.norms)
@@ -382,18 +403,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         for cn in norms
     )
     norms = _with_arising(norms)
-    targets = {n.target for n in ruleset.norms if n.effect == "suspend"}
-    norms = tuple(
-        replace(
-            cn,
-            suspension=f"suspension of {cn.norm.id}",
-            pause=(*cn.pause, f"suspension of {cn.norm.id}"),
-            plain_finish=False,
-        )
-        if cn.norm.id in targets
-        else cn
-        for cn in norms
-    )
+    norms = tuple(_with_suspension(cn, ruleset) for cn in norms)
     spans = tuple(
         CompiledSpan(
             name,
@@ -538,7 +548,7 @@ def _compile_excuses(n: Norm, causes: list[CauseSlot]) -> tuple[CompiledExcuse, 
     for ex in n.excuses:
         words = (ex.clause, ex.reason.get("en") or "", ex.reason.get("zh") or "")
         if ex.cause is None:
-            excuses.append(CompiledExcuse(*words, span=ex.span))
+            excuses.append(CompiledExcuse(*words, span=ex.span, own_key=ex.own_key))
             continue
         at_slot = -1
         if ex.cause.key or n.key:
@@ -597,7 +607,7 @@ def _compile_norm(
         excuses=_compile_excuses(n, causes),
         tier_of_class=_tier_of_class(tiers),
         best_effort=n.strength == "best_effort",
-        plain_response=n.kind != "prohibition" and plain and not keeps,
+        plain_response=n.kind != "prohibition" and plain and not keeps and n.until is None,
         match_is_key=n.key is not None and match == (n.key,),
         single_match=match[0] if len(match) == 1 else None,
         plain_finish=n.kind == "obligation" and not n.pause,
@@ -605,8 +615,28 @@ def _compile_norm(
         by_field=fb.by if fb is not None else None,
         effect=n.effect,
         acts=n.effect is not None,
+        until=None if n.until is None else conds.deadline(n.until, (*at, "until"), trig),
+        target_index=norm_ids.index(n.target)
+        if n.effect in ("release", "create") and n.target is not None
+        else -1,
         info=NormInfo(n.id, n.kind, n.clause, n.title.zh or "", n.title.en or "", n.strength),
     )
+
+
+def _with_suspension(cn: CompiledNorm, ruleset: Ruleset) -> CompiledNorm:
+    """``cn`` with the suspensions a power can open over it: its own (``target: <norm>``), and
+    the contract's (``target: contract``), which stops every norm that does not survive
+    termination and has no effect of its own (the powers and the duties to resume run on)."""
+    targets = {n.target for n in ruleset.norms if n.effect == "suspend"}
+    n = cn.norm
+    names: tuple[str, ...] = ()
+    if n.id in targets:
+        names = (f"suspension of {n.id}",)
+    if CONTRACT in targets and not n.survives_term and n.effect is None:
+        names = (*names, CONTRACT_SUSPENSION)
+    if not names:
+        return cn
+    return replace(cn, suspensions=names, pause=(*cn.pause, *names), plain_finish=False)
 
 
 def _with_arising(norms: tuple[CompiledNorm, ...]) -> tuple[CompiledNorm, ...]:
@@ -619,6 +649,9 @@ def _with_arising(norms: tuple[CompiledNorm, ...]) -> tuple[CompiledNorm, ...]:
         t = cn.norm.trigger
         if t.on is not None and t.norm is not None:
             arising.setdefault(ids.index(t.norm), {}).setdefault(t.on, []).append(cn.index)
+        if cn.norm.effect == "create" and cn.target_index >= 0:
+            # a power that creates a duty: the duty arises when the power is exercised
+            arising.setdefault(cn.index, {}).setdefault("exercised", []).append(cn.target_index)
     return tuple(
         replace(
             cn,

@@ -1,10 +1,12 @@
 """The evaluator: events applied one at a time, in time order, to the instances they create,
 answer and excuse; a report at any instant.
 
-:class:`Evaluator` is the per-event hot path (``feed``/``apply``, the handlers of the dispatch
-table, instance creation and due dates, streaming's settling) and the report's assembly. Kept in
-one class so that an event costs a lookup in the dispatch table and one call per handler
-(``docs/architecture.md``, "Size and complexity"). The batch call
+:class:`Evaluator` is the per-event hot path (``feed``/``apply``, the handlers of triggers and
+responses, instance creation) and the report's assembly; its base
+:class:`~contract_rules.powers.Lifecycle` holds the powers and the lifecycle, due arithmetic,
+the records of causes and spans, and streaming's settling. One object, so that an event costs a
+lookup in the dispatch table and one call per handler (``docs/architecture.md``, "Size and
+complexity"). The batch call
 :func:`~contract_rules.engine.evaluate` reads, orders and feeds; what an instance comes to is
 :mod:`~contract_rules.instances`'s.
 """
@@ -15,14 +17,11 @@ import copy
 import heapq
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from decimal import Decimal
 from operator import attrgetter
-from typing import Any, cast
+from typing import Any
 
-from .calendar import PeriodUnit
 from .calendar import build_calendar as build_calendar  # importable here, as before
 from .calendar.units import plain_datetime
 from .collector import collector_paused
@@ -34,7 +33,7 @@ from .compiler import CompiledRuleset as CompiledRuleset
 from .compiler import CompiledSpan as CompiledSpan
 from .compiler import CompiledTier as CompiledTier
 from .compiler import Predicate as Predicate
-from .compiler import _always, anchors
+from .compiler import _always
 from .compiler import compile_condition as compile_condition
 from .compiler import compile_ruleset as compile_ruleset
 from .errors import ContractRulesError, EventError
@@ -48,12 +47,14 @@ from .events import (
     zone,
 )
 from .explanations import Explainer
-from .expressions import ExpressionError
 from .instances import Cause, Instance, Judge, Match, SpanRec
-from .logic import miss, record
+from .logic import miss
+from .measures import compute_measures, spans_with_conditions
 from .model import (
     Ruleset,
 )
+from .powers import Lifecycle, _closed, _match_of
+from .powers import contract_states as contract_states  # importable here, as before
 from .remedies import remedy_lines
 from .report import (
     Accounting,
@@ -64,7 +65,7 @@ from .report import (
     StateChange,
 )
 from .safe_text import visible
-from .text import date_or_datetime, iso, money, with_zone_offset
+from .text import date_or_datetime, iso, with_zone_offset
 from .text import fmt as fmt  # importable here, as before
 
 #: An event handler: (evaluator, index in its table, event) -> None (not for it), or (used,
@@ -77,7 +78,7 @@ _Handler = Callable[["Evaluator", Any, "Event"], "tuple[bool, str] | None"]
 _USED = (True, "")
 
 
-class Evaluator:
+class Evaluator(Lifecycle):
     """Incremental evaluation: feed events in time order, ask for a report or what is open.
 
     ``strict=True`` (the default) raises :class:`EventError` for an invalid event, naming it;
@@ -129,6 +130,9 @@ class Evaluator:
         self._spans: dict[str, list[SpanRec]] = {}
         self._spans_by_key: dict[tuple[str, str | None], list[SpanRec]] = {}
         self._open_spans: dict[tuple[str, str | None, str | None], SpanRec] = {}
+        #: the fields of the span start events a measure's exclusion reads, by event id
+        self._measured = spans_with_conditions(self.c.ruleset)
+        self._span_fields: dict[str, Mapping[str, Any]] = {}
         self._claims: list[tuple[int, Event]] = []
         self._ignored: list[EventEntry] = []
         self._rejected: list[EventEntry] = []
@@ -432,6 +436,8 @@ class Evaluator:
                     inst.extra().notes.append(f"window: {why}")
             else:
                 inst.extra().not_before = comparable(self._due(cn.not_before, at))
+        if cn.until is not None:
+            self._closing(inst, cn.until, ev_id, fields, period)
         if cn.keeps:
             inst.extra().fields = fields  # a remedy computes from them when the report is built
         if problem is not None:
@@ -457,6 +463,9 @@ class Evaluator:
             self._years.add(base_due.year)
             if settle is not None:
                 self._push(base_due.astimezone(UTC) + settle, self._seq, inst)
+        elif settle is not None and cn.until is not None:
+            # a right open from its arising: looked at once its closing has passed
+            self._push(at.astimezone(UTC) + settle, self._seq, inst)
         elif settle is not None and cn.final_on_trigger:
             # a prohibited act is violated the moment it happens: settled like a closed instance
             self._push(at.astimezone(UTC) + settle, self._seq, inst)
@@ -469,54 +478,6 @@ class Evaluator:
             named = fields.get(ref.removeprefix("$other."))
             return self.c.other_party(str(named)) if named is not None else "any"
         return ref
-
-    def _computed_due(
-        self,
-        d: CompiledDeadline,
-        at: datetime,
-        ev_id: str | None,
-        fields: Mapping[str, Any],
-        period: tuple[datetime, datetime] | None = None,
-    ) -> tuple[datetime | None, str | None]:
-        """The due an expression computes from the trigger, or a recurring duty's ``period``
-        (and the parameters); None and the reason when the data does not give one (the instance
-        then has no due, and says why)."""
-        assert d.expr is not None
-        c = self.c
-        own: dict[str, Any] = {"trigger": record(fields, d.money or {}, at, ev_id)}
-        if period is not None:
-            own = {"period.start": period[0], "period.end": period[1]}
-        try:
-            due = d.expr.evaluate(ChainMap(own, dict(c.base or {})), c.calendar)
-        except ExpressionError as e:
-            return None, f"due {d.expr.text!r} cannot be evaluated: {e.reason}"
-        return in_zone(due, c.tz), None
-
-    def _due(self, d: CompiledDeadline, trigger_at: datetime) -> datetime:
-        """The due instant of ``d`` counted from ``trigger_at`` (or a contract date)."""
-        c = self.c
-        cal = c.calendar
-        unit = d.unit
-        if unit == "hours" or unit == "minutes":
-            if d.spec.from_ == "trigger":
-                return cal.add_clock(trigger_at, d.delta)
-            return cal.add_clock(anchors(self.c, d, trigger_at)[0], d.delta)
-        if unit == "at":
-            return c.term_start if d.spec.at == "term.start" else c.term_end
-        clock_anchor, day_anchor, _ = anchors(self.c, d, trigger_at)
-        if unit == "working_hours":
-            return cal.add_working_hours(clock_anchor, d.delta)
-        ct = d.spec.counting
-        if unit == "working_days":
-            return cal.add_working_days(day_anchor, int(d.amount), day_end=ct.day_end)
-        return cal.add_period(
-            day_anchor,
-            int(d.amount),
-            cast(PeriodUnit, unit),
-            count_start_day=ct.count_start_day,
-            extend_over_rest_days=ct.extend_over_rest_days,
-            day_end=ct.day_end,
-        )
 
     def _on_response(self, i: int, ev: Event) -> tuple[bool, str] | None:
         cn = self.c.norms[i]
@@ -557,6 +518,7 @@ class Evaluator:
         took = False
         early = False
         late = False
+        closed: datetime | None = None
         other: str | None = None
         done: list[Instance] = []
         for inst in open_list:
@@ -567,6 +529,10 @@ class Evaluator:
                 continue
             if inst.not_before is not None and ev.at < inst.not_before:
                 early = True
+                continue
+            more = inst.more
+            if more is not None and more.closes is not None and ev.at >= more.closes:
+                closed = more.closes  # a right not used in its window: expired
                 continue
             due = inst.base_due
             if n.kind == "prohibition" and due is not None and not inst.cn.pause and ev.at > due:
@@ -596,253 +562,11 @@ class Evaluator:
             return False, f"before the window of {n.id} opens ({fmt(nb)})"
         if late:
             return False, f"after the window of {n.id} closed"
+        if closed is not None:
+            return False, _closed(n.id, closed)
         if other is not None:
             return False, f"by party {ev.fields.get(by or '')}, not {other}, who bears {n.id}"
         return False, f"does not count toward {n.id}"
-
-    def _accumulate(
-        self, inst: Instance, ev: Event, fld: str, cur_fld: str | None, target_name: str
-    ) -> bool:
-        fee = self.c.ruleset.contract.fees[target_name]
-        more = inst.extra()
-        if cur_fld is not None and ev.fields.get(cur_fld, fee.currency) != fee.currency:
-            more.notes.append(f"{ev.id}: currency {ev.fields.get(cur_fld)} is not {fee.currency}")
-            return False
-        amount = ev.fields.get(fld)
-        if not isinstance(amount, Decimal):
-            return False
-        more.paid = (more.paid or Decimal("0")) + amount
-        more.parts += 1
-        before = inst.answered_by
-        if before is None:
-            inst.answered_by = (ev.id,)
-        elif isinstance(before, str):
-            inst.answered_by = (before, ev.id)
-        else:
-            inst.answered_by = (*before, ev.id)
-        if more.paid >= fee.amount and inst.responded_at is None:
-            inst.responded_at = ev.at
-            if more.paid > fee.amount:
-                more.notes.append(f"paid {money(more.paid)}, more than {money(fee.amount)}")
-        return True
-
-    def _on_cause(self, j: int, ev: Event) -> tuple[bool, str] | None:
-        slot = self.c.causes[j]
-        if slot.field not in ev.fields or slot.key not in ev.fields:
-            return None
-        lst = self._causes.setdefault((j, str(ev.fields[slot.key])), [])
-        lst.append(Cause(str(ev.fields[slot.field]), ev.id, ev.at))
-        return True, "records a cause"
-
-    def _on_span_start(self, j: int, ev: Event) -> tuple[bool, str] | None:
-        cs = self.c.spans[j]
-        if not cs.start_pred(ev.fields):
-            return None
-        key = str(ev.fields.get(cs.span.key)) if cs.span.key else None
-        party = str(ev.fields.get(cs.span.party)) if cs.span.party else None
-        slot = (cs.name, key, party)
-        if slot in self._open_spans:
-            return False, f"{cs.name} {key or ''} is already open"
-        rec = SpanRec(cs.name, key, party, ev.at, ev.id)
-        self._open_spans[slot] = rec
-        self._spans.setdefault(cs.name, []).append(rec)
-        self._spans_by_key.setdefault((cs.name, key), []).append(rec)
-        return True, f"opens {cs.name}"
-
-    def _on_span_end(self, j: int, ev: Event) -> tuple[bool, str] | None:
-        cs = self.c.spans[j]
-        if not cs.end_pred(ev.fields):
-            return None
-        key = str(ev.fields.get(cs.span.key)) if cs.span.key else None
-        party = str(ev.fields.get(cs.span.party)) if cs.span.party else None
-        rec = self._open_spans.pop((cs.name, key, party), None)
-        if rec is None:
-            return False, f"no open {cs.name} {key or ''} to close"
-        rec.end = ev.at
-        rec.end_id = ev.id
-        return True, f"closes {cs.name}"
-
-    def _on_claim(self, k: int, ev: Event) -> tuple[bool, str] | None:
-        remedy = self.c.ruleset.remedies[k]
-        pred = self.c.claim_preds[k]
-        if pred is not _always and not pred(ev.fields):
-            head = f"does not meet the condition of the claims under {remedy.id}"
-            return False, miss(pred, head, ev.fields)
-        self._claims.append((k, ev))
-        return True, f"claims under {remedy.id}"
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def _on_act(self, cn: CompiledNorm, ev: Event) -> tuple[bool, str]:
-        """A response to a norm whose act has effects beyond its instance: a power (exercised
-        only while open, else ignored with the reason and nothing changes), an obligation whose
-        fulfilment creates duties, a prohibition whose violation does."""
-        n = cn.norm
-        one = cn.single_match
-        match = str(ev.fields.get(one)) if one is not None else _match_of(cn.match, ev.fields)
-        open_ = self._open[cn.index]
-        waiting = [x for x in open_.get(match, ()) if x.trigger_at <= ev.at]
-        by = cn.by_field
-        if by is not None:
-            waiting = [x for x in waiting if str(ev.fields.get(by)) == x.party]
-        if not waiting:
-            said = match if isinstance(match, str) else "/".join(match)
-            return False, f"no open {n.id} instance for {said or 'the contract'}"
-        inst = waiting[0]
-        if cn.effect is not None and n.kind == "permission":
-            opens = inst.base_due
-            if opens is not None and ev.at < opens:
-                return False, (
-                    f"{n.id} is not open until {fmt(opens, day_end=True)}: exercising it "
-                    "changes nothing"
-                )
-        if n.kind == "prohibition":
-            due = inst.base_due
-            if due is not None and ev.at > due:
-                return False, f"after the window of {n.id} closed"
-        inst.responded_at = ev.at
-        inst.answered_by = ev.id
-        if cn.keeps:
-            inst.extra().answer_fields = ev.fields
-        lst = open_[match]
-        lst.remove(inst)
-        if not lst:
-            del open_[match]
-        if self.settle_after is not None:
-            self._push(ev.at.astimezone(UTC) + self.settle_after, self._live[inst], inst)
-        if n.kind == "prohibition":
-            self._arise(inst, "violated", ev.at)
-        else:
-            due, _ = self._judge.current_due(inst, ev.at)
-            if due is None or ev.at <= due:
-                self._arise(inst, "fulfilled", ev.at)
-        if cn.effect == "terminate" and self._ended is None:
-            self._ended = (ev.at, ev.id, n.id)
-            self._judge.ended = self._ended
-        elif cn.effect is not None and n.target is not None:
-            self._suspend(cn.effect, self.c.norms[self.c.norm_order[n.target]], ev)
-        return cn.used_response
-
-    def _suspend(self, effect: str, target: CompiledNorm, ev: Event) -> None:
-        """Suspend (open a suspension of) or resume (close it) the instances of ``target``;
-        suspending what is suspended, or resuming what is not, changes nothing (noted)."""
-        name = target.suspension
-        if name is None:
-            return  # no power suspends it: resuming it changes nothing
-        slot = (name, None, None)
-        if effect == "suspend" and slot not in self._open_spans:
-            rec = SpanRec(name, None, None, ev.at, ev.id)
-            self._open_spans[slot] = rec
-            self._spans_by_key.setdefault((name, None), []).append(rec)
-        elif effect == "resume":
-            open_rec = self._open_spans.pop(slot, None)
-            if open_rec is not None:
-                open_rec.end = ev.at
-                open_rec.end_id = ev.id
-
-    def _advance(self, now: datetime) -> None:
-        """Decide the watched instances whose due has passed before ``now``: a violation or an
-        excuse at the due creates the duties that arise from it (``trigger.on``), in time
-        order, so that chains of any depth follow."""
-        watch = self._watch
-        while watch and watch[0][0] < now:
-            _, seq, inst = heapq.heappop(watch)
-            cn = inst.cn
-            if inst.responded_at is not None and cn.norm.kind != "prohibition":
-                continue  # met (on time: its fulfilment created what it creates)
-            due, _ = self._judge.current_due(inst, now) if cn.pause else (inst.base_due, None)
-            if due is None:
-                continue
-            if due >= now:
-                heapq.heappush(watch, (due.astimezone(UTC), seq, inst))  # a pause moved it
-                continue
-            ended = self._ended
-            if ended is not None and not cn.survives_term and ended[0] <= due:
-                continue  # discharged at termination, before it could be missed
-            if cn.norm.kind == "prohibition":
-                if inst.responded_at is None:
-                    self._arise(inst, "fulfilled", due)
-                continue
-            if cn.norm.kind == "permission":
-                continue
-            excused = cn.excuses and self._judge.excuse(inst, due) is not None
-            self._arise(inst, "excused" if excused else "violated", due)
-
-    def _arise(self, cause: Instance, change: str, at: datetime) -> None:
-        """Create the instances that ``cause``'s ``change`` at ``at`` creates, each keyed by
-        the cause's key and linked to it; a norm that does not survive termination arises
-        from nothing after it."""
-        norms = cause.cn.arising.get(change)
-        if not norms:
-            return
-        c = self.c
-        ended = self._ended
-        for j in norms:
-            cn = c.norms[j]
-            late = (ended is not None and at >= ended[0]) or at >= c.term_end
-            if cn.within_term and late and not cn.survives_term:
-                continue
-            fields: dict[str, Any] = dict(cause.more.fields or {}) if cause.more else {}
-            if cn.key_field is not None:
-                fields[cn.key_field] = cause.key
-            cls = c.calendar.classify(at) if cn.tiers else None
-            inst = self._create(cn, at, None, fields, cause.key, cls)
-            if inst is None:
-                continue
-            inst.extra().cause = (cause, change, at)
-            self._years.add(at.year)
-            self._ties.add(at)  # an instance arising from a change may tie with others
-
-    # ------------------------------------------------------------------ settling (streaming)
-
-    def _push(self, when: datetime, seq: int, inst: Instance) -> None:
-        """Schedule ``inst`` to be looked at once the event clock passes ``when`` (UTC)."""
-        heap = self._heap
-        heapq.heappush(heap, (when, seq, inst))
-        if heap[0][2] is inst:
-            self._top = in_zone(when, self.c.tz)
-
-    def _settle(self, now: datetime) -> None:
-        """Hand every instance settled before ``now`` to ``on_settled`` and forget it."""
-        try:
-            self._settle_before(now)
-        finally:
-            heap = self._heap
-            self._top = in_zone(heap[0][0], self.c.tz) if heap else None
-
-    def _settle_before(self, now: datetime) -> None:
-        assert self.settle_after is not None
-        while self._heap and self._heap[0][0] < now:
-            _, seq, inst = heapq.heappop(self._heap)
-            if inst not in self._live:
-                continue
-            due, _ = self._judge.current_due(inst, now)
-            closed_at = inst.responded_at
-            if closed_at is None and due is not None:
-                when = due.astimezone(UTC) + self.settle_after
-                if when >= now:
-                    self._push(when, seq, inst)  # a pause moved it
-                    continue
-            kind = inst.cn.norm.kind
-            final = kind == "prohibition" and inst.cn.norm.violated_by is None
-            if closed_at is None and due is None and not final:
-                continue  # no deadline and not fulfilled: open until it is
-            if closed_at is None and kind == "permission":
-                continue  # a right not yet exercised stays open; exercising it settles it
-            ob = self._judge.finish(inst, now)
-            del self._live[inst]
-            open_ = self._open[inst.cn.index]
-            lst = open_.get(inst.match)
-            if lst is not None and inst in lst:
-                lst.remove(inst)
-                if not lst:
-                    del open_[inst.match]
-            self._settled[ob.status] = self._settled.get(ob.status, 0) + 1
-            if ob.rule in self._remedy_norms and (ob.is_breach or ob.status == "excused"):
-                # remedies need a breach to tie a claim to, or the excuse that releases it
-                self._settled_for_remedies.append(ob)
-            if self.on_settled is not None:
-                self.on_settled(ob)
 
     # ------------------------------------------------------------------ answers
 
@@ -893,6 +617,7 @@ class Evaluator:
         for_remedies: Sequence[Obligation] = obs
         if self._settled_for_remedies:
             for_remedies = [*self._settled_for_remedies, *obs]
+        measures = compute_measures(self.c, self._spans, self._span_fields, t)
         return Report(
             contract_id=rs.contract.id,
             contract_title_zh=rs.contract.title.zh or "",
@@ -901,7 +626,9 @@ class Evaluator:
             timezone=rs.contract.timezone,
             as_of=self._zoned(t),
             obligations=obs,
-            liability=Liability(tuple(remedy_lines(self.c, self._claims, for_remedies, t))),
+            liability=Liability(
+                tuple(remedy_lines(self.c, self._claims, for_remedies, t, measures))
+            ),
             accounting=Accounting(
                 used_count=self._used_count,
                 ignored=tuple(sorted(self._ignored, key=lambda e: e.index)),
@@ -919,13 +646,15 @@ class Evaluator:
             ),
             settled=dict(self._settled),
             contract_states=self._contract_states(t, obs),
+            measures=measures,
             ruleset=rs,
         )
 
     def _contract_states(self, t: datetime, obs: Sequence[Obligation]) -> tuple[StateChange, ...]:
         """The contract's states until ``t`` (:func:`contract_states`)."""
         violated = bool(self._settled.get("violated"))
-        return contract_states(self.c, t, self._ended, violated, obs, self._zoned)
+        suspended = self.contract_suspensions()
+        return contract_states(self.c, t, self._ended, violated, obs, self._zoned, suspended)
 
     def _order_of(self) -> list[Instance]:
         """The instances in the report's order: trigger instant, norm order, key, nth.
@@ -1009,13 +738,6 @@ def _popping(stack: list[Instance]) -> Iterator[Instance]:
         yield stack.pop()
 
 
-def _match_of(names: tuple[str, ...], fields: Mapping[str, Any]) -> Match:
-    """The correlation value of ``fields``: one field's text as is, several as a tuple."""
-    if len(names) == 1:
-        return str(fields.get(names[0]))
-    return tuple([str(fields.get(f)) for f in names])
-
-
 def parse_as_of(value: datetime | date | str, tz: tzinfo) -> datetime:
     """The evaluation instant, in ``tz`` (:func:`comparable` form), from an aware datetime, an
     ISO 8601 string with an offset, or a bare date (a ``date``, or ``"2025-12-31"``): the start
@@ -1060,37 +782,3 @@ def parse_as_of(value: datetime | date | str, tz: tzinfo) -> datetime:
 def _as_of_instant(as_of: datetime | date | str | None, tz: tzinfo) -> datetime:
     """:func:`parse_as_of` of ``as_of``, or the current instant when it is None."""
     return comparable(datetime.now(tz)) if as_of is None else parse_as_of(as_of, tz)
-
-
-def contract_states(
-    c: CompiledRuleset,
-    t: datetime,
-    ended: tuple[datetime, str, str] | None,
-    settled_violated: bool,
-    obs: Sequence[Obligation],
-    zoned: Callable[[datetime], datetime],
-) -> tuple[StateChange, ...]:
-    """The contract's states until ``t``: in effect from the term's start; terminated by a power
-    (``ended``: its instant, the exercising event and the power; unsuccessfully, since it ends
-    the contract for a failure) or at the term's end (successfully when no binding duty of
-    ``obs``, nor one settled before, was violated). Shared by one process and the merge of
-    partitions, so that both say the same."""
-    start = zoned(c.term_start)
-    if t < c.term_start:
-        return ()
-    if ended is not None and ended[0] <= t:
-        at = zoned(ended[0])
-        reason = f"terminated by {ended[1]}, exercising the power {ended[2]}"
-        return (
-            StateChange("in_effect", start, at),
-            StateChange("terminated", at, None, ended[1], reason, False),
-        )
-    if t < c.term_end:
-        return (StateChange("in_effect", start, None),)
-    end = zoned(c.term_end)
-    ok = not settled_violated and not any(o.is_breach for o in obs)
-    why = "the term ended" + ("" if ok else ", with a binding duty violated")
-    return (
-        StateChange("in_effect", start, end),
-        StateChange("terminated", end, None, None, why, ok),
-    )

@@ -45,6 +45,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "exercised prematurely at {when}, before {before}",
         "于 {when} 提前行使，早于 {before}",
     ),
+    "expired": (
+        "expired at {when}: not exercised while it was open",
+        "未在行使期限内行使，已于 {when} 失效",
+    ),
     "excused_by_cause": (
         "cause {value} determined {when} ({event}); clause {clause}: {reason}",
         "原因 {value} 于 {when} 认定 ({event}); 第 {clause} 条: {reason}",
@@ -223,6 +227,13 @@ def explain(
         what = f"every {n.trigger.every}"
     elif n.trigger.on is not None:
         what = f"{n.trigger.norm} {n.trigger.on}"
+    elif n.trigger.empty:
+        power = ob.cause.rule if ob is not None and ob.cause is not None else "a power"
+        what = (
+            f"the exercise of {power} ({trigger_id})"
+            if lang == "en"
+            else f"{power} 的行使（{trigger_id}）"
+        )
     steps = [say("trigger", lang, what=what, at=fmt(trigger_at))]
     deadline = tier.deadline if tier is not None else cn.deadline
     if tier is not None and cls is not None:
@@ -249,6 +260,13 @@ def explain(
         paused_for, ids, moved = paused
         steps.append(
             say("paused", lang, paused=dur(paused_for), ids=", ".join(ids), due=fmt(moved))
+        )
+    closes = ob.life.closes if ob is not None and ob.life is not None else None
+    if closes is not None:
+        steps.append(
+            f"open until {fmt(closes)} (exclusive; until {n.until.describe() if n.until else ''})"
+            if lang == "en"
+            else f"行使期限至 {fmt(closes)}（不含）"
         )
     if at is not None:
         due_words = Words(f", due {fmt(due)}", f"，期限 {fmt(due)}") if due else _NOTHING

@@ -25,6 +25,7 @@ STATUS_COLOURS: dict[str, str] = {
     "violated": "#e45756",
     "excused": "#9d9d9d",
     "discharged": "#c2b280",
+    "expired": "#b39ddb",
 }
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .report import STATUSES, Report
+from .model_logic import State
+from .report import LIFECYCLE_STATUSES, STATUSES, Report
 from .safe_text import spreadsheet_cell
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ def obligations_frame(report: Report) -> pd.DataFrame:
 
     Columns: ``rule``, ``kind``, ``clause``, ``title_zh``, ``title_en``, ``party``, ``key``,
     ``nth`` (int64), ``tier``, ``trigger_at``, ``trigger_event``, ``due``, ``fulfilled_at``
-    (aware, contract zone), ``status`` (categorical: pending, fulfilled, violated, excused),
+    (aware, contract zone), ``status`` (categorical: pending, fulfilled, violated, excused, and
+    discharged or expired where an instance is so),
     ``strength`` (categorical: binding, best_effort), ``breach`` (bool), ``reason``, ``events``
     (deciding event ids, space-separated) and ``notes`` (joined with "; "). ``frame.attrs``
     records ``timezone`` and ``as_of``.
@@ -77,12 +79,51 @@ def obligations_frame(report: Report) -> pd.DataFrame:
             "trigger_event": _text(pd, [o.trigger_event for o in obs]),
             "due": _times(pd, [o.due for o in obs], tz),
             "fulfilled_at": _times(pd, [o.fulfilled_at for o in obs], tz),
-            "status": pd.Categorical([o.status for o in obs], categories=list(STATUSES)),
+            "status": pd.Categorical([o.status for o in obs], categories=_statuses(report)),
             "strength": pd.Categorical([o.strength for o in obs], categories=list(STRENGTHS)),
             "breach": pd.Series([o.is_breach for o in obs], dtype="bool"),
             "reason": _text(pd, [o.reason for o in obs]),
             "events": _text(pd, [" ".join(o.events) for o in obs]),
             "notes": _text(pd, ["; ".join(o.notes) for o in obs]),
+        }
+    )
+    frame.attrs["timezone"] = tz
+    frame.attrs["as_of"] = report.as_of.isoformat()
+    return frame
+
+
+def _statuses(report: Report) -> list[str]:
+    """The status levels of ``report``: the four of every contract, then ``discharged`` and
+    ``expired`` where an instance is so (a contract without powers keeps its layout)."""
+    present = {o.status for o in report.obligations}
+    return [*STATUSES, *(s for s in LIFECYCLE_STATUSES if s in present)]
+
+
+#: the states of a history (``docs/engine.md``, "The lifecycle"), in the machine's order
+STATES: tuple[State, ...] = (
+    "pending", "suspended", "fulfilled", "violated", "excused", "discharged", "expired",
+)  # fmt: skip
+
+
+def histories_frame(report: Report) -> pd.DataFrame:
+    """One row per stretch of every instance's state history (:attr:`Obligation.history`), in
+    the report's order and then in time order: ``rule``, ``key``, ``instance`` (its ``nth``,
+    int64), ``state`` (categorical: every state of the machine), ``from``, ``to`` (aware,
+    contract zone; NaT: still so at ``as_of``), ``event`` (the event that entered it, if any)
+    and ``reason``. The contract's own states are ``report.contract_states``."""
+    pd = _pd()
+    rows = [(o, h) for o in report.obligations for h in o.history]
+    tz = report.timezone
+    frame = pd.DataFrame(
+        {
+            "rule": _text(pd, [o.rule for o, _ in rows]),
+            "key": _text(pd, [o.key for o, _ in rows]),
+            "instance": pd.Series([o.nth for o, _ in rows], dtype="int64"),
+            "state": pd.Categorical([h.state for _, h in rows], categories=list(STATES)),
+            "from": _times(pd, [h.start for _, h in rows], tz),
+            "to": _times(pd, [h.end for _, h in rows], tz),
+            "event": _text(pd, [h.event for _, h in rows]),
+            "reason": _text(pd, [h.reason for _, h in rows]),
         }
     )
     frame.attrs["timezone"] = tz

@@ -21,7 +21,7 @@ from .html_words import (
     tier_label,
 )
 from .render import contract_title, labels, party_label, verdict
-from .report import ALL_STATUSES, STATUSES, Obligation, Report, money
+from .report import ALL_STATUSES, LIFECYCLE_STATUSES, STATUSES, Obligation, Report, money
 
 #: Column widths (per cent) of the breaches and the ledger: the same on screen and on A4, so
 #: that an instant keeps to one line and the reason takes what is left.
@@ -93,10 +93,11 @@ def _cards(report: Report, lang: str) -> str:
         else:
             best_effort += 1
     cards = []
-    # a discharged duty (ended by a termination or a power) has a card only where there is one
+    # a discharged duty (ended by a termination or a power) and an expired right have a card
+    # only where there is one
     shown = (
         *_CARD_WORDS,
-        *((("discharged", "card_discharged"),) if "discharged" in binding else ()),
+        *((s, f"card_{s}") for s in LIFECYCLE_STATUSES if s in binding),
     )
     for status, word in shown:
         cards.append(

@@ -33,6 +33,7 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "card_missed": "missed",
         "card_excused": "excused",
         "card_discharged": "discharged",
+        "card_expired": "rights expired",
         "card_running": "still running",
         "card_payable_of": "of {cap} {cur} cap",
         "card_payable_part": "{part} {cur} of it under the {cap} {cur} cap, the rest uncapped",
@@ -88,6 +89,7 @@ HTML_LABELS: dict[str, dict[str, str]] = {
         "card_missed": "未履行",
         "card_excused": "已免责",
         "card_discharged": "已解除",
+        "card_expired": "权利已失效",
         "card_running": "进行中",
         "card_payable_of": "上限 {cap} {cur}",
         "card_payable_part": "其中 {part} {cur} 受上限 {cap} {cur} 约束，其余无上限",
@@ -143,6 +145,7 @@ STATUS_COLOURS = {
     "excused": "#78909c",
     "pending": "#1565c0",
     "discharged": "#a1887f",
+    "expired": "#8e7cc3",
 }
 
 

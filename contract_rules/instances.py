@@ -55,6 +55,10 @@ class More:
     answer_fields: Mapping[str, Any] | None = None
     #: the instance whose change of state created this one, the change and its instant
     cause: tuple[Instance, str, datetime] | None = None
+    #: a right's closing (``until``): open in [opening, closing)
+    closes: datetime | None = None
+    #: released by a power: the instant, the exercising event, the power
+    released: tuple[datetime, str, str] | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -160,12 +164,22 @@ class Judge:
         instance that does not survive it is what it was at the termination, and ``discharged``
         if it was still open then."""
         ended = self.ended
+        more = inst.more
+        if more is not None and more.released is not None:
+            rel = more.released
+            if as_of >= rel[0] and (ended is None or inst.cn.survives_term or rel[0] < ended[0]):
+                return self._finish(inst, rel[0], rel, released=True)
         if ended is None or inst.cn.survives_term or as_of < ended[0]:
             return self._finish(inst, as_of, None)
         return self._finish(inst, ended[0], ended)
 
     def _finish(
-        self, inst: Instance, as_of: datetime, ended: tuple[datetime, str, str] | None
+        self,
+        inst: Instance,
+        as_of: datetime,
+        ended: tuple[datetime, str, str] | None,
+        *,
+        released: bool = False,
     ) -> Obligation:
         cn = inst.cn
         at = inst.responded_at
@@ -197,11 +211,15 @@ class Judge:
         if status == "pending" and ended is not None:
             t, by, power = ended
             status = "discharged"
-            reason = (
-                f"discharged at {fmt(t)}: the contract was terminated by {by} "
-                f"(power {power}); {cn.info.rule} does not survive termination"
-            )
-            reason_zh = f"合同已于 {fmt(t)} 因 {by}（{power}）终止，本义务随之解除"
+            if released:
+                reason = f"released by {power} ({by}) at {fmt(t)}"
+                reason_zh = f"已于 {fmt(t)} 因 {power}（{by}）解除"
+            else:
+                reason = (
+                    f"discharged at {fmt(t)}: the contract was terminated by {by} "
+                    f"(power {power}); {cn.info.rule} does not survive termination"
+                )
+                reason_zh = f"合同已于 {fmt(t)} 因 {by}（{power}）终止，本义务随之解除"
             life = Life(ended_at=t if t.tzinfo is tz else t.astimezone(tz), ended_by=by)
         if (
             cn.pause
@@ -241,7 +259,7 @@ class Judge:
         suspended: list[tuple[datetime, datetime | None, str | None, str | None]] = []
         if inst.cn.pause:
             for name in inst.cn.pause:
-                key = None if name == inst.cn.suspension else inst.key
+                key = None if name in inst.cn.suspensions else inst.key
                 for rec in self.spans_by_key.get((name, key), ()):
                     if rec.start > as_of or (rec.end is not None and rec.end <= inst.trigger_at):
                         continue
@@ -254,19 +272,23 @@ class Judge:
                             None if open_ else rec.end_id,
                         )
                     )
-            suspended.sort(key=lambda x: x[0])
+            suspended = _joined(suspended)
         ended_at = life.ended_at if life is not None else None
         ended_by = life.ended_by if life is not None else None
         if ended_at is None and inst.cn.norm.violated_by is not None and inst.responded_at:
             ended_at = z(inst.responded_at)
         cause = None
         more = inst.more
-        if more is not None and more.cause is not None:
-            src, change, at = more.cause
-            cause = CauseLink(src.cn.info.rule, src.key, src.nth, change, z(at))
-        if not suspended and ended_at is None and cause is None:
+        closes = None
+        if more is not None:
+            if more.cause is not None:
+                src, change, at = more.cause
+                cause = CauseLink(src.cn.info.rule, src.key, src.nth, change, z(at))
+            if more.closes is not None:
+                closes = z(more.closes)
+        if not suspended and ended_at is None and cause is None and closes is None:
             return None
-        return Life(tuple(suspended), ended_at, ended_by, cause)
+        return Life(tuple(suspended), ended_at, ended_by, cause, closes)
 
     def judge(self, inst: Instance, as_of: datetime) -> Judgement:
         """The general rules of :meth:`finish`, by the norm's kind."""
@@ -282,7 +304,7 @@ class Judge:
         elif kind == "prohibition":
             status, at, reasons, deciding = self._prohibition(inst, due, as_of)
         else:
-            status, at, reasons = _permission(inst, due)
+            status, at, reasons = _permission(inst, due, as_of)
             deciding = inst.answered_by
         if status == "violated" and cn.best_effort:
             # one shared tuple for the common case: a missed best-effort target, nothing else
@@ -336,7 +358,7 @@ class Judge:
             if ex.span is None:
                 found = self._by_cause(ex, inst.key)
             elif due is not None:
-                found = self._in_span(ex, inst.party, due)
+                found = self._in_span(ex, inst.party, due, inst.key)
             else:
                 continue
             if found is not None:
@@ -360,13 +382,18 @@ class Judge:
                 return en, zh, (rec.event_id,)
         return None
 
-    def _in_span(self, ex: CompiledExcuse, party: str, due: datetime) -> Excuse | None:
+    def _in_span(
+        self, ex: CompiledExcuse, party: str, due: datetime, key: str | None
+    ) -> Excuse | None:
         """A span excuse: the due inside a span of the excuse's kind (of the bearer, when the
-        span names a party)."""
+        span names a party; of another key than ``key``, when the excuse says ``own_key:
+        false``)."""
         assert ex.span is not None
         for span in self.spans.get(ex.span, ()):
             if span.party is not None and span.party != party:
                 continue
+            if not ex.own_key and span.key == key:
+                continue  # the span that created the duty does not excuse it
             if span.start <= due and (span.end is None or due <= span.end):
                 until = Words(fmt(span.end), fmt(span.end)) if span.end else _ONGOING
                 en, zh = both(
@@ -396,7 +423,7 @@ class Judge:
         its norm's spans with its key, cut to its trigger and ``as_of``."""
         pauses: list[tuple[datetime, datetime, str]] = []
         for name in inst.cn.pause:
-            if name == inst.cn.suspension:
+            if name in inst.cn.suspensions:
                 continue  # a power's suspension moves the due by its own rule (suspended_due)
             for rec in self.spans_by_key.get((name, inst.key), ()):
                 if rec.start > as_of:
@@ -411,7 +438,7 @@ class Judge:
         """The due instant with clock pauses applied: an open pause counts until as_of, or
         until the instance was fulfilled (a fulfilled duty's clock no longer runs, so waiting
         that goes on after it moves nothing, in every mode of evaluation)."""
-        if inst.cn.suspension is None:
+        if not inst.cn.suspensions:
             return self._paused_due(inst, as_of)
         due, paused = self._paused_due(inst, as_of)
         return self.suspended_due(inst, as_of, due), paused
@@ -468,33 +495,78 @@ class Judge:
         norm keeps its due, the resumption when the due falls inside a suspension. A
         suspension that starts after the due, or after the instance was performed, changes
         nothing (docs/semantics.md 6). ``due`` is the due with clock pauses applied."""
-        name = inst.cn.suspension
-        if due is None or name is None:
+        names = inst.cn.suspensions
+        if due is None or not names:
             return due
         done = inst.responded_at
         keep = inst.cn.norm.keep_due
-        for rec in self.spans_by_key.get((name, None), ()):
-            if rec.start > as_of or rec.start > due or (done is not None and rec.start >= done):
+        for start, end in _union(self.spans_by_key, names, as_of):
+            if start > as_of or start > due or (done is not None and start >= done):
                 break
-            end = rec.end if rec.end is not None and rec.end <= as_of else as_of
             if end <= inst.trigger_at:
                 continue
             if keep:
                 due = max(due, end)
             else:
-                due = self.c.calendar.add_clock(due, elapsed(max(rec.start, inst.trigger_at), end))
+                due = self.c.calendar.add_clock(due, elapsed(max(start, inst.trigger_at), end))
         self.years.add(due.year)
         return comparable(due)
+
+
+def _union(
+    spans_by_key: Mapping[tuple[str, str | None], list[SpanRec]],
+    names: tuple[str, ...],
+    as_of: datetime,
+) -> list[tuple[datetime, datetime]]:
+    """The stretches covered by the suspensions ``names`` (a norm's own, the contract's), in
+    time order, overlapping ones joined; a suspension still open at ``as_of`` ends there."""
+    found = sorted(
+        (rec.start, rec.end if rec.end is not None and rec.end <= as_of else as_of)
+        for name in names
+        for rec in spans_by_key.get((name, None), ())
+    )
+    out: list[tuple[datetime, datetime]] = []
+    for start, end in found:
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+Stretch = tuple[datetime, datetime | None, str | None, str | None]
+
+
+def _joined(stretches: list[Stretch]) -> list[Stretch]:
+    """``stretches`` (start, end or None: still running, the starting and ending events) in
+    time order, overlapping ones joined: a clock stopped by two things at once is one stop."""
+    stretches.sort(key=lambda x: x[0])
+    out: list[Stretch] = []
+    for s in stretches:
+        if out:
+            a, b, a_id, b_id = out[-1]
+            if b is None or s[0] <= b:
+                later = b is None or (s[1] is not None and s[1] <= b)
+                out[-1] = (a, b, a_id, b_id) if later else (a, s[1], a_id, s[3])
+                continue
+        out.append(s)
+    return out
 
 
 _ONGOING = Words("ongoing", "持续中")
 
 
-def _permission(inst: Instance, due: datetime | None) -> tuple[Status, datetime | None, Reasons]:
-    """A permission: exercised (fulfilled), exercised before its due (premature: violated), or
-    not yet exercised (pending)."""
+def _permission(
+    inst: Instance, due: datetime | None, as_of: datetime
+) -> tuple[Status, datetime | None, Reasons]:
+    """A permission: exercised (fulfilled), exercised before its due (premature: violated), not
+    exercised by its closing (expired), or not yet exercised (pending)."""
     at = inst.responded_at
     if at is None:
+        more = inst.more
+        closes = more.closes if more is not None else None
+        if closes is not None and as_of >= closes:
+            return "expired", at, both("expired", when=fmt(closes))
         return "pending", at, _NO_REASON
     if due is not None and at < due:
         return "violated", at, both("premature", when=fmt(at), before=fmt(due, day_end=True))

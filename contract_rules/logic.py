@@ -19,6 +19,9 @@ exercised_by>.when``
                                                       ...), ``trigger.*``, ``fulfilment.*``,
                                                       ``tier``, ``period.start``/``.end``
 ``remedies[].cap``, ``caps[].amount``     money       ``period.start``, ``period.end``
+``measures[].exclude[].when``             boolean     ``start.<field>``, ``start.at``, ``start.id``
+``remedies[].amount`` for measures        money       ``measure.<id>`` (percent), ``measure.<id>.
+                                                      down|excluded|scheduled``, ``period.*``
 ========================================  ==========  ============================================
 
 A condition reads the fields of the one event it tests; the instants and ids of events are
@@ -35,10 +38,12 @@ from typing import Any, Final
 from .expressions import (
     BOOLEAN,
     DATE,
+    DURATION,
     INSTANCE_FACTS,
     INSTANT,
     INTEGER,
     NUMBER,
+    PERCENT,
     TEXT,
     Expression,
     ExpressionError,
@@ -46,6 +51,7 @@ from .expressions import (
     Money,
     ScalarPlace,
     compile_expression,
+    events_of,
     money_of,
     record_of,
 )
@@ -64,7 +70,10 @@ ROLE: Final = {
     "claims": "claim",
 }
 #: names a parameter may not take: the vocabulary's own
-RESERVED: Final = frozenset({*ROLE.values(), "term", "period", "tier", *INSTANCE_FACTS})
+RESERVED: Final = frozenset(
+    {*ROLE.values(), "term", "period", "tier", "measure", "start", "cause", "claims"}
+    | set(INSTANCE_FACTS)
+)
 _FIELD_TYPES: Final[Mapping[str, ExprType]] = {
     "string": TEXT,
     "party": TEXT,
@@ -210,6 +219,7 @@ def places(rs: Ruleset, params: Parameters) -> Iterator[Place]:
         ]
         if n.fulfilled_by is not None:
             deadlines.append(((*at, "fulfilled_by", "not_before"), n.fulfilled_by.not_before))
+        deadlines.append(((*at, "until"), n.until))
         for path, d in deadlines:
             if d is not None and d.due is not None:
                 yield Place((*path, "due"), d.due, INSTANT, timed)
@@ -219,6 +229,50 @@ def places(rs: Ruleset, params: Parameters) -> Iterator[Place]:
             if isinstance(m.when, str):
                 names = {**base, "event": record_type(events.get(m.event), with_instant=False)}
                 yield Place(("spans", name, end, "when"), m.when, BOOLEAN, names)
+    yield from _remedy_places(rs, base)
+    yield from _cap_places(rs, base)
+    yield from _measure_places(rs, base)
+
+
+def _measure_places(rs: Ruleset, base: dict[str, ExprType]) -> Iterator[Place]:
+    """The conditions of the measures' exclusions: they read the span's start event as
+    ``start`` (its fields, ``at`` and ``id``)."""
+    for i, m in enumerate(rs.measures):
+        for j, ex in enumerate(m.exclude):
+            if ex.when is None:
+                continue
+            span = rs.spans.get(ex.span)
+            et = rs.events.get(span.start.event) if span is not None else None
+            names = {**base, "start": record_type(et, with_instant=True)}
+            yield Place(("measures", i, "exclude", j, "when"), ex.when, BOOLEAN, names)
+
+
+def collected_type(et: EventType | None) -> ExprType:
+    """The list of events a credit's ``claims`` collect for a breach: each with its fields,
+    ``at`` and ``id``."""
+    fields = {name: field_type(spec) for name, spec in et.fields.items()} if et else {}
+    fields.setdefault("at", INSTANT)
+    fields.setdefault("id", TEXT)
+    return events_of(fields)
+
+
+def measure_names(rs: Ruleset, norms: list[str]) -> dict[str, ExprType]:
+    """What a remedy for measures reads of each measure it lists: ``measure.<id>`` (the value,
+    a percent) and ``measure.<id>.down``, ``.excluded``, ``.scheduled`` (durations); empty when
+    it lists no measure."""
+    names: dict[str, ExprType] = {}
+    for m in rs.measures:
+        if m.id in norms:
+            names[f"measure.{m.id}"] = PERCENT
+            for part in ("down", "excluded", "scheduled"):
+                names[f"measure.{m.id}.{part}"] = DURATION
+    return names
+
+
+def _remedy_places(rs: Ruleset, base: dict[str, ExprType]) -> Iterator[Place]:
+    """The expressions of the remedies: the claims' conditions, computed caps, a credit's
+    ``amount`` and ``when`` with what they read of a breach (or of the measures listed)."""
+    events = rs.events
     for r, rem in enumerate(rs.remedies):
         at = ("remedies", r)
         if rem.claims is not None and isinstance(rem.claims.when, str):
@@ -229,12 +283,14 @@ def places(rs: Ruleset, params: Parameters) -> Iterator[Place]:
             yield Place((*at, "cap"), rem.cap, money_of(None), period)
         if rem.amount is None and rem.when is None:
             continue
-        names = {**period, **remedy_names(rs, rem.norms)}
+        measured = measure_names(rs, rem.norms)
+        names = {**period, **(measured if measured else remedy_names(rs, rem.norms))}
+        if rem.claims is not None and rem.kind == "credit":
+            names["claims"] = collected_type(events.get(rem.claims.event))
         if rem.when is not None:
             yield Place((*at, "when"), rem.when, BOOLEAN, names)
         if rem.amount is not None:
             yield Place((*at, "amount"), rem.amount, money_of(None), names)
-    yield from _cap_places(rs, base)
 
 
 def _cap_places(rs: Ruleset, base: dict[str, ExprType]) -> Iterator[Place]:
@@ -253,7 +309,27 @@ def remedy_names(rs: Ruleset, norms: list[str]) -> dict[str, ExprType]:
         kinds = {_event_of(n, role) for n in listed}
         if len(kinds) == 1 and None not in kinds:
             names[role] = record_type(rs.events.get(kinds.pop() or ""), with_instant=True)
+    causes = {n.trigger.norm for n in listed}
+    if len(causes) == 1 and None not in causes:
+        names["cause"] = cause_type(rs, causes.pop() or "")
     return names
+
+
+#: what ``cause.*`` reads of the instance whose change created the breached one, besides its
+#: trigger: the instant of the change, and the cause's own facts (``docs/expressions.md``)
+CAUSE_FACTS: Final = ("due", "fulfilled_at", "lateness", "late_calendar_days", "late_working_days")
+
+
+def cause_type(rs: Ruleset, cause: str) -> ExprType:
+    """The record ``cause`` of a duty that arises from a change of norm ``cause``: ``at`` (the
+    change's instant), the cause's facts (``due``, ``fulfilled_at``, ``lateness``, ...) and
+    its trigger event's fields as ``cause.trigger.<field>`` (with ``at`` and ``id``)."""
+    other = next((n for n in rs.norms if n.id == cause), None)
+    fields: dict[str, ExprType] = {"at": INSTANT, "rule": TEXT}
+    fields |= {k: INSTANCE_FACTS[k] for k in CAUSE_FACTS}
+    if other is not None and other.trigger.event is not None:
+        fields["trigger"] = record_type(rs.events.get(other.trigger.event), with_instant=True)
+    return record_of(fields)
 
 
 def _event_of(n: Norm, role: str) -> str | None:

@@ -41,6 +41,7 @@ from .model_logic import (
     ExpectedRemedy as ExpectedRemedy,
 )
 from .model_logic import Expr, Scenario, SharedCap, check_field_spec, check_shared_caps
+from .model_logic import Measure as Measure
 from .model_logic import State as State
 from .model_logic import Status as Status  # importable here, as before
 
@@ -526,6 +527,12 @@ class Excuse(Model):
     span: Identifier | None = Field(
         None, description="a span of the bearer party that contains the due instant"
     )
+    own_key: bool = Field(
+        True,
+        description="with span: a span with the instance's own key excuses it too; false for a "
+        "duty that the span itself creates (a force majeure's notice is excused by another "
+        "force majeure of its party, never by its own)",
+    )
 
     _t = field_validator("reason", mode="before")(_text)
 
@@ -533,6 +540,8 @@ class Excuse(Model):
     def _one(self) -> Excuse:
         if (self.cause is None) == (self.span is None):
             raise ValueError("an excuse names exactly one of cause or span")
+        if not self.own_key and self.span is None:
+            raise ValueError("own_key is a setting of a span excuse")
         return self
 
 
@@ -580,6 +589,18 @@ class Trigger(Model):
     )
 
     @property
+    def empty(self) -> bool:
+        """Whether the trigger names nothing: only a power's create effect creates the norm."""
+        return (
+            self.event is None
+            and self.at is None
+            and self.every is None
+            and self.violated is None
+            and self.fulfilled is None
+            and self.excused is None
+        )
+
+    @property
     def on(self) -> Change | None:
         """The change of another norm's instance that creates this duty, if any."""
         if self.violated is not None:
@@ -596,10 +617,11 @@ class Trigger(Model):
     @model_validator(mode="after")
     def _one(self) -> Trigger:
         given = [self.event, self.at, self.every, self.violated, self.fulfilled, self.excused]
-        if len(given) - given.count(None) != 1:
+        if len(given) - given.count(None) > 1:
             raise ValueError(
                 "a trigger names exactly one of event, at, every, or the change of another "
-                "norm that creates the duty (violated, fulfilled, excused)"
+                "norm that creates the duty (violated, fulfilled, excused); an empty trigger "
+                "({}) is the target of a power's create effect"
             )
         if self.event is None and (self.when or self.follows is not None):
             raise ValueError(
@@ -632,6 +654,11 @@ class Fulfilment(Correlated):
 
 
 NormKind = Literal["obligation", "prohibition", "permission"]
+#: the effects only a power (a permission) takes, and those that name a target
+_POWERS_ONLY = ("terminate", "suspend", "release", "create")
+_TARGETED = ("suspend", "resume", "release", "create")
+#: the target of a suspension or resumption of the whole contract
+CONTRACT = "contract"
 
 
 class Norm(Model):
@@ -668,15 +695,25 @@ class Norm(Model):
         description="triggers after the term still count, and the contract's termination "
         "does not discharge its instances",
     )
-    effect: Literal["terminate", "suspend", "resume"] | None = Field(
+    effect: Literal["terminate", "suspend", "resume", "release", "create"] | None = Field(
         None,
         description="a power: exercising it (a permission, while it is open) terminates the "
-        "contract, or suspends the instances of the norm named by target; performing an "
-        "obligation with effect resume resumes them. A permission exercised while it is not "
-        "open changes nothing (ignored, with the reason)",
+        "contract, suspends the instances of the norm named by target (or, with target "
+        "contract, of every norm that does not survive termination), releases the open "
+        "instances of target with the power's key (discharged), or creates an instance of "
+        "target; performing an obligation with effect resume resumes what was suspended. A "
+        "permission exercised while it is not open changes nothing (ignored, with the reason)",
     )
     target: Identifier | None = Field(
-        None, description="the norm whose instances a suspend or resume effect acts on"
+        None,
+        description="the norm a suspend, resume, release or create effect acts on; "
+        "'contract' for suspend and resume: the whole contract",
+    )
+    until: Deadline | None = Field(
+        None,
+        description="a right's closing: it is open in [opening, closing); counted from its "
+        "opening (from: trigger), or an instant (at: term.end, due: an expression). Not "
+        "exercised by then, it is expired; exercised later, ignored with the reason",
     )
     keep_due: bool = Field(
         False,
@@ -730,12 +767,23 @@ class Norm(Model):
                 "a norm whose trigger follows another, recurs, or arises from a change of "
                 "another norm's instance needs a key"
             )
-        if self.effect in ("terminate", "suspend") and self.kind != "permission":
+        return self
+
+    @model_validator(mode="after")
+    def _powers(self) -> Norm:
+        """A power's effect, target and closing fit its kind."""
+        if self.effect in _POWERS_ONLY and self.kind != "permission":
             raise ValueError(f"only a permission (a power) takes the effect {self.effect}")
         if self.effect == "resume" and self.kind == "prohibition":
             raise ValueError("a prohibition takes no effect")
-        if (self.effect in ("suspend", "resume")) != (self.target is not None):
-            raise ValueError("the effects suspend and resume, and only they, name a target norm")
+        if (self.effect in _TARGETED) != (self.target is not None):
+            raise ValueError(
+                "the effects suspend, resume, release and create, and only they, name a target"
+            )
+        if self.target == CONTRACT and self.effect not in ("suspend", "resume"):
+            raise ValueError("only suspend and resume act on the whole contract (target contract)")
+        if self.until is not None and self.kind != "permission":
+            raise ValueError("only a permission (a right) has a closing (until)")
         return self
 
     @property
@@ -847,6 +895,9 @@ class Ruleset(Model):
     norms: list[Norm] = Field(min_length=1)
     remedies: list[Remedy] = Field(default_factory=list)
     caps: list[SharedCap] = Field(default_factory=list, description="caps shared by remedies")
+    measures: list[Measure] = Field(
+        default_factory=list, description="measures per period (availability) remedies read"
+    )
     not_computable: list[NotComputable] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
 
@@ -887,8 +938,19 @@ class Ruleset(Model):
                         f"norm {n.id!r}: trigger on a change of {cause!r}, which has no key to "
                         "share"
                     )
-            if n.target is not None and n.target not in ids:
+            if n.target is not None and n.target not in ids and n.target != CONTRACT:
                 raise ValueError(f"norm {n.id!r}: effect {n.effect} on unknown norm {n.target!r}")
+            if n.target == CONTRACT and CONTRACT in ids:
+                raise ValueError(
+                    f"norm {n.id!r}: target contract is ambiguous where a norm is named contract"
+                )
+            if n.trigger.empty and not any(
+                p.effect == "create" and p.target == n.id for p in self.norms
+            ):
+                raise ValueError(
+                    f"norm {n.id!r}: its trigger names nothing; only the target of a power's "
+                    "create effect arises from nothing but that power"
+                )
             fb = n.fulfilled_by
             if fb is not None and fb.by is not None:
                 et = self.events.get(fb.event)

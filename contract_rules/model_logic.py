@@ -11,15 +11,17 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
+from re import _parser  # type: ignore[attr-defined]  # re's own parser (3.11+)
 from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 #: An instance's state (``docs/engine.md``, "The lifecycle"): ``discharged`` ended without
-#: performance (the contract was terminated), ``suspended`` appears only in a state history
-#: (a stopped clock), never as a reported status.
-Status = Literal["pending", "fulfilled", "violated", "excused", "discharged"]
-State = Literal["pending", "suspended", "fulfilled", "violated", "excused", "discharged"]
+#: performance (the contract was terminated, or a power released it), ``expired`` a right not
+#: used in its window; ``suspended`` appears only in a state history (a stopped clock), never as
+#: a reported status.
+Status = Literal["pending", "fulfilled", "violated", "excused", "discharged", "expired"]
+State = Literal["pending", "suspended", "fulfilled", "violated", "excused", "discharged", "expired"]
 #: A change of an instance's state that creates instances of another norm (``trigger.on``).
 Change = Literal["violated", "fulfilled", "excused"]
 Disposition = Literal["used", "ignored", "rejected"]
@@ -75,13 +77,73 @@ def check_field_spec(spec: _S) -> _S:
     if spec.pattern is not None:
         if spec.type != "string":
             raise ValueError(f"pattern applies to a string field, not {spec.type}")
-        try:
-            re.compile(spec.pattern)
-        except re.error as exc:
-            raise ValueError(
-                f"pattern {spec.pattern!r} is not a regular expression: {exc}"
-            ) from None
+        problem = pattern_problem(spec.pattern)
+        if problem is not None:
+            raise ValueError(f"pattern {spec.pattern!r} {problem}")
     return spec
+
+
+#: the longest field pattern a rule file may write
+MAX_PATTERN = 500
+_REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a field's ``pattern`` is refused, or None. The form limit that keeps matching an
+    event's value linear in practice with Python's backtracking ``re`` (``docs/decisions.md``,
+    "Field patterns"): at most :data:`MAX_PATTERN` characters, no backreference, and no
+    quantifier inside a repeated part (``(a+)+``, ``(a*b?)*``, ``(\\w+\\s?)+``), the shapes whose
+    matching can take exponential time. A fixed count (``{4}``) is not a quantifier here."""
+    if len(pattern) > MAX_PATTERN:
+        return f"is longer than {MAX_PATTERN} characters"
+    try:
+        tree = _sre_parse(pattern)
+    except re.error as exc:
+        return f"is not a regular expression: {exc}"
+    except RecursionError:
+        return "is nested too deeply"
+    return _form(tree, None)
+
+
+def _sre_parse(pattern: str) -> Any:
+    """The parse tree of ``pattern`` by the ``re`` module's own parser."""
+    return _RE_PARSER.parse(pattern)
+
+
+def _form(tree: Any, outer: str | None) -> str | None:
+    """The first shape of ``tree`` that breaks the form limit; ``outer``: the repeated part it
+    sits in, if any."""
+    for op, av in tree:
+        name = str(op)
+        if name in ("GROUPREF", "GROUPREF_EXISTS"):
+            return "uses a backreference, which can take exponential time to match"
+        if name in _REPEATS:
+            lo, hi, sub = av
+            repeats = hi != lo and (hi > 1 or hi == _MAXREPEAT)
+            if repeats and outer is not None:
+                return (
+                    "repeats a part that itself has a quantifier (a nested quantifier such as "
+                    "(a+)+), which can take exponential time to match; write it without nesting"
+                )
+            found = _form(sub, "repeat" if repeats else outer)
+        elif name == "SUBPATTERN":
+            found = _form(av[3], outer)
+        elif name == "BRANCH":
+            found = next((f for b in av[1] if (f := _form(b, outer)) is not None), None)
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            found = _form(av[1], outer)
+        elif name == "ATOMIC_GROUP":
+            found = _form(av, outer)
+        else:
+            found = None
+        if found is not None:
+            return found
+    return None
+
+
+#: the ``re`` module's own parser and its "no upper bound" (Python 3.11+; ``sre_parse`` before)
+_RE_PARSER: Any = _parser
+_MAXREPEAT: Any = _parser.MAXREPEAT
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -125,6 +187,21 @@ class ExpectedEvent(_Model):
     reason: str | None = Field(None, description="text the reason must contain")
 
 
+class ExpectedMeasure(_Model):
+    """An expected value of a measure in one period (``docs/rule-format.md``, "Measures")."""
+
+    measure: _Id
+    period: int = Field(1, ge=1, description="1 for the first period (month) of the term")
+    value: Decimal | None = Field(
+        None, description="the measure as a percentage, to the digits written (99.797)"
+    )
+    down_hours: Decimal | None = Field(None, description="hours counted down, exactly")
+    excluded_hours: Decimal | None = Field(None, description="hours excluded, exactly")
+    scheduled_hours: Decimal | None = Field(
+        None, description="hours scheduled before exclusions, exactly"
+    )
+
+
 class Scenario(_Model):
     """A test kept in the rule file: events in, expected instances, amounts and events out."""
 
@@ -136,6 +213,7 @@ class Scenario(_Model):
     expect_remedies: list[ExpectedRemedy] = Field(default_factory=list)
     expect_counts: dict[Status, int] | None = None
     expect_events: list[ExpectedEvent] = Field(default_factory=list)
+    expect_measures: list[ExpectedMeasure] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- shared caps
@@ -169,3 +247,48 @@ def check_shared_caps(caps: list[SharedCap], remedies: dict[str, str]) -> None:
                 f"cap {cap.id!r}: its remedies are grouped by different periods "
                 f"({', '.join(sorted(periods))}); a shared cap needs one"
             )
+
+
+# --------------------------------------------------------------------------- measures
+
+
+class MeasureExclusion(_Model):
+    """Spans of time taken out of a measure's scheduled time (announced maintenance): every
+    span of ``span``, or those whose start event meets ``when`` (an expression reading
+    ``start.<field>``, ``start.at`` and ``start.id``)."""
+
+    span: _Id
+    when: Expr | None = Field(
+        None, description="which spans are excluded: e.g. start.at - start.announced_at >= 48 hours"
+    )
+
+
+class Measure(_Model):
+    """A measure per period (``docs/rule-format.md``, "Measures"): the availability of a
+    service over each calendar month, from the spans during which it was down, less excluded
+    spans, against the scheduled time of a schedule. A span both down and excluded counts as
+    excluded (maintenance announced in time); down but not excluded, as down. Computed when
+    the report is built from the spans the evaluation kept; a credit remedy reads it by
+    listing the measure's id in its ``norms`` (``measure.<id>``, ``measure.<id>.down``, ...).
+    """
+
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=80)]
+    title: str | None = None
+    clause: str | None = None
+    down: list[_Id] = Field(
+        min_length=1,
+        description="the spans counted as down time: outages, and maintenance (which an "
+        "exclusion takes out again when it was announced in time)",
+    )
+    exclude: list[MeasureExclusion] = Field(
+        default_factory=list, description="spans taken out of the scheduled time"
+    )
+    schedule: Literal["always", "working_hours"] = Field(
+        "always", description="the scheduled time: around the clock, or the calendar's hours"
+    )
+    per: Literal["month", "service_year", "term"] = Field(
+        "month", description="the period over which it is measured"
+    )
+    target: Decimal | None = Field(
+        None, ge=0, le=100, description="the promised value, a percentage (99.9), for the report"
+    )

@@ -10,14 +10,18 @@ grouped by period (service year, month or the whole term, by the trigger of the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from .compiler import CompiledRuleset
 from .events import Event
+from .expressions import ExpressionError
+from .measures import add_years as add_years
+from .measures import measure_data, measure_ids, period_bounds, period_index
 from .model import Amount, Cap, Remedy
-from .remedies_computed import apply_shared_caps, computed_cap, computed_items
-from .report import Obligation, RemedyItem, RemedyLine
+from .remedies_computed import apply_shared_caps, arithmetic, computed_cap, computed_items
+from .remedies_computed import claim_name as claim_name
+from .report import MeasurePeriod, Obligation, RemedyItem, RemedyLine
 from .text import fmt
 
 #: a claim event, with the index of the remedy it claims under
@@ -25,12 +29,21 @@ Claim = tuple[int, Event]
 
 
 def remedy_lines(
-    c: CompiledRuleset, claims: Sequence[Claim], obs: Sequence[Obligation], as_of: datetime
+    c: CompiledRuleset,
+    claims: Sequence[Claim],
+    obs: Sequence[Obligation],
+    as_of: datetime,
+    measures: Sequence[MeasurePeriod] = (),
 ) -> list[RemedyLine]:
-    """The liability lines of ``obs`` and the claims made by ``as_of``: per remedy in the rule
-    file's order, one line per period that has an item, periods in order."""
+    """The liability lines of ``obs``, the claims made by ``as_of`` and the ``measures`` of
+    the report: per remedy in the rule file's order, one line per period that has an item,
+    periods in order."""
     lines: list[RemedyLine] = []
+    ids = measure_ids(c.ruleset)
     for k, remedy in enumerate(c.ruleset.remedies):
+        if ids and ids.intersection(remedy.norms):
+            lines.extend(_lines_of(c, k, remedy, claims, obs, as_of, measures))
+            continue
         lines.extend(_lines_of(c, k, remedy, claims, obs, as_of))
     if c.ruleset.caps:
         lines = apply_shared_caps(c, lines)
@@ -44,8 +57,9 @@ def _lines_of(
     claims: Sequence[Claim],
     obs: Sequence[Obligation],
     as_of: datetime,
+    measures: Sequence[MeasurePeriod] | None = None,
 ) -> list[RemedyLine]:
-    """The lines of remedy ``k``."""
+    """The lines of remedy ``k`` (a remedy for measures: from ``measures``)."""
     # money is in the contract's currency: the cap's or the amount's, else the fees'; a
     # contract with no money of its own takes the currency of its first claim
     currency = c.currency
@@ -53,7 +67,9 @@ def _lines_of(
         currency = amount_of(c, remedy.cap.amount)[1]
     elif remedy.per_breach is not None:
         currency = amount_of(c, remedy.per_breach)[1]
-    if remedy.kind == "liability":
+    if measures is not None:
+        currency, items = _measure_items(c, k, remedy, measures, currency)
+    elif remedy.kind == "liability":
         mine = [ev for kk, ev in claims if kk == k and ev.at <= as_of]
         currency, items = _claim_items(c, remedy, mine, obs, currency)
     elif remedy.amount is not None or remedy.when is not None:
@@ -62,7 +78,8 @@ def _lines_of(
             number = period_index(c, remedy.period, t)
             return (number, *period_bounds(c, remedy.period, number)[:2])
 
-        currency, items = computed_items(c, k, remedy, obs, as_of, currency, period_of)
+        mine = [ev for kk, ev in claims if kk == k and ev.at <= as_of]
+        currency, items = computed_items(c, k, remedy, obs, as_of, currency, period_of, mine)
     else:
         currency, items = _credit_items(c, remedy, obs)
     cap = amount_of(c, remedy.cap.amount)[0] if isinstance(remedy.cap, Cap) else None
@@ -187,6 +204,62 @@ def _credit_items(
     return currency, items
 
 
+def _measure_items(
+    c: CompiledRuleset,
+    k: int,
+    remedy: Remedy,
+    measures: Sequence[MeasurePeriod],
+    currency: str | None,
+) -> tuple[str | None, dict[int, list[RemedyItem]]]:
+    """A remedy for measures: an item per period whose measures are complete (a period not
+    over at ``as_of`` is measured so far, but earns nothing yet), its ``amount`` computed from
+    them where ``when`` holds; a period with nothing scheduled earns nothing, saying so."""
+    amount = c.expression(("remedies", k, "amount"))
+    when = c.expression(("remedies", k, "when"))
+    listed = set(remedy.norms)
+    by_period: dict[int, list[MeasurePeriod]] = {}
+    for mp in measures:
+        if mp.measure in listed and mp.complete:
+            by_period.setdefault(period_index(c, remedy.period, mp.period_start), []).append(mp)
+    items: dict[int, list[RemedyItem]] = {}
+    for period, ms in sorted(by_period.items()):
+        start, end, label = period_bounds(c, remedy.period, period)
+        head = f"{label}: " + "; ".join(f"{mp.measure} {mp.arithmetic()}" for mp in ms)
+        data = {**(c.base or {}), "period.start": start, "period.end": end, **measure_data(ms)}
+        missing = [mp.measure for mp in ms if mp.value is None]
+        try:
+            if missing:
+                raise ExpressionError(f"nothing scheduled for {', '.join(missing)}")
+            if when is not None and when.evaluate(data, c.calendar) is not True:
+                continue
+            if amount is None:  # pragma: no cover - the checks ask a credit for measures to compute
+                raise ExpressionError("a remedy for measures computes its amount")
+            shown = amount.explain(data, c.calendar)
+        except ExpressionError as e:
+            why = f"{head}: the amount cannot be computed: {e.reason}"
+            items[period] = [RemedyItem(None, label, None, Decimal("0.00"), False, why)]
+            continue
+        value = shown.result
+        if currency is None:
+            currency = value.currency
+        other = None if value.currency == currency else value.currency
+        why = f"{head}; {arithmetic(shown)}"
+        if other is not None:
+            why += f"; in {other}, not the line's {currency}: not added"
+        item = RemedyItem(
+            ",".join(mp.measure for mp in ms),
+            label,
+            None,
+            value.amount,
+            other is None,
+            why,
+            other,
+            tuple(shown.lines()),
+        )
+        items[period] = [item]
+    return currency, items
+
+
 def amount_of(c: CompiledRuleset, amount: Amount) -> tuple[Decimal, str]:
     """An amount and its currency: given as money, or a fee of the contract (or a percentage of
     it, to the cent)."""
@@ -198,59 +271,3 @@ def amount_of(c: CompiledRuleset, amount: Amount) -> tuple[Decimal, str]:
     if amount.percent is not None:
         value = (value * Decimal(amount.percent) / Decimal(100)).quantize(Decimal("0.01"))
     return value, fee.currency
-
-
-def period_index(c: CompiledRuleset, per: str, t: datetime) -> int:
-    """The number (from 1) of the period of kind ``per`` that holds ``t``'s local date."""
-    start = c.ruleset.contract.term.start
-    local = t.astimezone(c.tz).date()
-    if per == "term":
-        return 1
-    if per == "month":
-        return (local.year - start.year) * 12 + (local.month - start.month) + 1
-    k = max(1, local.year - start.year + 1)
-    while k > 1 and local < add_years(start, k - 1):
-        k -= 1
-    while local >= add_years(start, k):
-        k += 1
-    return k
-
-
-def period_bounds(c: CompiledRuleset, per: str, k: int) -> tuple[datetime, datetime, str]:
-    """Period ``k`` of kind ``per``: its first instant, the instant after it, and its label."""
-    term = c.ruleset.contract.term
-    tz = c.tz
-    if per == "term":
-        return c.term_start, c.term_end, f"term {term.start} – {term.end}"
-    if per == "month":
-        m0 = term.start.year * 12 + term.start.month - 1 + (k - 1)
-        first = date(m0 // 12, m0 % 12 + 1, 1)
-        nxt = date((m0 + 1) // 12, (m0 + 1) % 12 + 1, 1)
-        return (
-            datetime.combine(first, time(0), tz),
-            datetime.combine(nxt, time(0), tz),
-            f"{first:%Y-%m}",
-        )
-    a = add_years(term.start, k - 1)
-    b = add_years(term.start, k)
-    return (
-        datetime.combine(a, time(0), tz),
-        datetime.combine(b, time(0), tz),
-        f"service year {k} ({a} – {b - timedelta(days=1)})",
-    )
-
-
-def add_years(d: date, n: int) -> date:
-    """``d`` moved by ``n`` years; 29 February becomes the 28th in a common year."""
-    try:
-        return d.replace(year=d.year + n)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + n, day=28)
-
-
-def claim_name(o: Obligation) -> str | None:
-    """How a claim names the instance ``o``: by its key; a keyless one by the id of the event
-    that created it, or (created by a contract date, one per contract) by its rule's id."""
-    if o.key is not None:
-        return o.key
-    return o.trigger_event if o.trigger_event is not None else o.rule

@@ -20,9 +20,10 @@ from decimal import Decimal
 from typing import Any
 
 from .compiler import CompiledRuleset
+from .events import Event
 from .expressions import Explanation, ExpressionError, Money, instance_facts
 from .logic import money_fields, record
-from .model import Remedy
+from .model import Norm, Remedy
 from .report import Obligation, RemedyItem, RemedyLine
 from .text import fmt, money
 
@@ -35,11 +36,14 @@ def computed_items(
     as_of: datetime,
     currency: str | None,
     period_of: Callable[[datetime], tuple[int, datetime, datetime]],
+    collected: Sequence[Event] = (),
 ) -> tuple[str | None, dict[int, list[RemedyItem]]]:
     """Remedy ``k``'s items per period: for every binding breach of its norms by its party where
     ``when`` holds, the amount its expression computes (exact, rounded only where it says); and
     the currency of the lines (the first amount's, unless the contract's is known).
-    ``period_of(trigger_at)`` is the period of a breach: its number and bounds."""
+    ``period_of(trigger_at)`` is the period of a breach: its number and bounds. ``collected``:
+    the events the remedy's ``claims`` collected by ``as_of``; each breach reads those of its
+    key as ``claims`` (a list of events, for ``sum``, ``count``, ``min``, ``max``)."""
     amount = c.expression(("remedies", k, "amount"))
     when = c.expression(("remedies", k, "when"))
     covered = set(remedy.norms)
@@ -49,6 +53,8 @@ def computed_items(
     fb = listed[0].fulfilled_by if listed else None
     answer_money = money_fields(rs.events.get(fb.event)) if fb is not None else {}
     base = dict(c.base or {})
+    causes = _causes_of(c, listed, obs)
+    by_key = _collected_by_key(c, remedy, collected)
     items: dict[int, list[RemedyItem]] = {}
     for o in obs:
         if o.status != "violated" or not o.is_breach:
@@ -57,6 +63,10 @@ def computed_items(
             continue
         period, start, end = period_of(o.trigger_at)
         data = _breach_data(c, o, as_of, trig_money, answer_money, start, end, base)
+        if causes is not None:
+            data = _Layers({"cause": _cause_record(c, o, causes, as_of)}, data)
+        if by_key is not None:
+            data = _Layers({"claims": by_key.get(claim_name(o), [])}, data)
         head = f"breach of {o.rule} due {fmt(o.due or o.trigger_at)}"
         try:
             if when is not None and when.evaluate(data, c.calendar) is not True:
@@ -94,6 +104,96 @@ def computed_items(
         )
         items.setdefault(period, []).append(item)
     return currency, items
+
+
+def _collected_by_key(
+    c: CompiledRuleset, remedy: Remedy, collected: Sequence[Event]
+) -> dict[str | None, list[dict[str, Any]]] | None:
+    """The events a credit's ``claims`` collected, as records (``at``, ``id``, the fields,
+    money as money), by the value of their key field; None for a credit without ``claims``."""
+    if remedy.claims is None:
+        return None
+    key = remedy.claims.key
+    cash = money_fields(c.ruleset.events.get(remedy.claims.event))
+    out: dict[str | None, list[dict[str, Any]]] = {}
+    for ev in collected:
+        name = ev.fields.get(key)
+        out.setdefault(None if name is None else str(name), []).append(
+            record(ev.fields, cash, ev.at, ev.id)
+        )
+    return out
+
+
+def claim_name(o: Obligation) -> str | None:
+    """How a claim names the instance ``o``: by its key; a keyless one by the id of the event
+    that created it, or (created by a contract date, one per contract) by its rule's id."""
+    if o.key is not None:
+        return o.key
+    return o.trigger_event if o.trigger_event is not None else o.rule
+
+
+def _causes_of(
+    c: CompiledRuleset, listed: Sequence[Norm], obs: Sequence[Obligation]
+) -> dict[tuple[str, str | None, int], Obligation] | None:
+    """The instances of the norm whose changes create the listed norms' instances, by rule, key
+    and number; None when the listed norms do not arise from one norm's changes."""
+    names = {n.trigger.norm for n in listed}
+    if len(names) != 1 or None in names:
+        return None
+    cause = names.pop()
+    return {(o.rule, o.key, o.nth): o for o in obs if o.rule == cause}
+
+
+def _cause_record(
+    c: CompiledRuleset,
+    o: Obligation,
+    causes: Mapping[tuple[str, str | None, int], Obligation],
+    as_of: datetime,
+) -> Mapping[str, Any]:
+    """What ``cause.*`` reads of the instance whose change created ``o``: an empty record when
+    it is not in the report (so that reading it is an error saying so, never a made-up value)."""
+    link = o.cause
+    src = causes.get((link.rule, link.key, link.nth)) if link is not None else None
+    if link is None or src is None:
+        return {}
+    out: dict[str, Any] = {"at": link.at, "rule": src.rule}
+    if src.due is not None:
+        facts = instance_facts(src.due, src.fulfilled_at, as_of, c.calendar)
+        out |= {k: facts[k] for k in ("due", "lateness", "late_calendar_days")}
+        out["late_working_days"] = _Lazy(facts, "late_working_days")
+    if src.fulfilled_at is not None:
+        out["fulfilled_at"] = src.fulfilled_at
+    trigger = (src.data or {}).get("trigger")
+    if trigger is not None:
+        rs = c.ruleset
+        money = money_fields(rs.events.get(rs.norm(src.rule).trigger.event or ""))
+        out["trigger"] = record(trigger, money, src.trigger_at, src.trigger_event)
+    return _LazyRecord(out)
+
+
+class _Lazy:
+    """A fact read only when an expression asks for it (a working-day count asks the calendar)."""
+
+    def __init__(self, facts: Mapping[str, Any], key: str) -> None:
+        self.facts = facts
+        self.key = key
+
+
+class _LazyRecord(Mapping[str, Any]):
+    """A record whose :class:`_Lazy` values are computed when read."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values_ = values
+
+    def __getitem__(self, key: str) -> Any:
+        v = self.values_[key]
+        return v.facts[v.key] if isinstance(v, _Lazy) else v
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values_)
+
+    def __len__(self) -> int:
+        return len(self.values_)
 
 
 _OPERATORS = (" × ", " ÷ ", " + ", " − ")

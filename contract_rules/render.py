@@ -55,10 +55,12 @@ LABELS: dict[str, dict[str, str]] = {
         "strength": "strength",
         "reason": "reason",
         "pending": "pending",
+        "suspended": "suspended",
         "fulfilled": "fulfilled",
         "violated": "violated",
         "excused": "excused",
         "discharged": "discharged",
+        "expired": "expired",
         "binding": "binding",
         "best_effort": "best effort",
         "remedy": "remedy",
@@ -87,11 +89,16 @@ LABELS: dict[str, dict[str, str]] = {
         "clause_text": "Clause text",
         "steps": "How the status was decided",
         "deciding": "Deciding events",
+        "history": "History",
+        "arose_when": "arose when {rule} [{key}] was {change} at {at}",
+        "still": "now",
         "instance_of": "instance {nth} of {total} with this key",
         "not_in_file": "not found in the events file",
         "due_soon": "Due within {within} of {now}",
         "due_soon_count": "{n} of {open} open duties",
         "nothing_due": "nothing falls due",
+        "right_closes": "{closes} (right closes)",
+        "rights_closing": ", and {n} open rights closing",
         "time_left": "time left",
         "share_used": "used",
         "warning": "warning",
@@ -115,10 +122,12 @@ LABELS: dict[str, dict[str, str]] = {
         "strength": "效力",
         "reason": "原因",
         "pending": "进行中",
+        "suspended": "已中止",
         "fulfilled": "已履行",
         "violated": "未履行",
         "excused": "已免责",
         "discharged": "已解除",
+        "expired": "已失效",
         "binding": "约束性",
         "best_effort": "尽力而为",
         "remedy": "补偿",
@@ -147,11 +156,16 @@ LABELS: dict[str, dict[str, str]] = {
         "clause_text": "条款原文",
         "steps": "判定过程",
         "deciding": "决定性事件",
+        "history": "状态历史",
+        "arose_when": "因 {rule} [{key}] 于 {at} {change}而产生",
+        "still": "至今",
         "instance_of": "该编号的第 {nth} 个实例 (共 {total} 个)",
         "not_in_file": "事件文件中未找到",
         "due_soon": "{now} 起 {within} 内到期",
         "due_soon_count": "{n} 项 (未完成共 {open} 项)",
         "nothing_due": "无到期事项",
+        "right_closes": "{closes}（权利届满）",
+        "rights_closing": "，另有 {n} 项权利即将届满",
         "time_left": "剩余时间",
         "share_used": "已用时限",
         "warning": "预警",
@@ -315,7 +329,7 @@ def _by_rule(report: Report, lang: str) -> tuple[list[str], list[list[str]]]:
     first: dict[str, Obligation] = {}
     for o in report.obligations:
         per_rule = counts.setdefault(o.rule, dict.fromkeys(STATUSES, 0))
-        if o.status in per_rule:  # a discharged instance has no column of its own here
+        if o.status in per_rule:  # a discharged or expired instance has no column here
             per_rule[o.status] += 1
         parties.setdefault(o.rule, set()).add(o.party)
         first.setdefault(o.rule, o)
@@ -367,6 +381,7 @@ def render_table(report: Report, lang: str = "en") -> str:
     else:
         parts.append(lb["none"])
     parts += ["", f"== {lb['liability']}", _liability_table(report, lang)]
+    parts += measures_text(report, lang)
     c = report.accounting.counts()
     parts += [
         "",
@@ -412,6 +427,69 @@ def _liability_table(report: Report, lang: str) -> str:
     return _table(_liability_headers(lang), rows, max_last=30)
 
 
+#: the measures' section: its title and columns, per language
+_MEASURE_WORDS: dict[str, tuple[str, ...]] = {
+    "en": ("Measures per period", "measure", "period", "value", "target", "arithmetic"),
+    "zh": ("各期计量", "计量", "期间", "数值", "目标", "计算"),
+}
+
+
+def _measure_rows(report: Report) -> list[list[str]]:
+    """A row per measure and period: its value, target and arithmetic."""
+    return [
+        [
+            mp.measure,
+            mp.period_label,
+            mp.percent,
+            "-" if mp.target is None else f"{mp.target} %",
+            mp.arithmetic(),
+        ]
+        for mp in report.measures
+    ]
+
+
+def measures_text(report: Report, lang: str = "en") -> list[str]:
+    """The text report's section of measures (none for a ruleset without them): a table, then
+    the spans each period counted."""
+    if not report.measures:
+        return []
+    words = _MEASURE_WORDS.get(lang, _MEASURE_WORDS["en"])
+    out = ["", f"== {words[0]}", _table(words[1:], _measure_rows(report), max_last=90)]
+    for mp in report.measures:
+        out += [f"  {mp.measure} {mp.period_label}: {span}" for span in mp.spans]
+    return out
+
+
+def measures_markdown(report: Report, lang: str = "en") -> list[str]:
+    """The Markdown report's section of measures (none for a ruleset without them)."""
+    if not report.measures:
+        return []
+    words = _MEASURE_WORDS.get(lang, _MEASURE_WORDS["en"])
+    return ["", f"## {words[0]}", "", _md_table(words[1:], _measure_rows(report))]
+
+
+def explain_measure(report: Report, measure: str, period: str | None = None) -> str:
+    """Why a measure has its value in each period (or in the period labelled ``period``): the
+    arithmetic, the spans counted and what each remedy reading it computed from it."""
+    lines: list[str] = []
+    for mp in report.measures:
+        if mp.measure != measure or (period is not None and mp.period_label != period):
+            continue
+        title = f"{mp.measure} {mp.period_label}" + (f" (clause {mp.clause})" if mp.clause else "")
+        lines += [title, f"  {mp.arithmetic()}", *[f"  {span}" for span in mp.spans]]
+        for ln in report.liability:
+            for item in ln.items:
+                if item.key == mp.period_label and measure in (item.rule or "").split(","):
+                    lines.append(
+                        f"  {ln.remedy}: {money(item.amount)} {ln.currency}"
+                        + ("" if item.compensable else " (not counted)")
+                    )
+                    lines += [f"    {step}" for step in item.explanation] or [f"    {item.reason}"]
+                    if ln.payable < ln.compensable:
+                        lines.append(f"    payable {money(ln.payable)} ({'; '.join(ln.notes)})")
+    return visible("\n".join(lines), keep="\n") + "\n"
+
+
 #: Markdown's syntax characters, each written with a backslash so that it shows as itself
 _MD_SYNTAX = str.maketrans({c: "\\" + c for c in "\\`*_[]|#~!"})
 
@@ -454,6 +532,7 @@ def render_markdown(report: Report, lang: str = "en") -> str:
         _md_table(_liability_headers(lang), _liability_rows(report))
         if len(report.liability)
         else lb["none"],
+        *measures_markdown(report, lang),
         "",
         f"## {lb['ledger']}",
         "",
@@ -486,6 +565,7 @@ _STATUS_COLOURS = {
     "violated": "#f8d7d7",
     "excused": "#eeeeee",
     "discharged": "#f1ece1",
+    "expired": "#ece7f4",
 }
 
 
@@ -717,7 +797,37 @@ def explain_dict(
         "steps": {"en": list(ob.steps("en")), "zh": list(ob.steps("zh"))},
         "events": [e.to_dict() for e in events],
         "notes": list(ob.notes),
+        # the lifecycle, where the instance has more of it than pending and its status
+        **(
+            {}
+            if ob.life is None
+            else {
+                "history": [h.to_dict() for h in ob.history],
+                "cause": None if ob.cause is None else ob.cause.to_dict(),
+                "closes": iso(ob.closes),
+            }
+        ),
     }
+
+
+def _history_lines(ob: Obligation, lang: str) -> list[str]:
+    """The lifecycle of ``ob`` in words, where it has more than pending and its status: the
+    cause it arose from, then each state from when to when, with the event that entered it."""
+    lb = labels(lang)
+    if ob.life is None:
+        return []
+    lines = ["", f"{lb['history']}:"]
+    cause = ob.cause
+    if cause is not None:
+        said = lb["arose_when"].format(
+            rule=cause.rule, key=cause.key or "-", change=cause.change, at=_t(cause.at)
+        )
+        lines.append(f"  {said}")
+    for h in ob.history:
+        until = lb["still"] if h.end is None else _t(h.end)
+        by = f" ({h.event})" if h.event else ""
+        lines.append(f"  {lb.get(h.state, h.state)}: {_t(h.start)} → {until}{by}")
+    return lines
 
 
 def render_explain(
@@ -758,7 +868,7 @@ def render_explain(
     status = f"{lb['status'].capitalize()}: {lb[ob.status]}" + (
         f" — {ob.reason_in(lang)}" if ob.reason else ""
     )
-    lines += ["", status]
+    lines += ["", status, *_history_lines(ob, lang)]
     lines += ["", f"{lb['deciding']}:"]
     lines += [f"  {e.words(lang)}" for e in events] or [f"  {lb['none']}"]
     if ob.notes:
@@ -771,13 +881,15 @@ def render_explain(
 
 @dataclass(frozen=True)
 class DueSoon:
-    """An open instance that falls due soon, seen at ``now``.
+    """An open instance that falls due soon, or an open right that closes soon, seen at
+    ``now``.
 
-    ``time_left`` is ``due - now`` (clock time). ``share_used`` is the share of the allowed
-    time already gone: ``(now - trigger_at) / (due - trigger_at)``, counted as the deadline
-    counts (``measure``: ``clock``, ``working_hours`` in working time, ``working_days`` in
-    working days). ``warning`` is the highest threshold reached (50, 75 or 90 per cent) or
-    None.
+    ``time_left`` is ``due - now`` (clock time; for a right, ``closes - now``). ``share_used`` is
+    the share of the allowed time already gone: ``(now - trigger_at) / (due - trigger_at)``,
+    counted as the deadline counts (``measure``: ``clock``, ``working_hours`` in working time,
+    ``working_days`` in working days); for a right, of its window in clock time, ``(now -
+    opening) / (closes - opening)``. ``warning`` is the highest threshold reached (50, 75 or 90
+    per cent) or None.
     """
 
     obligation: Obligation
@@ -786,6 +898,8 @@ class DueSoon:
     share_used: float
     measure: str
     warning: int | None
+    #: a right about to expire (its ``closes`` is what comes), not a duty falling due
+    right: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping with stable keys (``share_used`` a fraction, 4 places)."""
@@ -805,6 +919,8 @@ class DueSoon:
             "share_used": round(self.share_used, 4),
             "measure": self.measure,
             "warning": self.warning,
+            # a right: when it closes (a duty's item keeps the keys it always had)
+            **({"closes": iso(o.closes)} if self.right else {}),
         }
 
 
@@ -817,12 +933,17 @@ def render_upcoming(
     lang: str = "en",
 ) -> str:
     """What falls due within ``within`` of ``now``, soonest first: a header line (how many of
-    the ``open_count`` open duties), then one row per instance with the time left, the share
-    of the allowed time used and the warning reached (``⚠ 90%``)."""
+    the ``open_count`` open duties, and how many rights close), then one row per instance with
+    the time left,
+    the share of the allowed time used and the warning reached (``⚠ 90%``); a right about to
+    expire shows its closing in the due column."""
     lb = labels(lang)
     at = now.isoformat(timespec="seconds" if now.second else "minutes")
     head = lb["due_soon"].format(within=duration_words(within, lang), now=at)
-    head += ": " + lb["due_soon_count"].format(n=len(items), open=open_count)
+    rights = sum(d.right for d in items)
+    head += ": " + lb["due_soon_count"].format(n=len(items) - rights, open=open_count)
+    if rights:
+        head += lb["rights_closing"].format(n=rights)
     if not items:
         return f"{head}\n{lb['nothing_due']}\n"  # no text from the input
     headers = [
@@ -835,7 +956,9 @@ def render_upcoming(
             d.obligation.key or "-",
             d.obligation.clause,
             d.obligation.party,
-            _t(d.obligation.due),
+            lb["right_closes"].format(closes=_t(d.obligation.closes))
+            if d.right
+            else _t(d.obligation.due),
             duration_words(d.time_left, lang),
             f"{math.floor(d.share_used * 100)}%",  # floored, like the warning thresholds
             "" if d.warning is None else f"⚠ {d.warning}%",

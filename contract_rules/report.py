@@ -12,7 +12,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 Disposition = Literal["used", "ignored", "rejected"]
 STATUSES: tuple[Status, ...] = ("pending", "fulfilled", "violated", "excused")
 #: every status an instance can report: ``discharged`` only where the contract was terminated
-#: (counted, and shown, only where it occurs, so that reports of contracts without powers keep
-#: their layout)
-ALL_STATUSES: tuple[Status, ...] = (*STATUSES, "discharged")
+#: or a power released a duty, ``expired`` only where a right has a closing (each counted, and
+#: shown, only where it occurs, so that reports of contracts without powers keep their layout)
+LIFECYCLE_STATUSES: tuple[Status, ...] = ("discharged", "expired")
+ALL_STATUSES: tuple[Status, ...] = (*STATUSES, *LIFECYCLE_STATUSES)
 
 
 #: The name and revision of the report's JSON layout (the ``format`` key of :meth:`Report.to_dict`).
@@ -109,6 +110,8 @@ class Life:
     ended_at: datetime | None = None
     ended_by: str | None = None
     cause: CauseLink | None = None
+    #: a right's closing (``until``): it is open in [opening, closing), expired after
+    closes: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +174,11 @@ class Obligation:
     def cause(self) -> CauseLink | None:
         """The instance whose change of state created this one (``trigger.on``), if any."""
         return self.life.cause if self.life is not None else None
+
+    @property
+    def closes(self) -> datetime | None:
+        """A right's closing (``until``): it is open in [opening, closing); None: no closing."""
+        return self.life.closes if self.life is not None else None
 
     @property
     def history(self) -> tuple[StateChange, ...]:
@@ -267,6 +275,8 @@ class Obligation:
             "notes": list(self.notes),
             "history": [h.to_dict() for h in self.history],
             "cause": None if self.cause is None else self.cause.to_dict(),
+            # a right's closing only where it has one (reports without one keep their bytes)
+            **({} if self.closes is None else {"closes": iso(self.closes)}),
         }
 
 
@@ -470,6 +480,8 @@ class Report:
     #: the contract's states over time: in effect, terminated (by a power or at the term's
     #: end, successfully or not, with the reason)
     contract_states: tuple[StateChange, ...] = ()
+    #: the measures per period (availability per month), in the rule file's order
+    measures: tuple[MeasurePeriod, ...] = ()
     _by_rule_key: dict[tuple[str, str | None], list[Obligation]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -484,12 +496,13 @@ class Report:
 
     def counts(self) -> dict[str, int]:
         """Instances per status (the four statuses of every contract, zero included, and
-        ``discharged`` where any instance was discharged)."""
+        ``discharged`` and ``expired`` where any instance is so)."""
         c = Counter(o.status for o in self.obligations)
         out: dict[str, int] = {s: c[s] + self.settled.get(s, 0) for s in STATUSES}
-        gone = c["discharged"] + self.settled.get("discharged", 0)
-        if gone:
-            out["discharged"] = gone
+        for s in LIFECYCLE_STATUSES:
+            gone = c[s] + self.settled.get(s, 0)
+            if gone:
+                out[s] = gone
         return out
 
     def find(self, rule: str, key: str | None = None, nth: int = 1) -> Obligation:
@@ -531,8 +544,9 @@ class Report:
     def rights_open(self) -> list[tuple[Obligation, datetime]]:
         """The permissions and powers open at ``as_of``, with the instant each opened: not
         yet exercised, arisen, and past their opening (a right's ``due``; a power without one
-        is open from when it arose), in report order. A right of a terminated contract is
-        discharged, so it is not open."""
+        is open from when it arose), in report order; each closes at ``o.closes`` (None: open
+        until used). A right of a terminated contract is discharged, and one past its closing
+        expired, so neither is open."""
         out: list[tuple[Obligation, datetime]] = []
         for o in self.obligations:
             if o.kind != "permission" or o.status != "pending":
@@ -618,9 +632,10 @@ class Report:
             "notes": list(self.notes),
             "rights_open": [
                 {"rule": o.rule, "key": o.key, "nth": o.nth, "since": iso(since)}
+                | ({} if o.closes is None else {"closes": iso(o.closes)})
                 for o, since in self.rights_open()
             ],
-        }
+        } | ({"measures": [m.to_dict() for m in self.measures]} if self.measures else {})
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON: sorted keys, ASCII-safe off, stable across processes."""
@@ -631,6 +646,12 @@ class Report:
         from .frames import obligations_frame
 
         return obligations_frame(self)
+
+    def histories_frame(self) -> pd.DataFrame:
+        """One row per state of every instance's history (``frames.histories_frame``)."""
+        from .frames import histories_frame
+
+        return histories_frame(self)
 
     def breaches_frame(self) -> pd.DataFrame:
         """The violated binding instances, as :meth:`to_pandas` rows (``frames.breaches_frame``)."""
@@ -752,6 +773,9 @@ def history_of(ob: Obligation) -> tuple[StateChange, ...]:
     elif status == "discharged":
         end = life.ended_at if life is not None else None
         event = life.ended_by if life is not None else None
+    elif status == "expired":  # a right not used by its closing
+        end = life.closes if life is not None else None
+        event = None
     elif status == "fulfilled":
         end = ob.due if kind == "prohibition" else ob.fulfilled_at
         if kind == "prohibition":
@@ -789,3 +813,84 @@ def history_of(ob: Obligation) -> tuple[StateChange, ...]:
         out.append(StateChange("pending", start, end, start_by))
     out.append(StateChange(status, end, None, event, ob.reason))
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class MeasurePeriod:
+    """A measure in one period (``docs/rule-format.md``, "Measures"): the time scheduled, the
+    time excluded from it, the time down, and the value they give, with the spans counted.
+
+    ``value`` is the exact fraction ``(scheduled − excluded − down) / (scheduled − excluded)``
+    (0.997972... for 99.797 %), None when nothing is left scheduled. A period not over at the
+    report's ``as_of`` is measured up to it (``complete`` false)."""
+
+    measure: str
+    clause: str | None
+    period: int
+    period_label: str
+    period_start: datetime
+    period_end: datetime
+    until: datetime
+    complete: bool
+    scheduled: timedelta
+    excluded: timedelta
+    down: timedelta
+    value: Decimal | None
+    target: Decimal | None = None
+    #: the spans counted, one line each (down, excluded, or not excluded and why)
+    spans: tuple[str, ...] = ()
+
+    @property
+    def percent(self) -> str:
+        """The value as a percentage to three decimals, never rounded up (99.797 %), or
+        ``n/a`` when nothing is scheduled."""
+        if self.value is None:
+            return "n/a"
+        return f"{(self.value * 100).quantize(Decimal('0.001'), rounding='ROUND_FLOOR')} %"
+
+    def arithmetic(self) -> str:
+        """How the value was computed: ``scheduled 744 h − excluded 4 h = 740 h; down 1.5 h →
+        99.797 %``."""
+        base = self.scheduled - self.excluded
+        head = f"scheduled {hours(self.scheduled)} − excluded {hours(self.excluded)} = "
+        head += f"{hours(base)}; down {hours(self.down)} → {self.percent}"
+        if self.target is not None and self.value is not None:
+            met = self.value * 100 >= self.target
+            head += f" ({'meets' if met else 'below'} the target {self.target} %)"
+        if not self.complete:
+            head += f" (so far: measured to {iso(self.until)})"
+        return head
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping: durations in exact seconds, the value as its exact decimal."""
+        return {
+            "measure": self.measure,
+            "clause": self.clause,
+            "period": self.period,
+            "period_label": self.period_label,
+            "period_start": iso(self.period_start),
+            "period_end": iso(self.period_end),
+            "until": iso(self.until),
+            "complete": self.complete,
+            "scheduled_seconds": seconds(self.scheduled),
+            "excluded_seconds": seconds(self.excluded),
+            "down_seconds": seconds(self.down),
+            "value": None if self.value is None else str(self.value),
+            "percent": self.percent,
+            "target": None if self.target is None else str(self.target),
+            "arithmetic": self.arithmetic(),
+            "spans": list(self.spans),
+        }
+
+
+def seconds(d: timedelta) -> str:
+    """A duration as its exact number of seconds (``5400``, ``0.5``)."""
+    us = Decimal(d // timedelta(microseconds=1))
+    return format((us / Decimal(1_000_000)).normalize(), "f")
+
+
+def hours(d: timedelta) -> str:
+    """A duration in hours, to three decimals at most (``744 h``, ``1.5 h``)."""
+    us = Decimal(d // timedelta(microseconds=1))
+    h = (us / Decimal(3_600_000_000)).quantize(Decimal("0.001"))
+    return f"{format(h.normalize(), 'f')} h"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from array import array
 from collections import Counter
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast, get_args
 
@@ -31,6 +31,7 @@ from .events import zone
 from .model import Ruleset, Status, Strength
 from .report import (
     ALL_STATUSES,
+    LIFECYCLE_STATUSES,
     REPORT_FORMAT,
     STATUSES,
     Accounting,
@@ -39,6 +40,7 @@ from .report import (
     EventEntry,
     Liability,
     Life,
+    MeasurePeriod,
     NormInfo,
     Obligation,
     RemedyItem,
@@ -182,7 +184,7 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
     counted = Counter(o.status for o in obligations)
     settled: dict[str, int] = {}
     counts = doc["counts"]
-    gone: tuple[Status, ...] = ("discharged",) if counts.get("discharged") is not None else ()
+    gone = tuple(s for s in LIFECYCLE_STATUSES if counts.get(s) is not None)
     present: tuple[Status, ...] = (*STATUSES, *gone)
     for status in present:
         extra = counts[status].integer() - counted[status]
@@ -193,6 +195,7 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
         if extra:
             settled[status] = extra
     states = contract.get("states")
+    measures = doc.get("measures")  # written only by a ruleset with measures
     events = doc["events"]
     ev_counts = events["counts"]
     return Report(
@@ -215,6 +218,7 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
         settled=settled,
         ruleset=ruleset,
         contract_states=tuple(_stretch(h, tz) for h in states.items()) if states else (),
+        measures=tuple(_measure(m, tz) for m in measures.items()) if measures else (),
     )
 
 
@@ -312,9 +316,11 @@ def _life(d: _Doc, tz: tzinfo) -> Life | None:
             cause_doc["change"].text(),
             cause_doc["at"].instant(tz),
         )
-    if not suspended and ended_at is None and cause is None:
+    closes_doc = d.get("closes")
+    closes = None if closes_doc is None else closes_doc.instant(tz)
+    if not suspended and ended_at is None and cause is None and closes is None:
         return None
-    return Life(suspended, ended_at, ended_by, cause)
+    return Life(suspended, ended_at, ended_by, cause, closes)
 
 
 def _line(d: _Doc, tz: tzinfo) -> RemedyLine:
@@ -334,6 +340,34 @@ def _line(d: _Doc, tz: tzinfo) -> RemedyLine:
         payable=d["payable"].amount(),
         items=tuple(_item(i) for i in d["items"].items()),
     )
+
+
+def _measure(d: _Doc, tz: tzinfo) -> MeasurePeriod:
+    value, target = d["value"], d["target"]
+    return MeasurePeriod(
+        measure=d["measure"].text(),
+        clause=d["clause"].opt_text(),
+        period=d["period"].integer(),
+        period_label=d["period_label"].text(),
+        period_start=d["period_start"].instant(tz),
+        period_end=d["period_end"].instant(tz),
+        until=d["until"].instant(tz),
+        complete=d["complete"].flag(),
+        scheduled=_seconds(d["scheduled_seconds"]),
+        excluded=_seconds(d["excluded_seconds"]),
+        down=_seconds(d["down_seconds"]),
+        value=None if value.value is None else value.amount(),
+        target=None if target.value is None else target.amount(),
+        spans=d["spans"].texts(),
+    )
+
+
+def _seconds(d: _Doc) -> timedelta:
+    """A duration written as its exact seconds (``MeasurePeriod.to_dict``)."""
+    s = d.amount()
+    if not (Decimal(0) <= s <= Decimal(10) ** 11):
+        raise d.fail(f"not a duration in seconds: {s}")
+    return timedelta(microseconds=int(s * 1_000_000))
 
 
 def _item(d: _Doc) -> RemedyItem:

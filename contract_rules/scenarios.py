@@ -17,8 +17,15 @@ from .errors import ContractRulesError
 from .findings import Location
 from .loader import LoadedDocument
 from .model import Ruleset
-from .model_logic import Expectation, ExpectedEvent, ExpectedRemedy, Scenario, Status
-from .report import Report, iso, money
+from .model_logic import (
+    Expectation,
+    ExpectedEvent,
+    ExpectedMeasure,
+    ExpectedRemedy,
+    Scenario,
+    Status,
+)
+from .report import Report, iso, money, seconds
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,39 @@ def run_scenario(
     for j, ee in enumerate(sc.expect_events):
         loc = _loc(doc, (*base, "expect_events", j), source)
         result.mismatches += _event_mismatches(rep, sc, ee, loc)
+    for j, em in enumerate(sc.expect_measures):
+        loc = _loc(doc, (*base, "expect_measures", j), source)
+        result.mismatches += _measure_mismatches(rep, em, loc)
     return result
+
+
+def _measure_mismatches(rep: Report, em: ExpectedMeasure, loc: Location) -> list[Mismatch]:
+    """What differs between one expected measure of a period and the report's: its value as a
+    percentage to the digits the scenario writes (cut, never rounded up: 99.797 for
+    99.7972...), and its hours (exact)."""
+    what = f"{em.measure} period {em.period}"
+    mp = next((m for m in rep.measures if m.measure == em.measure and m.period == em.period), None)
+    if mp is None:
+        found = ", ".join(f"{m.measure} {m.period}" for m in rep.measures) or "none"
+        return [Mismatch(loc, what, "a measure", f"none (measures: {found})")]
+    out = []
+    if em.value is not None:
+        exp = em.value.as_tuple().exponent
+        places = Decimal(1).scaleb(exp if isinstance(exp, int) else 0)
+        got = None if mp.value is None else (mp.value * 100).quantize(places, "ROUND_FLOOR")
+        if got != em.value:
+            out.append(
+                Mismatch(loc, f"{what} value", f"{em.value} %", f"{got} % ({mp.arithmetic()})")
+            )
+    for name, want, have in (
+        ("down_hours", em.down_hours, mp.down),
+        ("excluded_hours", em.excluded_hours, mp.excluded),
+        ("scheduled_hours", em.scheduled_hours, mp.scheduled),
+    ):
+        if want is not None and Decimal(seconds(have)) != want * 3600:
+            got_h = Decimal(seconds(have)) / 3600
+            out.append(Mismatch(loc, f"{what} {name}", f"{want}", f"{got_h:f}"))
+    return out
 
 
 def _instance_mismatches(rep: Report, exp: Expectation, loc: Location) -> list[Mismatch]:

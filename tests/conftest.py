@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 import contract_rules as cr
-from contract_rules import loader
 from contract_rules.engine import CompiledRuleset, compile_ruleset
+from contract_rules.loader import reader as loader_reader
 
 PARSERS = ["pure"] + (["libyaml"] if getattr(yaml, "__with_libyaml__", False) else [])
 
@@ -19,9 +19,9 @@ PARSERS = ["pure"] + (["libyaml"] if getattr(yaml, "__with_libyaml__", False) el
 def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Run the test with each available YAML parser (pure Python, and libyaml when present)."""
     if request.param == "pure":
-        monkeypatch.setattr(loader, "_PARSER", yaml.SafeLoader)
+        monkeypatch.setattr(loader_reader, "_PARSER", yaml.SafeLoader)
     else:
-        monkeypatch.setattr(loader, "_PARSER", yaml.CSafeLoader)
+        monkeypatch.setattr(loader_reader, "_PARSER", yaml.CSafeLoader)
     yield request.param
 
 

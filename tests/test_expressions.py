@@ -100,14 +100,14 @@ HOSTING = {
     "monthly_charge": CNY,
     "availability": PERCENT,
     "period.end": INSTANT,
-    "trigger": record_of({"starts_at": INSTANT, "announced_at": INSTANT}),
+    "start": record_of({"at": INSTANT, "announced_at": INSTANT}),
 }
 HOSTING_CREDIT = (
     "min(tier(availability, at least 99.9% -> 0%, at least 99% -> 10%, "
     "at least 95% -> 25%, otherwise -> 100%) * monthly_charge, monthly_charge)"
 )
 HOSTING_REPORT_DUE = "period.end - 1 day + 5 working days"
-HOSTING_ANNOUNCED = "trigger.starts_at - trigger.announced_at >= 48 hours"
+HOSTING_ANNOUNCED = "start.at - start.announced_at >= 48 hours"
 
 COLD = {
     "low": NUMBER,
@@ -244,8 +244,8 @@ def test_hosting_report_due_on_the_fifth_working_day(cal: BusinessCalendar) -> N
 def test_hosting_maintenance_announced_48_hours_ahead() -> None:
     e = compiled(HOSTING_ANNOUNCED, HOSTING, expect=BOOLEAN)
     start = at(2025, 5, 10, 2)
-    ok = {"trigger": {"starts_at": start, "announced_at": start - timedelta(hours=48)}}
-    late = {"trigger": {"starts_at": start, "announced_at": start - timedelta(hours=47)}}
+    ok = {"start": {"at": start, "announced_at": start - timedelta(hours=48)}}
+    late = {"start": {"at": start, "announced_at": start - timedelta(hours=47)}}
     assert e.evaluate(ok) is True
     assert e.evaluate(late) is False
 

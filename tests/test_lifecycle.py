@@ -361,9 +361,19 @@ EVENT_POOL = [
     ev("I1", "interest_payment", "2025-05-28T10:00:00+08:00", order="PO-2"),
     ev("V1", "invoice", "2025-04-07T10:00:00+08:00", order="PO-1"),
     ev("X1", "disclosure", "2025-06-02T09:00:00+08:00", party="seller"),
+    # the powers that release and create, rights that close, the contract's suspension
+    ev("W1", "interest_waiver", "2025-05-25T10:00:00+08:00", order="PO-2"),
+    ev("F1", "defect_notice", "2025-03-12T10:00:00+08:00", order="PO-1"),
+    ev("R1", "replacement_demand", "2025-03-20T10:00:00+08:00", order="PO-1"),
+    ev("G1", "guarantee_withdrawn", "2025-03-05T09:00:00+08:00", guarantee="BG-1"),
+    ev("C1", "contract_suspension", "2025-03-06T09:00:00+08:00", guarantee="BG-1"),
+    ev("G2", "guarantee_restored", "2025-03-18T09:00:00+08:00", guarantee="BG-1"),
+    ev("C2", "contract_resumption", "2025-03-19T09:00:00+08:00", guarantee="BG-1"),
 ]
-STATES = {"pending", "suspended", "fulfilled", "violated", "excused", "discharged"}
-FINAL = {"fulfilled", "violated", "excused", "discharged"}
+STATES = {"pending", "suspended", "fulfilled", "violated", "excused", "discharged", "expired"}
+FINAL = {"fulfilled", "violated", "excused", "discharged", "expired"}
+#: the machine of docs/engine.md: what may follow each state in a history
+NEXT = {"pending": {"suspended", *FINAL}, "suspended": {"pending", *FINAL}}
 
 
 @settings(max_examples=40, deadline=None)
@@ -381,21 +391,23 @@ def test_histories_are_valid_paths_and_the_same_in_every_mode(
     batch = evaluate(rs, events, as_of)
     for ob in batch.obligations:
         hist = ob.history
-        assert hist[0].state == "pending" and hist[0].start == ob.trigger_at
+        # an instance that arises while its norm or the contract is suspended starts so
+        assert hist[0].state in ("pending", "suspended") and hist[0].start == ob.trigger_at
         assert all(h.state in STATES for h in hist)
         assert all(a.end == b.start for a, b in itertools.pairwise(hist))
         assert all(h.end is not None for h in hist[:-1]) and hist[-1].end is None
         assert all(h.state not in FINAL for h in hist[:-1])  # a final state is the last
         assert hist[-1].state in (ob.status, "suspended")
+        assert all(b.state in NEXT[a.state] for a, b in itertools.pairwise(hist))
     inc = Evaluator(rs)
     for e in events:
         if str(e["at"]) <= as_of:  # one zone: the texts order as the instants do
             inc.feed(e)
     assert _histories(inc.report(as_of)) == _histories(batch)
-    # a discharged or fulfilled instance is never violated later
+    # a discharged, expired or fulfilled instance is never violated later
     later = evaluate(rs, events, "2026-03-01T00:00:00+08:00")
     for ob in batch.obligations:
-        if ob.status in ("discharged", "fulfilled", "excused"):
+        if ob.status in ("discharged", "expired", "fulfilled", "excused"):
             assert later.find(ob.rule, ob.key, ob.nth).status == ob.status
 
 
@@ -534,12 +546,15 @@ def test_rights_open_now_and_since_when() -> None:
             "key": "PO-1",
             "nth": 1,
             "since": "2025-03-27T00:00:00+08:00",
+            # open in [opening, closing): 20 days after the opening (day 20 is 16 April)
+            "closes": "2025-04-17T00:00:00+08:00",
         }
     ]
     # a power without an opening is open from when it arises (the missed payment)
     late_pay = evaluate(sale(), ON_TIME[:2], "2025-04-11T00:00:00+08:00")
     assert [(o.rule, s) for o, s in late_pay.rights_open()] == [
-        ("suspend.deliveries", t("2025-04-10T00:00:00+08:00"))
+        ("waive.interest", t("2025-04-10T00:00:00+08:00")),
+        ("suspend.deliveries", t("2025-04-10T00:00:00+08:00")),
     ]
     # exercised or discharged: no longer open
     assert evaluate(sale(), LATE_THEN_TERMINATED, AS_OF).rights_open() == []

@@ -13,8 +13,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contract_rules import loader
 from contract_rules.loader import LoadedDocument, LoaderLimits, load_yaml, load_yaml_file
+from contract_rules.loader import base as loader_base
+from contract_rules.loader import reader as loader_reader
 
 LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
 
@@ -207,7 +208,7 @@ def test_too_many_nodes_at_the_default_limit() -> None:
 
 def test_too_many_findings_are_capped(parser: str) -> None:
     doc, _ = timed("- yes\n" * 100_000)
-    assert len(doc.findings) == loader._MAX_FINDINGS + 1
+    assert len(doc.findings) == loader_base._MAX_FINDINGS + 1
     assert doc.findings[-1].code == "CR008"
     assert doc.data is None
 
@@ -325,14 +326,14 @@ def test_fuzz_yaml_like_text(text: str) -> None:
 @given(_YAMLISH)
 def test_fuzz_both_parsers_agree(text: str) -> None:
     """Where the text is well-formed, libyaml and pure Python give the same data and findings."""
-    original = loader._PARSER
+    original = loader_reader._PARSER
     try:
-        loader._PARSER = yaml.CSafeLoader
+        loader_reader._PARSER = yaml.CSafeLoader
         a = load_yaml(text)
-        loader._PARSER = yaml.SafeLoader
+        loader_reader._PARSER = yaml.SafeLoader
         b = load_yaml(text)
     finally:
-        loader._PARSER = original
+        loader_reader._PARSER = original
     well_formed(a)
     well_formed(b)
     if "CR001" in {f.code for f in [*a.findings, *b.findings]}:

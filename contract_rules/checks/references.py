@@ -165,10 +165,11 @@ def unknown_calendar_layer(cx: CheckContext) -> Iterator[Finding]:
 
 @register("CR205")
 def unknown_norm(cx: CheckContext) -> Iterator[Finding]:
-    """Every norm a remedy applies to is declared."""
+    """Every norm a remedy applies to is declared (or is a measure, ``measures``)."""
+    measures = {m.id for m in cx.ruleset.measures}
     for r, rem in enumerate(cx.ruleset.remedies):
         for j, nid in enumerate(rem.norms):
-            if nid not in cx.norm_ids:
+            if nid not in cx.norm_ids and nid not in measures:
                 yield cx.finding(
                     "CR205",
                     ("remedies", r, "norms", j),

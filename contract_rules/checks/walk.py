@@ -143,6 +143,8 @@ def _field_refs(rs: Ruleset) -> Iterator[tuple[str | None, _Ref]]:
             continue
         cpath = ("remedies", r, "claims")
         yield c.event, _Ref(c.key, (*cpath, "key"), "the claims' key")
+        if rem.kind == "credit":
+            continue  # a credit's claims are events its amount reads, not amounts claimed
         yield c.event, _Ref(c.amount_field, (*cpath, "amount_field"), "the claimed amount field")
         yield c.event, _Ref(c.currency_field, (*cpath, "currency_field"), "the currency field")
 

@@ -17,7 +17,7 @@ from .inputs import _add_input_options, _lang, evaluate_input, load_rules, posit
 if TYPE_CHECKING:
     from ..engine import CompiledRuleset
     from ..events import EventValidator, RawEvent
-    from ..model import Norm
+    from ..model import Norm, Ruleset
     from ..render import DecidingEvent
     from ..report import Obligation, RemedyItem, RemedyLine, Report
 
@@ -147,6 +147,8 @@ def _run_explain(args: argparse.Namespace) -> int:
 
     ruleset = load_rules(args.rules)
     ids = [n.id for n in ruleset.norms]
+    if args.rule in {m.id for m in ruleset.measures}:
+        return _explain_measure(args, ruleset)
     if args.rule not in ids:
         hint = _did_you_mean(args.rule, ids)
         raise CliError(
@@ -183,6 +185,27 @@ def _run_explain(args: argparse.Namespace) -> int:
             )
         )
         _out().write(remedy_text(done.report, ob))
+    return EXIT_OK
+
+
+def _explain_measure(args: argparse.Namespace, ruleset: Ruleset) -> int:
+    """``explain --rule <measure>`` (``--key`` a period's label, 2025-03): the measure's
+    arithmetic per period, the spans it counted and the credits computed from it."""
+    from ..render import explain_measure
+
+    done = evaluate_input(args, ruleset, args.as_of)
+    found = [m for m in done.report.measures if m.measure == args.rule]
+    labels = [m.period_label for m in found]
+    if args.key is not None and args.key not in labels:
+        hint = _did_you_mean(args.key, labels)
+        raise CliError(
+            EXIT_FINDINGS, f"{args.rule} has no period {args.key!r}{hint}: {_first(labels)}"
+        )
+    if args.format == "json":
+        chosen = [m.to_dict() for m in found if args.key is None or m.period_label == args.key]
+        _out().write(json.dumps({"measure": args.rule, "periods": chosen}, indent=2) + "\n")
+    else:
+        _out().write(explain_measure(done.report, args.rule, args.key))
     return EXIT_OK
 
 

@@ -1,4 +1,5 @@
-"""``contract-rules upcoming``: the open duties falling due soon, with warning levels."""
+"""``contract-rules upcoming``: the open duties falling due soon and the open rights about to
+expire, with warning levels."""
 
 from __future__ import annotations
 
@@ -69,8 +70,10 @@ def working_days_elapsed(cal: BusinessCalendar, a: datetime, b: datetime) -> flo
 def due_soon(
     report: Report, compiled: CompiledRuleset, now: datetime, within: timedelta
 ) -> tuple[list[DueSoon], int]:
-    """The open duties (pending obligations) due within ``within`` of ``now``, soonest first,
-    and how many duties are open in all (those without a due instant included).
+    """The open duties (pending obligations) due within ``within`` of ``now`` and the open rights
+    (pending permissions and powers, opened by ``now``) whose closing comes within it, soonest
+    first, and how many duties are open in all (those without a due instant included; the
+    rights are not counted there: the items say which of them are rights).
 
     ``share_used`` = (now - trigger) / (due - trigger), counted as the instance's deadline
     counts: in working time for working hours, in working days for working days
@@ -113,8 +116,29 @@ def due_soon(
                     ),
                 )
         items.append(DueSoon(o, now, o.due - now_utc, share, measure, warning_level(share)))
+    rights = _closing_rights(report, now)
+    items.extend(r for r in rights if r.obligation.closes is not None and r.time_left <= within)
     items.sort(key=lambda d: (d.time_left, d.obligation.trigger_at, d.obligation.rule))
     return items, len(open_)
+
+
+def _closing_rights(report: Report, now: datetime) -> list[DueSoon]:
+    """The rights open at ``now`` that have a closing, each as a :class:`DueSoon` of its
+    window: time left until the closing, the share of [opening, closing) gone by (clock)."""
+    from ..render import DueSoon
+
+    now_utc = now.astimezone(UTC)
+    out: list[DueSoon] = []
+    for o, since in report.rights_open():
+        closes = o.closes
+        if closes is None or since.astimezone(UTC) > now_utc:
+            continue
+        opening = since.astimezone(UTC)
+        allowed, used = closes.astimezone(UTC) - opening, now_utc - opening
+        share = _share(used // _US, allowed // _US)
+        left = closes.astimezone(UTC) - now_utc
+        out.append(DueSoon(o, now, left, share, "clock", warning_level(share), right=True))
+    return out
 
 
 def _configure_upcoming(p: argparse.ArgumentParser) -> None:

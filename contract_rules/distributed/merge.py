@@ -70,15 +70,24 @@ def _merge(
     years: set[int] = set().union(*(part.years for part in partials))
     ends = [part.ended for part in partials if part.ended is not None]
     ended = min(ends, key=lambda e: comparable(e[0])) if ends else None
+    suspended = sorted(s for part in partials for s in part.suspended)
     states = contract_states(
-        c, t, ended, False, obligations, lambda u: u if u.tzinfo is c.tz else u.astimezone(c.tz)
+        c,
+        t,
+        ended,
+        False,
+        obligations,
+        lambda u: u if u.tzinfo is c.tz else u.astimezone(c.tz),
+        suspended,
     )
     base = partials[0].base
     assert base is not None, "partition 0 gives the report's other parts"
+    # the measures are partition 0's: every partition sees every span a measure counts
+    measures = base.measures
     return replace(
         base,
         obligations=obligations,
-        liability=Liability(tuple(remedy_lines(c, claims, obligations, t))),
+        liability=Liability(tuple(remedy_lines(c, claims, obligations, t, measures))),
         accounting=_accounting(partials, rejected),
         assumptions=tuple(c.calendar.assumptions_for(years)),
         notes=tuple(head for _, _, head in heads),

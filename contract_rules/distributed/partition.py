@@ -62,6 +62,8 @@ class _Partial:
     error: tuple[str, str, str | None] | None = None
     #: the termination by a power the partition saw (instant, event, power), if any
     ended: tuple[datetime, str, str] | None = None
+    #: the suspensions of the whole contract the partition saw (Evaluator.contract_suspensions)
+    suspended: tuple[tuple[datetime, datetime | None, str, str | None], ...] = ()
     base: Report | None = None
 
 
@@ -173,6 +175,7 @@ def _partial_of(
         ],
         set(ev._years),
         ended=ev._ended,
+        suspended=tuple(ev.contract_suspensions()),
         base=base,
     )
 

@@ -38,6 +38,10 @@ def plan_for(compiled: CompiledRuleset) -> Plan:
     """The routing of ``compiled``'s event types (see the module's description)."""
     c = compiled
     excusing = {ex.span for cn in c.norms for ex in cn.excuses if ex.span is not None}
+    # a measure counts every span of its names, whatever their keys: every partition sees them
+    excusing |= {
+        name for m in c.ruleset.measures for name in (*m.down, *(x.span for x in m.exclude))
+    }
     routes: dict[str, tuple[str | None, bool]] = {}
     reason: str | None = None
     for etype, entries in c.dispatch.items():
@@ -67,6 +71,11 @@ def plan_for(compiled: CompiledRuleset) -> Plan:
             if what == "response" and c.norms[idx].effect == "terminate":
                 reason = reason or (
                     f"the power {c.norms[idx].info.rule} terminates the contract for every key"
+                )
+            if what == "response" and c.norms[idx].effect in ("suspend", "resume"):
+                # a suspension stops the clocks of the instances of every key
+                reason = reason or (
+                    f"{c.norms[idx].info.rule} suspends or resumes instances of every key"
                 )
         if len(keyed) > 1:
             reason = reason or (

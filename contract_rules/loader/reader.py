@@ -1,30 +1,13 @@
-"""A safe YAML loader that keeps the position of every node and reports problems as findings.
-
-Rule files are data. This loader reads them with the *event* API of PyYAML's safe parser (the
-libyaml C parser when it is installed, the pure-Python one otherwise) and builds plain Python
-values itself, so that:
-
-- no tag can construct anything but ``dict``, ``list``, ``str``, ``int``, ``bool``, ``None``
-  and :class:`decimal.Decimal` (every other tag is finding CR005, and nothing is ever called);
-- every value and every mapping key keeps its 1-based line and column;
-- scalars follow the YAML 1.2 core schema, and the YAML 1.1 readings that differ (``yes``,
-  ``1:30``) are reported instead of silently applied;
-- limits (file size, nesting, alias expansion, scalar length, node count) are checked while
-  parsing, before anything large is built, so hostile input is answered in bounded time and
-  memory;
-- nothing about the *content* ever raises: every problem is a located :class:`Finding`.
-
-See ``docs/loader-limits.md`` for the limits and every YAML 1.1/1.2 decision.
-"""
+"""The event loop of a load: PyYAML's safe event stream → plain values with positions; nodes,
+collections, merge keys, mapping keys and aliases, each bounded by the limits."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
-from decimal import Decimal
-from typing import Any, Final
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import yaml
 from yaml.events import (
@@ -39,84 +22,35 @@ from yaml.events import (
 )
 from yaml.reader import ReaderError
 
-from .codes import code
-from .findings import DocPath, Finding, Location, Severity
+from ..findings import DocPath, Finding
+from .base import (
+    _MAP,
+    _MERGE,
+    _PLAIN_STYLES,
+    _SEQ,
+    _SPECIAL_START,
+    LoaderBase,
+    _clean_problem,
+    _Fatal,
+    _line_col,
+    _type_words,
+)
+from .document import DEFAULT_LIMITS, LoadedDocument, LoaderLimits
 
-__all__ = [
-    "DEFAULT_LIMITS",
-    "LoadedDocument",
-    "LoaderLimits",
-    "load_yaml",
-    "load_yaml_file",
-]
+#: The parser class: libyaml's when PyYAML was built with it, else the pure-Python one. Both are
+#: the *safe* loaders; only their scanner and parser are used (the event stream), never their
+#: composer or constructor.
+_PARSER: Callable[[str], Any] = (
+    getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if getattr(yaml, "__with_libyaml__", False)
+    else yaml.SafeLoader
+)
 
+# The anchor and tag in front of a node's text (``&a !!map {...}``).
+_PROPERTIES = re.compile(r"\A(?:[&!]\S*\s+)*")
+_TAB_WORD = re.compile(r"\btab\b|'\\t'")
 
-@dataclass(frozen=True)
-class LoaderLimits:
-    """Bounds on what the loader accepts; exceeding any of them is a located error finding."""
-
-    max_bytes: int = 2_000_000  # size of the file, in bytes of UTF-8
-    max_depth: int = 64  # nesting of mappings and sequences (the root collection is level 1)
-    max_alias_expansions: int = 1_000  # total nodes produced through aliases (alias bombs)
-    max_scalar_chars: int = 100_000  # length of one scalar (or key), in characters
-    max_nodes: int = 200_000  # nodes in the document, counting those produced through aliases
-
-    def __post_init__(self) -> None:
-        """Refuse limits that cannot be meant: not an integer, or below 1 (0 for aliases)."""
-        for f in fields(self):
-            value = getattr(self, f.name)
-            low = 0 if f.name == "max_alias_expansions" else 1
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(
-                    f"LoaderLimits.{f.name} must be an integer >= {low}, not {value!r}"
-                )
-
-
-DEFAULT_LIMITS: Final = LoaderLimits()
-
-
-@dataclass
-class LoadedDocument:
-    """The result of loading one YAML rule file.
-
-    ``data`` holds plain Python values (``dict[str, Any]``, ``list``, ``str``, ``int``, ``bool``,
-    ``None`` and exact :class:`~decimal.Decimal` for floats); it is ``None`` when a fatal problem
-    (syntax, encoding, a limit, no document) stopped the load. ``positions`` maps the path of
-    every node to the 1-based ``(line, column)`` of its value; ``key_positions`` maps the path of
-    every mapping entry to the position of its key. ``findings`` lists every problem, located;
-    ``text`` is the text that was read.
-    """
-
-    source: str
-    data: Any
-    positions: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-    #: the document's text as read (the checks locate places inside a scalar with it)
-    text: str = field(default="", repr=False, compare=False)
-
-    def locate(self, path: Sequence[str | int], *, key: bool = False) -> Location:
-        """The location of ``path`` in this document, always with line and column >= 1.
-
-        With ``key=True`` the position of the entry's key is preferred (useful for "unknown key"
-        findings). When ``path`` itself has no position (a missing key, a value dropped by a
-        finding), the nearest ancestor that has one is used; the start of the file if none does.
-        The returned location carries ``path`` as asked, not the ancestor's.
-        """
-        wanted: DocPath = tuple(path)
-        probe = wanted
-        while True:
-            pos = (self.key_positions.get(probe) if key else None) or self.positions.get(probe)
-            if pos is not None:
-                return Location(self.source, pos[0], pos[1], wanted)
-            if not probe:
-                return Location(self.source, 1, 1, wanted)
-            probe = probe[:-1]
-
-    @property
-    def ok(self) -> bool:
-        """True when no finding has severity error (warnings do not count)."""
-        return all(f.severity is not Severity.ERROR for f in self.findings)
+_LogEntry = tuple[DocPath, tuple[int, int], bool]  # (path, (line, column), is_key)
 
 
 def load_yaml(
@@ -152,86 +86,6 @@ def load_yaml_file(
     doc = LoadedDocument(source=name, data=None)
     _Loader(doc, limits).run(raw, size=size)
     return doc
-
-
-# --------------------------------------------------------------------------------------------
-# Implementation
-# --------------------------------------------------------------------------------------------
-
-_CR = {key: code(key) for key in (f"CR{n:03d}" for n in range(1, 14))}
-
-#: The parser class: libyaml's when PyYAML was built with it, else the pure-Python one. Both are
-#: the *safe* loaders; only their scanner and parser are used (the event stream), never their
-#: composer or constructor.
-_PARSER: Callable[[str], Any] = (
-    getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    if getattr(yaml, "__with_libyaml__", False)
-    else yaml.SafeLoader
-)
-
-_YAML_TAG = "tag:yaml.org,2002:"
-_STR = _YAML_TAG + "str"
-_INT = _YAML_TAG + "int"
-_FLOAT = _YAML_TAG + "float"
-_BOOL = _YAML_TAG + "bool"
-_NULL = _YAML_TAG + "null"
-_MAP = _YAML_TAG + "map"
-_SEQ = _YAML_TAG + "seq"
-
-_PLAIN_STYLES: Final = (None, "")  # pure-Python parser says None, libyaml says ''
-
-_MISSING: Final = object()
-# YAML 1.2 core schema: the exact spellings of null and booleans.
-_CORE_WORDS: Final[dict[str, Any]] = {
-    "null": None, "Null": None, "NULL": None, "~": None,
-    "true": True, "True": True, "TRUE": True,
-    "false": False, "False": False, "FALSE": False,
-}  # fmt: skip
-_NULL_WORDS: Final = frozenset(("", "~", "null", "Null", "NULL"))
-_YAML11_BOOLS: Final = frozenset(("yes", "no", "on", "off", "y", "n"))
-#: First characters of the plain scalars that may resolve to something other than a string.
-_SPECIAL_START: Final = frozenset("0123456789+-.~nNtTfFyYoO")
-_NUMBER_START: Final = frozenset("0123456789+-.")
-
-_INT_DEC = re.compile(r"[-+]?[0-9]+")
-_INT_OCT = re.compile(r"0o[0-7]+")
-_INT_HEX = re.compile(r"0x[0-9a-fA-F]+")
-_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
-_INF_NAN = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
-# YAML 1.1 base-60 integers and floats, as PyYAML's resolver spells them.
-_SEXAGESIMAL = re.compile(
-    r"[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*"
-)
-# Characters YAML does not allow in a stream: everything outside #x9 #xA #xD #x20-#x7E #x85
-# #xA0-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF (PyYAML's and libyaml's readers agree), written as
-# the complement so that it compiles fast. Also U+FEFF past the start of the file: libyaml skips
-# it at the start of any line and the pure-Python parser reads it as text, so it is refused.
-_NON_PRINTABLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufeff\ufffe\uffff]"
-)
-# Line breaks as the YAML 1.1 parsers count them (so our positions agree with theirs).
-_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
-# The anchor and tag in front of a node's text (``&a !!map {...}``).
-_PROPERTIES = re.compile(r"\A(?:[&!]\S*\s+)*")
-_TAB_WORD = re.compile(r"\btab\b|'\\t'")
-
-#: Path component of the value of a ``<<`` merge key while it is being read. Real paths hold
-#: only strings and indexes >= 0, so -1 never clashes; entries under it are dropped at the end.
-_MERGE: Final = -1
-
-#: Past this many findings the file is not a rule file worth reading on: the load stops (CR008).
-#: Bounds the memory a file of 200,000 ``- yes`` lines could otherwise cost in warnings.
-_MAX_FINDINGS: Final = 1_000
-
-_LogEntry = tuple[DocPath, tuple[int, int], bool]  # (path, (line, column), is_key)
-
-
-class _Fatal(Exception):
-    """Stops a load: the finding it carries is final and ``data`` becomes ``None``."""
-
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(finding.message)
-        self.finding = finding
 
 
 @dataclass(slots=True)
@@ -297,20 +151,6 @@ class _Frame:
         self.first_lines: dict[str, int] = {}
 
 
-def _line_col(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column of character ``index`` of ``text``, counting breaks as YAML does."""
-    line, start = 1, 0
-    for m in _BREAK.finditer(text, 0, index):
-        line += 1
-        start = m.end()
-    return line, index - start + 1
-
-
-def _short_tag(tag: str) -> str:
-    """``tag:yaml.org,2002:python/object`` as ``!!python/object``; other tags unchanged."""
-    return "!!" + tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else tag
-
-
 def _deep_copy(value: Any) -> Any:
     """A copy of nested dicts and lists (iterative: no recursion limit); leaves are shared."""
     if type(value) is dict:
@@ -331,21 +171,11 @@ def _deep_copy(value: Any) -> Any:
     return root
 
 
-def _clean_problem(text: str) -> str:
-    """PyYAML's problem text, tidied: one line, no trailing period, first letter lower case."""
-    text = " ".join(text.split()).rstrip(".")
-    return text[:1].lower() + text[1:]
-
-
-class _Loader:
+class _Loader(LoaderBase):
     """One load: reads events, builds values, records positions and findings."""
 
     def __init__(self, doc: LoadedDocument, limits: LoaderLimits) -> None:
-        self.doc = doc
-        self.limits = limits
-        self.source = doc.source
-        self.findings = doc.findings
-        self.text = ""
+        super().__init__(doc, limits)
         self.log: list[_LogEntry] = []
         self.anchors: dict[str, _Anchor] = {}
         self.open_anchors: dict[str, int] = {}
@@ -354,47 +184,6 @@ class _Loader:
         self.alias_nodes = 0
         self.any_merge = False
         self.root: Any = None
-
-    # ---------------------------------------------------------------- findings
-
-    def _finding(
-        self,
-        key: str,
-        line: int,
-        column: int,
-        path: DocPath,
-        message: str,
-        severity: Severity | None = None,
-    ) -> Finding:
-        """A finding of code ``key`` at 1-based ``line``/``column`` (clamped to >= 1)."""
-        if _MERGE in path:  # the value of a ``<<`` key: show it as such
-            path = tuple("<<" if part == _MERGE else part for part in path)
-        loc = Location(self.source, max(line, 1), max(column, 1), path)
-        return _CR[key].at(loc, message, severity)
-
-    def _report(self, key: str, mark: Any, path: DocPath, message: str) -> None:
-        """Add a finding at a PyYAML mark (0-based line and column)."""
-        self._add(self._finding(key, mark.line + 1, mark.column + 1, path, message))
-
-    def _add(self, finding: Finding) -> None:
-        """Record a non-fatal finding; past ``_MAX_FINDINGS`` of them the load stops (CR008)."""
-        if len(self.findings) >= _MAX_FINDINGS:
-            loc = finding.location
-            raise _Fatal(
-                self._finding(
-                    "CR008",
-                    loc.line,
-                    loc.column,
-                    loc.path,
-                    f"more than {_MAX_FINDINGS} problems in this file; reading stopped here "
-                    "(fix the problems above first)",
-                )
-            )
-        self.findings.append(finding)
-
-    def _fatal(self, key: str, mark: Any, path: DocPath, message: str) -> _Fatal:
-        """A fatal finding at a PyYAML mark, to be raised."""
-        return _Fatal(self._finding(key, mark.line + 1, mark.column + 1, path, message))
 
     # ---------------------------------------------------------------- entry point
 
@@ -423,60 +212,6 @@ class _Loader:
             self.findings.append(
                 self._finding("CR001", 1, 1, (), f"internal loader error ({detail}); please report")
             )
-
-    def _decode(self, raw: str | bytes, size: int | None) -> str | None:
-        """The text of ``raw`` with a leading BOM removed, or None after a size/encoding finding."""
-        limit = self.limits.max_bytes
-        if isinstance(raw, str):
-            nbytes = len(raw)
-            if nbytes <= limit:
-                nbytes = len(raw.encode("utf-8", "surrogatepass"))
-            if nbytes > limit:
-                self.findings.append(
-                    self._finding("CR008", 1, 1, (), _size_message(nbytes, limit, exact=True))
-                )
-                return None
-            text = raw[1:] if raw.startswith("\ufeff") else raw
-        else:
-            data = bytes(raw)
-            if len(data) > limit:
-                total = len(data) if size is None else size
-                message = _size_message(total, limit, exact=total > limit)
-                self.findings.append(self._finding("CR008", 1, 1, (), message))
-                return None
-            if data.startswith(b"\xef\xbb\xbf"):
-                data = data[3:]
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as err:
-                prefix = data[: err.start].decode("utf-8")
-                line, col = _line_col(prefix, len(prefix))
-                bad = data[err.start]
-                hint = ""
-                if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-                    hint = " (this looks like UTF-16; save the file as UTF-8)"
-                message = (
-                    f"invalid UTF-8: byte 0x{bad:02x} cannot appear here{hint}; "
-                    "rule files are UTF-8 text"
-                )
-                self.findings.append(self._finding("CR009", line, col, (), message))
-                return None
-        bad_char = _NON_PRINTABLE.search(text)
-        if bad_char is not None:
-            ch = bad_char.group()
-            line, col = _line_col(text, bad_char.start())
-            what = "a NUL byte" if ch == "\0" else f"the control character U+{ord(ch):04X}"
-            if 0xD800 <= ord(ch) <= 0xDFFF:
-                what = f"a lone surrogate U+{ord(ch):04X}"
-            message = f"{what} cannot appear in YAML text; is this a binary file?"
-            if ch == "\ufeff":
-                message = (
-                    "a byte order mark (U+FEFF) inside the file; only one at the very start is "
-                    "allowed (were two files joined?)"
-                )
-            self.findings.append(self._finding("CR009", line, col, (), message))
-            return None
-        return text
 
     # ---------------------------------------------------------------- the event loop
 
@@ -620,17 +355,6 @@ class _Loader:
         """Record the position of the value at ``path``."""
         self.log.append((path, (mark.line + 1, mark.column + 1), False))
 
-    def _check_scalar_size(self, ev: Any, path: DocPath) -> None:
-        """Fatal CR008 when the scalar of ``ev`` is longer than ``max_scalar_chars``."""
-        if len(ev.value) > self.limits.max_scalar_chars:
-            raise self._fatal(
-                "CR008",
-                ev.start_mark,
-                path,
-                f"a scalar of {len(ev.value)} characters; the limit is "
-                f"{self.limits.max_scalar_chars} (LoaderLimits.max_scalar_chars)",
-            )
-
     def _scalar(self, ev: Any, path: DocPath, discard: bool) -> Any:
         """The value of a scalar event; records its position (and anchor) unless discarded."""
         self._check_scalar_size(ev, path)
@@ -647,130 +371,6 @@ class _Loader:
         if ev.anchor is not None:
             self._add_scalar_anchor(ev, value, path, log_start)
         return value
-
-    def _resolve_plain(self, text: str, mark: Any, path: DocPath) -> Any:
-        """A plain scalar by the YAML 1.2 core schema, with YAML 1.1 surprises reported."""
-        if text == "":
-            return None
-        word = _CORE_WORDS.get(text, _MISSING)
-        if word is not _MISSING:
-            return word
-        if len(text) <= 5:
-            low = text.lower()
-            if low in _YAML11_BOOLS:
-                meaning = "true" if low in ("yes", "on", "y") else "false"
-                self._warn(
-                    "CR003",
-                    mark,
-                    path,
-                    f"{text!r} is read as the string {text!r} (YAML 1.2), but YAML 1.1 tools "
-                    f"read it as the boolean {meaning}; write {meaning} for a boolean, "
-                    f'or quote it ("{text}") for a string',
-                )
-                return text
-            if low in ("true", "false"):
-                self._warn(
-                    "CR003",
-                    mark,
-                    path,
-                    f"{text!r} is read as a string: only {low}, {low.capitalize()} and "
-                    f"{low.upper()} are booleans; fix the case, or quote it for a string",
-                )
-                return text
-        if text[0] not in _NUMBER_START:
-            return text
-        if _INT_DEC.fullmatch(text):
-            return self._int(text, 10, mark, path)
-        if text[0] == "0" and len(text) > 2:
-            if _INT_OCT.fullmatch(text):
-                return self._int(text[2:], 8, mark, path)
-            if _INT_HEX.fullmatch(text):
-                return self._int(text[2:], 16, mark, path)
-        if _FLOAT_RE.fullmatch(text):
-            return self._decimal(text, mark, path)
-        if _INF_NAN.fullmatch(text):
-            self._bad_number(text, mark, path)
-            return text
-        if _SEXAGESIMAL.fullmatch(text):
-            self._warn(
-                "CR004",
-                mark,
-                path,
-                f"{text!r} is read as the string {text!r}, but YAML 1.1 tools read it as a "
-                f'base-60 number; quote it ("{text}") to say it is a string',
-            )
-        return text
-
-    def _warn(self, key: str, mark: Any, path: DocPath, message: str) -> None:
-        """A finding of ``key`` at ``mark`` with severity warning (the YAML 1.1 surprises)."""
-        self._add(
-            self._finding(key, mark.line + 1, mark.column + 1, path, message, Severity.WARNING)
-        )
-
-    def _int(self, digits: str, base: int, mark: Any, path: DocPath) -> Any:
-        """``int(digits, base)``, or CR012 (and the text) when Python refuses it (too long)."""
-        try:
-            return int(digits, base)
-        except ValueError:
-            self._bad_number(digits, mark, path, "has too many digits to convert")
-            return digits
-
-    def _decimal(self, text: str, mark: Any, path: DocPath) -> Any:
-        """The exact :class:`Decimal` of ``text``, or CR012 (and the text) if it has none."""
-        try:
-            return Decimal(text)
-        except ArithmeticError:  # decimal.InvalidOperation: an exponent out of range
-            self._bad_number(text, mark, path, "is out of the range of exact decimals")
-            return text
-
-    def _bad_number(
-        self, text: str, mark: Any, path: DocPath, why: str = "is not a finite number"
-    ) -> None:
-        """CR012 for a number that cannot be represented exactly."""
-        shown = text if len(text) <= 40 else text[:37] + "..."
-        self._report(
-            "CR012",
-            mark,
-            path,
-            f"{shown!r} {why}; rule files hold exact numbers only (it is kept as a string)",
-        )
-
-    def _tagged_scalar(self, ev: Any, tag: str, path: DocPath) -> Any:
-        """A scalar with an explicit tag: the core tags are honoured, others are CR005."""
-        text: str = ev.value
-        mark = ev.start_mark
-        if tag == _STR or tag == "!":
-            return text
-        if tag == _INT:
-            if _INT_DEC.fullmatch(text):
-                return self._int(text, 10, mark, path)
-            if _INT_OCT.fullmatch(text):
-                return self._int(text[2:], 8, mark, path)
-            if _INT_HEX.fullmatch(text):
-                return self._int(text[2:], 16, mark, path)
-            self._bad_number(text, mark, path, "is not an integer (it is tagged !!int)")
-            return text
-        if tag == _FLOAT:
-            if _FLOAT_RE.fullmatch(text):
-                return self._decimal(text, mark, path)
-            self._bad_number(text, mark, path, "is not a finite number (it is tagged !!float)")
-            return text
-        if tag == _BOOL and text in ("true", "True", "TRUE", "false", "False", "FALSE"):
-            return text in ("true", "True", "TRUE")
-        if tag == _NULL and text in _NULL_WORDS:
-            return None
-        if tag in (_BOOL, _NULL, _MAP, _SEQ):
-            problem = f"the tag {_short_tag(tag)} does not fit the scalar {text[:40]!r}"
-        else:
-            problem = f"unknown tag {_short_tag(tag)}"
-        self._report(
-            "CR005",
-            mark,
-            path,
-            f"{problem}; rule files are plain data and take no tags (the value is read as the "
-            "string it contains)",
-        )
-        return text
 
     def _add_scalar_anchor(self, ev: Any, value: Any, path: DocPath, log_start: int) -> None:
         """Remember the anchor of scalar event ``ev`` (a redefinition replaces an anchor)."""
@@ -809,17 +409,7 @@ class _Loader:
         tag = ev.tag
         if tag is not None and tag != "!" and tag != (_MAP if is_map else _SEQ):
             kind = "mapping" if is_map else "sequence"
-            if tag in (_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ):
-                problem = f"the tag {_short_tag(tag)} does not fit a {kind}"
-            else:
-                problem = f"unknown tag {_short_tag(tag)}"
-            self._report(
-                "CR005",
-                mark,
-                path,
-                f"{problem}; rule files are plain data and take no tags (this {kind} is "
-                "read as null)",
-            )
+            self._refuse_tag(tag, mark, path, f"a {kind}", f"this {kind} is read as null")
             frame.bad_tag = True
         if not discard:
             self._log_value(path, mark)
@@ -1075,29 +665,3 @@ class _Loader:
                 key_positions[p] = pos
             else:
                 positions[p] = pos
-
-
-def _type_words(value: Any) -> str:
-    """How a finding names the type of a non-string key: ``an integer``, ``null``, ..."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, Decimal):
-        return "a number"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a sequence"
-    return "not a string"  # pragma: no cover - every value type is named above
-
-
-def _size_message(size: int, limit: int, exact: bool) -> str:
-    """The CR008 text for a file over ``limit`` bytes."""
-    amount = f"{size:,} bytes" if exact else f"more than {limit:,} bytes"
-    return (
-        f"the file is {amount}; the limit is {limit:,} bytes (LoaderLimits.max_bytes), "
-        "so it was not parsed"
-    )
