@@ -431,3 +431,28 @@ def test_warning_levels() -> None:
     assert [cli.warning_level(s) for s in (0.0, 0.4999, 0.5, 0.7499, 0.75, 0.8999, 0.9, 1.0)] == [
         None, None, 50, 50, 75, 75, 90, 90,
     ]  # fmt: skip
+
+
+def test_upcoming_takes_as_of_as_eval_and_explain_do(
+    capsys: pytest.CaptureFixture[str], one_request: Path
+) -> None:
+    """`--as-of` is another spelling of upcoming's `--now`: the same list, byte for byte."""
+    argv = ("--within", "3h", "--format", "json")
+    by_now = upcoming(capsys, one_request, "2025-03-03T11:30:00+08:00", *argv)
+    by_as_of = run(
+        capsys, "upcoming", TACHENG, one_request, "--as-of", "2025-03-03T11:30:00+08:00", *argv
+    )
+    assert by_now[0] == EXIT_OK
+    assert by_as_of == by_now
+    assert json.loads(by_now[1])  # two duties fall due within the window
+
+
+def test_upcoming_refuses_now_and_as_of_together(
+    capsys: pytest.CaptureFixture[str], one_request: Path
+) -> None:
+    """Two instants for one evaluation: a usage error naming both, not the last one silently."""
+    code, out, err = upcoming(
+        capsys, one_request, "2025-03-03T11:30:00+08:00", "--as-of", "2025-03-04T11:30:00+08:00"
+    )
+    assert (code, out) == (EXIT_ERROR, "")
+    assert "argument --as-of: not allowed with argument --now" in err

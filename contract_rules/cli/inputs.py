@@ -173,9 +173,11 @@ def progress_for(stream: TextIO) -> Progress | None:
     return Progress(stream) if callable(isatty) and isatty() else None
 
 
-def _add_input_options(p: argparse.ArgumentParser, *, at: str) -> None:
+def _add_input_options(
+    p: argparse.ArgumentParser, *, at: str, at_aliases: tuple[str, ...] = ()
+) -> None:
     """RULES, EVENTS and the options every evaluating command shares; ``at`` is the option
-    that sets the evaluation instant (``--as-of`` or ``--now``)."""
+    that sets the evaluation instant (``--as-of`` or ``--now``), also spelt ``at_aliases``."""
     p.add_argument("rules", metavar="RULES", help="the rule file")
     p.add_argument(
         "events",
@@ -189,7 +191,8 @@ def _add_input_options(p: argparse.ArgumentParser, *, at: str) -> None:
         default=None,
         help="read EVENTS as a ticket export (CSV) through this import mapping (docs/import.md)",
     )
-    p.add_argument(
+    at_group = p.add_mutually_exclusive_group() if at_aliases else p
+    at_group.add_argument(
         at,
         type=instant,
         default=None,
@@ -197,6 +200,15 @@ def _add_input_options(p: argparse.ArgumentParser, *, at: str) -> None:
         help="evaluate at this instant, ISO 8601 with an offset, or a date for the start of "
         "that day in the contract's zone (default: now)",
     )
+    for alias in at_aliases:
+        # another spelling with its own name in error messages, e.g. upcoming's --as-of
+        at_group.add_argument(
+            alias,
+            dest=at.lstrip("-").replace("-", "_"),
+            type=instant,
+            metavar="T",
+            help=f"the same as {at}",
+        )
     p.set_defaults(at_option=at)
     p.add_argument(
         "--lang",

@@ -142,7 +142,7 @@ def _closing_rights(report: Report, now: datetime) -> list[DueSoon]:
 
 
 def _configure_upcoming(p: argparse.ArgumentParser) -> None:
-    _add_input_options(p, at="--now")
+    _add_input_options(p, at="--now", at_aliases=("--as-of",))
     p.add_argument(
         "--within",
         type=duration,
