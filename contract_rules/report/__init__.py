@@ -24,7 +24,7 @@ from ..text import money as money  # public here, as before
 from .accounting import Accounting, Disposition, EventEntry
 from .core import REPORT_FORMAT, Report
 from .history import history_of
-from .liability import Liability, RemedyItem, RemedyLine
+from .liability import Liability, PayerCurrency, RemedyItem, RemedyLine
 from .measure import MeasurePeriod, hours, seconds
 from .obligation import Obligation, order_key, sorted_obligations
 from .records import (
@@ -51,6 +51,7 @@ __all__ = [
     "MeasurePeriod",
     "NormInfo",
     "Obligation",
+    "PayerCurrency",
     "RemedyItem",
     "RemedyLine",
     "Report",

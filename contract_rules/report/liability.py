@@ -67,12 +67,16 @@ class RemedyLine:
     items: tuple[RemedyItem, ...] = ()
     #: how a computed cap came about, or why it could not be computed
     notes: tuple[str, ...] = ()
+    #: the party who pays: the remedy's ``party`` in the rule file. None only for a line read
+    #: from a report JSON written before payers were recorded, without its rule file
+    payer: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping; amounts as strings with two places (``notes`` only when the
-        line has some)."""
-        d = {
+        line has some; ``payer`` null only where it is not recorded)."""
+        d: dict[str, Any] = {
             "remedy": self.remedy,
+            "payer": self.payer,
             "kind": self.kind,
             "clause": self.clause,
             "period": self.period,
@@ -91,9 +95,18 @@ class RemedyLine:
         return d
 
 
+#: who pays and in which currency: the key of :meth:`Liability.payable_by`
+PayerCurrency = tuple[str | None, str]
+
+
 @dataclass(frozen=True)
 class Liability:
-    """Remedy lines per period, and totals per remedy."""
+    """Remedy lines per period, and totals per remedy and per paying party.
+
+    Each line is owed by its :attr:`~RemedyLine.payer`. Where both parties owe (the buyer
+    interest, the seller a penalty), the amounts run in opposite directions: add them up per
+    payer and currency (:meth:`payable_by`), never together (``docs/report.md``, "Liability").
+    """
 
     lines: tuple[RemedyLine, ...] = ()
 
@@ -112,8 +125,24 @@ class Liability:
 
     @property
     def payable(self) -> Decimal:
-        """Total payable over every remedy and period."""
+        """The sum of ``payable`` over every line, whoever pays and in whatever currency.
+
+        Meaningful as a total owed only when one party pays in one currency; where both parties
+        owe it adds amounts owed in opposite directions. For what each party owes, use
+        :meth:`payable_by`."""
         return self.total()
+
+    def payable_by(self) -> dict[PayerCurrency, Decimal]:
+        """The payable total per paying party and currency, ``{(payer, currency): amount}``,
+        ordered by payer then currency (a payer not recorded, None, last): what each party owes,
+        never set off against what another owes. Empty when no remedy line applies; a line
+        with nothing payable still names its payer with ``0.00``."""
+        out: dict[PayerCurrency, Decimal] = {}
+        for ln in self.lines:
+            k = (ln.payer, ln.currency)
+            out[k] = out.get(k, Decimal("0.00")) + ln.payable
+        order = sorted(out, key=lambda k: (k[0] is None, k[0] or "", k[1]))
+        return {k: out[k] for k in order}
 
     def to_dict(self) -> dict[str, Any]:
         """Lines and totals per remedy."""
