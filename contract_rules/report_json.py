@@ -194,8 +194,7 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
             )
         if extra:
             settled[status] = extra
-    # who pays each remedy: the ruleset's word for lines written before payers were recorded
-    payers = {} if ruleset is None else {r.id: r.party for r in ruleset.remedies}
+    payers = _payers(ruleset)
     states = contract.get("states")
     measures = doc.get("measures")  # written only by a ruleset with measures
     events = doc["events"]
@@ -323,6 +322,12 @@ def _life(d: _Doc, tz: tzinfo) -> Life | None:
     if not suspended and ended_at is None and cause is None and closes is None:
         return None
     return Life(suspended, ended_at, ended_by, cause, closes)
+
+
+def _payers(ruleset: Ruleset | None) -> dict[str, str]:
+    """Who pays each remedy (its ``party``): the ruleset's word for the lines of a JSON written
+    before payers were recorded; empty without a ruleset."""
+    return {} if ruleset is None else {r.id: r.party for r in ruleset.remedies}
 
 
 def _line(d: _Doc, tz: tzinfo, payers: dict[str, str]) -> RemedyLine:
