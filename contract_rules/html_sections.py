@@ -21,7 +21,15 @@ from .html_words import (
     tier_label,
 )
 from .render import contract_title, labels, party_label, verdict
-from .report import ALL_STATUSES, LIFECYCLE_STATUSES, STATUSES, Obligation, Report, money
+from .report import (
+    ALL_STATUSES,
+    LIFECYCLE_STATUSES,
+    STATUSES,
+    Obligation,
+    PayerCurrency,
+    Report,
+    money,
+)
 
 #: Column widths (per cent) of the breaches and the ledger: the same on screen and on A4, so
 #: that an instant keeps to one line and the reason takes what is left.
@@ -84,7 +92,7 @@ def _header(report: Report, lang: str) -> str:
 
 
 def _cards(report: Report, lang: str) -> str:
-    lb, hl = labels(lang), _hl(lang)
+    hl = _hl(lang)
     binding = dict.fromkeys(STATUSES, 0)
     best_effort = 0
     for o in report.obligations:
@@ -105,27 +113,44 @@ def _cards(report: Report, lang: str) -> str:
             f'<span class="cr-card-n">{binding[status]}</span>'
             f'<span class="cr-card-l">{_e(hl[word])}</span></div>'
         )
-    # money: payable per currency, set against the caps of the periods it was counted in
-    # (a remedy without a cap, such as an uncapped actual-loss remedy beside a capped one, is
-    # counted in the total but not set against a cap it is not under)
-    payable: dict[str, Decimal] = {}
-    capped: dict[str, Decimal] = {}
-    caps: dict[str, Decimal] = {}
-    for ln in report.liability:
-        payable[ln.currency] = payable.get(ln.currency, Decimal("0.00")) + ln.payable
-        if ln.cap is not None:
-            caps[ln.currency] = caps.get(ln.currency, Decimal("0.00")) + ln.cap
-            capped[ln.currency] = capped.get(ln.currency, Decimal("0.00")) + ln.payable
-    if not payable:
-        cards.append(
+    cards.extend(_payable_cards(report, lang))
+    total = len(report.obligations)
+    return (
+        f'<section id="cr-summary"><h2>{_e(hl["summary"])}</h2>'
+        f'<p class="cr-cards-h">{_e(hl["binding_duties"].format(n=sum(binding.values())))}</p>'
+        f'<div class="cr-cards">{"".join(cards)}</div>'
+        f'<p class="cr-muted">{_e(hl["all_instances"].format(n=total, b=best_effort))}</p>'
+        "</section>"
+    )
+
+
+def _payable_cards(report: Report, lang: str) -> list[str]:
+    """The money cards: one per paying party and currency (``Liability.payable_by``), never
+    adding what one party owes to what the other owes; each set against the caps of the
+    periods it was counted in (a remedy without a cap, such as an uncapped actual-loss remedy
+    beside a capped one, is counted in the total but not set against a cap it is not under).
+    One card "nothing payable" when no remedy line applies."""
+    lb, hl = labels(lang), _hl(lang)
+    owed = report.liability.payable_by()
+    if not owed:
+        return [
             '<div class="cr-card cr-money" data-card="payable">'
             f'<span class="cr-card-n">0.00</span>'
             f'<span class="cr-card-l">{_e(hl["card_nothing"])}</span></div>'
-        )
-    for cur, amount in sorted(payable.items()):
-        cap = caps.get(cur)
+        ]
+    capped: dict[PayerCurrency, Decimal] = {}
+    caps: dict[PayerCurrency, Decimal] = {}
+    for ln in report.liability:
+        if ln.cap is not None:
+            k = (ln.payer, ln.currency)
+            caps[k] = caps.get(k, Decimal("0.00")) + ln.cap
+            capped[k] = capped.get(k, Decimal("0.00")) + ln.payable
+    unknown = "付款方未记录" if lang == "zh" else "payer not recorded"
+    cards = []
+    for (payer, cur), amount in owed.items():
+        cap = caps.get((payer, cur))
         if cap:
-            part = capped.get(cur, Decimal("0.00"))
+            part = capped.get((payer, cur), Decimal("0.00"))
             share = min(Decimal(1), part / cap)
             if part == amount:
                 sub = hl["card_payable_of"].format(cap=money(cap), cur=cur)
@@ -136,19 +161,15 @@ def _cards(report: Report, lang: str) -> str:
             )
         else:
             sub, bar = hl["card_no_cap"], ""
+        who = unknown if payer is None else party_label(payer, lang)
         cards.append(
-            f'<div class="cr-card cr-money" data-card="payable" data-currency="{_e(cur)}">'
+            f'<div class="cr-card cr-money" data-card="payable" data-payer="{_e(payer or "")}" '
+            f'data-currency="{_e(cur)}">'
             f'<span class="cr-card-n">{money(amount)} <small>{_e(cur)}</small></span>'
-            f'<span class="cr-card-l">{_e(lb["payable"])} ({_e(sub)})</span>{bar}</div>'
+            f'<span class="cr-card-l">{_e(who)} · {_e(lb["payable"])} ({_e(sub)})</span>{bar}'
+            "</div>"
         )
-    total = len(report.obligations)
-    return (
-        f'<section id="cr-summary"><h2>{_e(hl["summary"])}</h2>'
-        f'<p class="cr-cards-h">{_e(hl["binding_duties"].format(n=sum(binding.values())))}</p>'
-        f'<div class="cr-cards">{"".join(cards)}</div>'
-        f'<p class="cr-muted">{_e(hl["all_instances"].format(n=total, b=best_effort))}</p>'
-        "</section>"
-    )
+    return cards
 
 
 def _breaches(report: Report, lang: str) -> str:

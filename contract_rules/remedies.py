@@ -110,6 +110,7 @@ def _lines_of(
                 payable=payable,
                 items=its,
                 notes=notes,
+                payer=remedy.party,
             )
         )
     return out

@@ -24,7 +24,6 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .report import STATUSES, Obligation, Report
@@ -276,9 +275,11 @@ def _ruleset(report: Report) -> Ruleset | None:
 
 def verdict(report: Report, lang: str = "en") -> str:
     """The one-line answer to "was the contract met?": the breaches of binding duties per party,
-    the money payable per currency (when a remedy applies) and how many instances still run.
+    the money payable per paying party and currency (when a remedy applies;
+    :meth:`Liability.payable_by`) and how many instances still run.
 
-    ``Verdict: 7 breaches of binding duties (party B: 7); payable 12000.00 CNY; 4 pending``;
+    ``Verdict: 7 breaches of binding duties (party B: 7); payable: party B 12000.00 CNY;
+    4 pending``; ``payable: buyer 120.00 CNY, seller 600.00 CNY`` where both parties owe;
     ``; 3 events rejected`` when some input was rejected, and ``Verdict: none: no event could
     be used (49 read, 49 rejected)`` when events were read but none was used.
     """
@@ -302,12 +303,13 @@ def verdict(report: Report, lang: str = "en") -> str:
         ) + f" ({who})"
     else:
         text = lb["verdict_none"]
-    payable: dict[str, Decimal] = {}
-    for ln in report.liability:
-        payable[ln.currency] = payable.get(ln.currency, Decimal("0.00")) + ln.payable
-    if payable:
-        text += f"; {lb['verdict_payable']} " + ", ".join(
-            f"{money(v)} {c}" for c, v in sorted(payable.items())
+    # what each party owes, per currency: amounts owed in opposite directions are never added
+    owed = report.liability.payable_by()
+    unknown = "付款方未记录" if zh else "payer not recorded"  # a JSON of old, read without rules
+    if owed:
+        text += f"; {lb['verdict_payable']}: " + ", ".join(
+            f"{unknown if p is None else party_label(p, lang)} {money(v)} {c}"
+            for (p, c), v in owed.items()
         )
     pending = report.counts()["pending"]
     if pending:

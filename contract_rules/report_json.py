@@ -194,6 +194,7 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
             )
         if extra:
             settled[status] = extra
+    payers = _payers(ruleset)
     states = contract.get("states")
     measures = doc.get("measures")  # written only by a ruleset with measures
     events = doc["events"]
@@ -206,7 +207,7 @@ def report_from_dict(data: Any, *, ruleset: Ruleset | None = None) -> Report:
         timezone=tz_doc.text(),
         as_of=doc["as_of"].instant(tz),
         obligations=obligations,
-        liability=Liability(tuple(_line(d, tz) for d in doc["liability"]["lines"].items())),
+        liability=Liability(tuple(_line(d, tz, payers) for d in doc["liability"]["lines"].items())),
         accounting=Accounting(
             used_count=ev_counts["used"].integer(),
             ignored=tuple(_entry(d, tz, "ignored") for d in events["ignored"].items()),
@@ -323,10 +324,17 @@ def _life(d: _Doc, tz: tzinfo) -> Life | None:
     return Life(suspended, ended_at, ended_by, cause, closes)
 
 
-def _line(d: _Doc, tz: tzinfo) -> RemedyLine:
-    cap = d["cap"]
+def _payers(ruleset: Ruleset | None) -> dict[str, str]:
+    """Who pays each remedy (its ``party``): the ruleset's word for the lines of a JSON written
+    before payers were recorded; empty without a ruleset."""
+    return {} if ruleset is None else {r.id: r.party for r in ruleset.remedies}
+
+
+def _line(d: _Doc, tz: tzinfo, payers: dict[str, str]) -> RemedyLine:
+    cap, payer = d["cap"], d.get("payer")
+    remedy = d["remedy"].text()
     return RemedyLine(
-        remedy=d["remedy"].text(),
+        remedy=remedy,
         kind=d["kind"].text(),
         clause=d["clause"].text(),
         period=d["period"].integer(),
@@ -339,6 +347,7 @@ def _line(d: _Doc, tz: tzinfo) -> RemedyLine:
         cap=None if cap.value is None else cap.amount(),
         payable=d["payable"].amount(),
         items=tuple(_item(i) for i in d["items"].items()),
+        payer=payers.get(remedy) if payer is None else payer.opt_text(),
     )
 
 

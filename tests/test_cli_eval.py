@@ -63,7 +63,7 @@ def test_table_defaults_to_the_rulesets_language(
     lines = out.splitlines()
     assert lines[0] == "履约评估报告: 医院综合运营管理系统运维服务协议"
     assert lines[1] == f"评估时点: {AS_OF}"
-    answer = "结论: 具约束力的义务违约 7 项 (乙方: 7); 应付 20000.00 CNY; 进行中 4 项"
+    answer = "结论: 具约束力的义务违约 7 项 (乙方: 7); 应付: 乙方 20000.00 CNY; 进行中 4 项"
     assert lines[2] == answer and lines[-1] == answer  # the one-line answer, first and last
     assert "== 各项义务 (11)" in lines
     duty = next(ln for ln in lines if ln.startswith("onsite.response "))
@@ -89,7 +89,10 @@ def test_table_in_english(capsys: pytest.CaptureFixture[str], report: cr.Report)
     assert (code, err) == (EXIT_OK, "")
     lines = out.splitlines()
     assert lines[0].startswith("Evaluation report: Hospital Integrated Operations Management")
-    answer = "Verdict: 7 breaches of binding duties (party B: 7); payable 20000.00 CNY; 4 pending"
+    answer = (
+        "Verdict: 7 breaches of binding duties (party B: 7); payable: party B 20000.00 CNY; "
+        "4 pending"
+    )
     assert lines[2] == answer and lines[-1] == answer
     assert "== Duties (11)" in lines
     assert any("repair the fault" in ln for ln in lines)  # norm titles in English
@@ -151,7 +154,8 @@ def test_markdown_has_tables_and_the_verdict(capsys: pytest.CaptureFixture[str])
     assert (code, err) == (EXIT_OK, "")
     lines = out.splitlines()
     assert lines[0].startswith("# Evaluation report: ")
-    assert "**Verdict: 7 breaches of binding duties (party B: 7); payable 20000.00 CNY; " in out
+    verdict_head = "**Verdict: 7 breaches of binding duties (party B: 7); "
+    assert verdict_head + "payable: party B 20000.00 CNY; " in out
     head = lines.index(
         "| rule | clause | party | key | tier | trigger | due | status "
         "| fulfilled at | strength | reason |"
