@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .report_words import labels
 from .safe_text import visible
 from .tables import markdown_table, text_table
 from .text import money
@@ -15,11 +16,8 @@ if TYPE_CHECKING:
     from .report import Report
 
 
-#: the measures' section: its title and columns, per language
-_MEASURE_WORDS: dict[str, tuple[str, ...]] = {
-    "en": ("Measures per period", "measure", "period", "value", "target", "arithmetic"),
-    "zh": ("各期计量", "计量", "期间", "数值", "目标", "计算"),
-}
+#: the columns of the measures' section (keys of :data:`~contract_rules.report_words.LABELS`)
+_COLUMNS = ("measure", "period", "value", "target", "arithmetic")
 
 
 def _measure_rows(report: Report) -> list[list[str]]:
@@ -41,8 +39,9 @@ def measures_text(report: Report, lang: str = "en") -> list[str]:
     the spans each period counted."""
     if not report.measures:
         return []
-    words = _MEASURE_WORDS.get(lang, _MEASURE_WORDS["en"])
-    out = ["", f"== {words[0]}", text_table(words[1:], _measure_rows(report), max_last=90)]
+    lb = labels(lang)
+    headers = [lb[k] for k in _COLUMNS]
+    out = ["", f"== {lb['measures']}", text_table(headers, _measure_rows(report), max_last=90)]
     for mp in report.measures:
         out += [f"  {mp.measure} {mp.period_label}: {span}" for span in mp.spans]
     return out
@@ -52,8 +51,9 @@ def measures_markdown(report: Report, lang: str = "en") -> list[str]:
     """The Markdown report's section of measures (none for a ruleset without them)."""
     if not report.measures:
         return []
-    words = _MEASURE_WORDS.get(lang, _MEASURE_WORDS["en"])
-    return ["", f"## {words[0]}", "", markdown_table(words[1:], _measure_rows(report))]
+    lb = labels(lang)
+    headers = [lb[k] for k in _COLUMNS]
+    return ["", f"## {lb['measures']}", "", markdown_table(headers, _measure_rows(report))]
 
 
 def explain_measure(report: Report, measure: str, period: str | None = None) -> str:

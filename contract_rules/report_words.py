@@ -85,6 +85,11 @@ LABELS: dict[str, dict[str, str]] = {
         "time_left": "time left",
         "share_used": "used",
         "warning": "warning",
+        "measures": "Measures per period",
+        "measure": "measure",
+        "value": "value",
+        "target": "target",
+        "arithmetic": "arithmetic",
     },
     "zh": {
         "report": "履约评估报告",
@@ -152,6 +157,11 @@ LABELS: dict[str, dict[str, str]] = {
         "time_left": "剩余时间",
         "share_used": "已用时限",
         "warning": "预警",
+        "measures": "各期计量",
+        "measure": "计量",
+        "value": "数值",
+        "target": "目标",
+        "arithmetic": "计算",
     },
 }
 
