@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .render import _t, duration_words
 from .report import Obligation, RemedyItem, RemedyLine, Report, iso
+from .report_words import duration_words
+from .report_words import instant_cell as _t
 
 if TYPE_CHECKING:
     from .model import Ruleset, Status

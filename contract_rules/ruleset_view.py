@@ -3,7 +3,7 @@
 remedies, spans, clauses with no computable duty), in Chinese or English.
 
 Each section is built by its own function from the model; the tables come from the package's one
-HTML-table helper (:mod:`contract_rules.render`).
+HTML-table helper (:func:`contract_rules.tables.html_table`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import html
 from collections.abc import Iterable, Sequence
 
 from .model import Cap, Condition, FieldTest, Norm, Ruleset
-from .render import _html_table
 from .report import money
+from .tables import html_table as _html_table
 from .view_labels import labels
 
 
