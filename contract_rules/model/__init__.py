@@ -40,7 +40,7 @@ from ..model_logic import (
     State,
     Status,
 )
-from .base import ClauseNo, CurrencyCode, Identifier, LText, Model, Scalar, Text
+from .base import ClauseNo, CurrencyCode, Identifier, LText, Model, Scalar, Text, plain_to_text
 from .calendar_spec import (
     WORKING_TIME_CLASSES,
     CalendarSpec,
@@ -162,5 +162,6 @@ __all__ = [
     "WorkingTimeClass",
     "json_schema",
     "parse_window",
+    "plain_to_text",
     "register_html_view",
 ]
