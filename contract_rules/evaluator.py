@@ -4,9 +4,9 @@ answer and excuse; a report at any instant.
 :class:`Evaluator` is the per-event hot path (``feed``/``apply``, the handlers of triggers and
 responses) and the report's assembly; its base :class:`~contract_rules.powers.Lifecycle` holds
 instance creation (shared by triggers, term dates, periods and duties that arise), the powers
-and the lifecycle, due arithmetic, the records of causes and spans, and streaming's settling. One object, so that an event costs a
-lookup in the dispatch table and one call per handler (``docs/architecture.md``, "Size and
-complexity"). The batch call
+and the lifecycle, due arithmetic, the records of causes and spans, and streaming's settling.
+One object, so that an event costs a lookup in the dispatch table and one call per handler
+(``docs/architecture.md``, "Size and complexity"). The batch call
 :func:`~contract_rules.engine.evaluate` reads, orders and feeds; what an instance comes to is
 :mod:`~contract_rules.instances`'s.
 """

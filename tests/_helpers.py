@@ -24,7 +24,7 @@ from contract_rules.rulefile import RuleFileResult, read_rule_text
 ROOT = Path(__file__).resolve().parents[1]
 SALE = ROOT / "examples" / "sale_of_goods.yaml"
 SUPPLY = ROOT / "examples" / "supply_contract.yaml"
-MINIMAL = ROOT / "tests" / "rulefiles" / "valid" / "minimal.yaml"
+MINIMAL_FILE = ROOT / "tests" / "rulefiles" / "valid" / "minimal.yaml"
 
 #: an edit of a rule file's data, in place
 Change = Callable[[dict[str, Any]], None]
@@ -119,7 +119,7 @@ def fed(rules: Ruleset | CompiledRuleset, events: Iterable[Mapping[str, Any]]) -
 def in_every_mode(
     rules: Ruleset | CompiledRuleset,
     events: list[dict[str, Any]],
-    as_of: str,
+    as_of: datetime | str,
     settle_after: timedelta,
 ) -> tuple[Report, Report, Report]:
     """The reports of ``events`` at ``as_of``: batch, incremental (every event fed) and
