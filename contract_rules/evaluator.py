@@ -178,20 +178,7 @@ class Evaluator(Lifecycle):
         #: the contract's termination by a power: (instant, event id, the power's norm id)
         self._ended: tuple[datetime, str, str] | None = None
         self._remedy_norms = {n for r in self.c.ruleset.remedies for n in r.norms}
-        for cn in self.c.norms:
-            if cn.norm.trigger.at is not None:
-                at = self.c.term_start if cn.norm.trigger.at == "term.start" else self.c.term_end
-                cls = self.c.calendar.classify(at) if cn.tiers else None
-                if self._create(cn, at, None, {}, None, cls) is not None:
-                    self._years.add(at.year)
-            for label, start, end in cn.periods:
-                # a recurring duty: one instance per period, from its start (in the term), keyed
-                # by the period's label; the fulfilling event names it in the key field
-                at = max(start, self.c.term_start)
-                cls = self.c.calendar.classify(at) if cn.tiers else None
-                fields = {cn.key_field or "": label}
-                if self._create(cn, at, None, fields, label, cls, (start, end)) is not None:
-                    self._years.add(at.year)
+        self._create_scheduled()
 
     # ------------------------------------------------------------------ feeding
 

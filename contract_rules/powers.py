@@ -195,6 +195,25 @@ class Lifecycle:
             return self.c.other_party(str(named)) if named is not None else "any"
         return ref
 
+    def _create_scheduled(self) -> None:
+        """Create the instances that arise at a time, not from an event: those of the norms
+        triggered at the term's start or end (``trigger.at``), and one per period of a recurring
+        duty (from the period's start, in the term; keyed by the period's label)."""
+        for cn in self.c.norms:
+            if cn.norm.trigger.at is not None:
+                at = self.c.term_start if cn.norm.trigger.at == "term.start" else self.c.term_end
+                cls = self.c.calendar.classify(at) if cn.tiers else None
+                if self._create(cn, at, None, {}, None, cls) is not None:
+                    self._years.add(at.year)
+            for label, start, end in cn.periods:
+                # a recurring duty: one instance per period, from its start (in the term), keyed
+                # by the period's label; the fulfilling event names it in the key field
+                at = max(start, self.c.term_start)
+                cls = self.c.calendar.classify(at) if cn.tiers else None
+                fields = {cn.key_field or "": label}
+                if self._create(cn, at, None, fields, label, cls, (start, end)) is not None:
+                    self._years.add(at.year)
+
     # ------------------------------------------------------------------ dues and closings
 
     def _closing(
