@@ -2,11 +2,11 @@
 answer and excuse; a report at any instant.
 
 :class:`Evaluator` is the per-event hot path (``feed``/``apply``, the handlers of triggers and
-responses, instance creation) and the report's assembly; its base
-:class:`~contract_rules.powers.Lifecycle` holds the powers and the lifecycle, due arithmetic,
-the records of causes and spans, and streaming's settling. One object, so that an event costs a
-lookup in the dispatch table and one call per handler (``docs/architecture.md``, "Size and
-complexity"). The batch call
+responses) and the report's assembly; its base :class:`~contract_rules.powers.Lifecycle` holds
+instance creation (shared by triggers, term dates, periods and duties that arise), the powers
+and the lifecycle, due arithmetic, the records of causes and spans, and streaming's settling.
+One object, so that an event costs a lookup in the dispatch table and one call per handler
+(``docs/architecture.md``, "Size and complexity"). The batch call
 :func:`~contract_rules.engine.evaluate` reads, orders and feeds; what an instance comes to is
 :mod:`~contract_rules.instances`'s.
 """
@@ -14,7 +14,6 @@ complexity"). The batch call
 from __future__ import annotations
 
 import copy
-import heapq
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -179,20 +178,7 @@ class Evaluator(Lifecycle):
         #: the contract's termination by a power: (instant, event id, the power's norm id)
         self._ended: tuple[datetime, str, str] | None = None
         self._remedy_norms = {n for r in self.c.ruleset.remedies for n in r.norms}
-        for cn in self.c.norms:
-            if cn.norm.trigger.at is not None:
-                at = self.c.term_start if cn.norm.trigger.at == "term.start" else self.c.term_end
-                cls = self.c.calendar.classify(at) if cn.tiers else None
-                if self._create(cn, at, None, {}, None, cls) is not None:
-                    self._years.add(at.year)
-            for label, start, end in cn.periods:
-                # a recurring duty: one instance per period, from its start (in the term), keyed
-                # by the period's label; the fulfilling event names it in the key field
-                at = max(start, self.c.term_start)
-                cls = self.c.calendar.classify(at) if cn.tiers else None
-                fields = {cn.key_field or "": label}
-                if self._create(cn, at, None, fields, label, cls, (start, end)) is not None:
-                    self._years.add(at.year)
+        self._create_scheduled()
 
     # ------------------------------------------------------------------ feeding
 
@@ -360,124 +346,6 @@ class Evaluator(Lifecycle):
             self._created_at = at
             return _USED
         return False, "; ".join(why)
-
-    def _create(
-        self,
-        cn: CompiledNorm,
-        at: datetime,
-        ev_id: str | None,
-        fields: Mapping[str, Any],
-        key: str | None,
-        cls: str | None,
-        period: tuple[datetime, datetime] | None = None,
-    ) -> Instance | None:
-        """A new instance of ``cn`` triggered at ``at`` (of time class ``cls`` when ``cn`` has
-        tiers; in ``period`` for a recurring duty); None when no tier of it applies. The caller
-        records the year of ``at``."""
-        tier: CompiledTier | None = None
-        deadline = cn.deadline
-        if cn.tiers:
-            by_class = cn.tier_of_class
-            if by_class is not None:
-                tier = by_class.get(cls or "")
-            else:
-                for t in cn.tiers:
-                    if (t.classes is None or cls in t.classes) and (
-                        t.pred is _always or t.pred(fields)
-                    ):
-                        tier = t
-                        break
-            if tier is None:
-                return None
-            deadline = tier.deadline
-        party = cn.static_party or self._party(cn.norm.party, fields)
-        if cn.match_is_key:
-            match: Match = key if key is not None else "None"
-        else:
-            match = _match_of(cn.match, fields) if cn.match else ()
-        # nth: the first instance of a norm per key is told by one bit (see __init__)
-        seen = self._seen_keys.get(key, 0)
-        bit = 1 << cn.index
-        if seen & bit:
-            nth = self._repeats.get((cn.index, key), 1) + 1
-            self._repeats[(cn.index, key)] = nth
-        else:
-            self._seen_keys[key] = seen | bit
-            nth = 1
-        problem: str | None = None
-        if deadline is None:
-            base_due = None
-        else:
-            if deadline.clock_from_trigger:
-                base_due = self.c.calendar.add_clock(at, deadline.delta)
-            elif deadline.expr is not None:
-                base_due, problem = self._computed_due(deadline, at, ev_id, fields, period)
-            else:
-                base_due = self._due(deadline, at)
-            if base_due is not None and base_due.fold:
-                base_due = comparable(base_due)
-        inst = Instance(
-            cn,
-            key,
-            match,
-            nth,
-            at,
-            ev_id,
-            party,
-            tier,
-            base_due,
-            self._how[cn.index][0 if tier is None else tier.position],
-        )
-        if cn.not_before is not None:
-            if cn.not_before.expr is not None:
-                opens, why = self._computed_due(cn.not_before, at, ev_id, fields, period)
-                inst.extra().not_before = None if opens is None else comparable(opens)
-                if why is not None:
-                    inst.extra().notes.append(f"window: {why}")
-            else:
-                inst.extra().not_before = comparable(self._due(cn.not_before, at))
-        if cn.until is not None:
-            self._closing(inst, cn.until, ev_id, fields, period)
-        if cn.keeps:
-            inst.extra().fields = fields  # a remedy computes from them when the report is built
-        if problem is not None:
-            inst.extra().notes.append(problem)
-        settle = self.settle_after
-        streaming = settle is not None
-        if streaming:
-            self._seq += 1
-            self._live[inst] = self._seq
-        else:
-            self._instances.append(inst)
-        if cn.waits:
-            open_ = self._open[cn.index]
-            waiting = open_.get(match)
-            if waiting is None:
-                open_[match] = [inst]
-            else:
-                waiting.append(inst)
-        if cn.arising and base_due is not None:
-            self._watch_seq += 1
-            heapq.heappush(self._watch, (base_due.astimezone(UTC), self._watch_seq, inst))
-        if base_due is not None:
-            self._years.add(base_due.year)
-            if settle is not None:
-                self._push(base_due.astimezone(UTC) + settle, self._seq, inst)
-        elif settle is not None and cn.until is not None:
-            # a right open from its arising: looked at once its closing has passed
-            self._push(at.astimezone(UTC) + settle, self._seq, inst)
-        elif settle is not None and cn.final_on_trigger:
-            # a prohibited act is violated the moment it happens: settled like a closed instance
-            self._push(at.astimezone(UTC) + settle, self._seq, inst)
-        return inst
-
-    def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
-        if ref.startswith("$trigger."):
-            return str(fields.get(ref.removeprefix("$trigger."), "any"))
-        if ref.startswith("$other."):
-            named = fields.get(ref.removeprefix("$other."))
-            return self.c.other_party(str(named)) if named is not None else "any"
-        return ref
 
     def _on_response(self, i: int, ev: Event) -> tuple[bool, str] | None:
         cn = self.c.norms[i]

@@ -1,7 +1,9 @@
 """The evaluator's lifecycle machinery, beside its per-event hot path (:mod:`.evaluator`):
 
-- :class:`Lifecycle`, a base of :class:`~contract_rules.evaluator.Evaluator`: the acts whose
-  effects go beyond their instance (powers that terminate, suspend, resume, release and create;
+- :class:`Lifecycle`, a base of :class:`~contract_rules.evaluator.Evaluator`: instance creation
+  (``_create``, on the per-event path: one definition that the handlers, the term dates, the
+  periods and the duties arising from others all call), the acts whose effects go beyond their
+  instance (powers that terminate, suspend, resume, release and create;
   duties arising from other duties), the closing of rights, the due arithmetic, the records of
   causes, spans and claims, and streaming's settling. Methods of one object, so that an event
   costs what it did when they were one class (``docs/architecture.md``, "Size and complexity").
@@ -16,7 +18,7 @@ from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from .calendar import PeriodUnit
 from .compiler import (
@@ -24,10 +26,12 @@ from .compiler import (
     CompiledDeadline,
     CompiledNorm,
     CompiledRuleset,
+    CompiledTier,
     _always,
     anchors,
 )
 from .events import Event, comparable, in_zone
+from .explanations import Explainer
 from .expressions import ExpressionError
 from .instances import Cause, Instance, Judge, Match, SpanRec
 from .logic import miss, record
@@ -37,9 +41,10 @@ from .text import fmt, money
 
 
 class Lifecycle:
-    """What :class:`~contract_rules.evaluator.Evaluator` does beyond creating instances and
-    answering them (see the module's text). It holds no state of its own: the attributes below
-    are the evaluator's, set by its ``__init__``."""
+    """What :class:`~contract_rules.evaluator.Evaluator` does beyond answering events: creating
+    instances and their lifecycle (see the module's text). It holds no state of its own: the
+    attributes below are the evaluator's, set by its ``__init__`` (mypy checks each assignment
+    there against the type declared here)."""
 
     c: CompiledRuleset
     settle_after: Any
@@ -63,19 +68,151 @@ class Lifecycle:
     _settled: dict[str, int]
     _settled_for_remedies: list[Obligation]
     _remedy_norms: set[str]
+    _instances: list[Instance]
+    _seq: int
+    _seen_keys: dict[str | None, int]
+    _repeats: dict[tuple[int, str | None], int]
+    _how: list[tuple[Explainer, ...]]
+    _watch_seq: int
 
-    if TYPE_CHECKING:
+    # ------------------------------------------------------------------ instances
 
-        def _create(
-            self,
-            cn: CompiledNorm,
-            at: datetime,
-            ev_id: str | None,
-            fields: Mapping[str, Any],
-            key: str | None,
-            cls: str | None,
-            period: tuple[datetime, datetime] | None = None,
-        ) -> Instance | None: ...
+    def _create(
+        self,
+        cn: CompiledNorm,
+        at: datetime,
+        ev_id: str | None,
+        fields: Mapping[str, Any],
+        key: str | None,
+        cls: str | None,
+        period: tuple[datetime, datetime] | None = None,
+    ) -> Instance | None:
+        """A new instance of ``cn`` triggered at ``at`` (of time class ``cls`` when ``cn`` has
+        tiers; in ``period`` for a recurring duty); None when no tier of it applies. The caller
+        records the year of ``at``."""
+        tier: CompiledTier | None = None
+        deadline = cn.deadline
+        if cn.tiers:
+            by_class = cn.tier_of_class
+            if by_class is not None:
+                tier = by_class.get(cls or "")
+            else:
+                for t in cn.tiers:
+                    if (t.classes is None or cls in t.classes) and (
+                        t.pred is _always or t.pred(fields)
+                    ):
+                        tier = t
+                        break
+            if tier is None:
+                return None
+            deadline = tier.deadline
+        party = cn.static_party or self._party(cn.norm.party, fields)
+        if cn.match_is_key:
+            match: Match = key if key is not None else "None"
+        else:
+            match = _match_of(cn.match, fields) if cn.match else ()
+        # nth: the first instance of a norm per key is told by one bit (see __init__)
+        seen = self._seen_keys.get(key, 0)
+        bit = 1 << cn.index
+        if seen & bit:
+            nth = self._repeats.get((cn.index, key), 1) + 1
+            self._repeats[(cn.index, key)] = nth
+        else:
+            self._seen_keys[key] = seen | bit
+            nth = 1
+        problem: str | None = None
+        if deadline is None:
+            base_due = None
+        else:
+            if deadline.clock_from_trigger:
+                base_due = self.c.calendar.add_clock(at, deadline.delta)
+            elif deadline.expr is not None:
+                base_due, problem = self._computed_due(deadline, at, ev_id, fields, period)
+            else:
+                base_due = self._due(deadline, at)
+            if base_due is not None and base_due.fold:
+                base_due = comparable(base_due)
+        inst = Instance(
+            cn,
+            key,
+            match,
+            nth,
+            at,
+            ev_id,
+            party,
+            tier,
+            base_due,
+            self._how[cn.index][0 if tier is None else tier.position],
+        )
+        if cn.not_before is not None:
+            if cn.not_before.expr is not None:
+                opens, why = self._computed_due(cn.not_before, at, ev_id, fields, period)
+                inst.extra().not_before = None if opens is None else comparable(opens)
+                if why is not None:
+                    inst.extra().notes.append(f"window: {why}")
+            else:
+                inst.extra().not_before = comparable(self._due(cn.not_before, at))
+        if cn.until is not None:
+            self._closing(inst, cn.until, ev_id, fields, period)
+        if cn.keeps:
+            inst.extra().fields = fields  # a remedy computes from them when the report is built
+        if problem is not None:
+            inst.extra().notes.append(problem)
+        settle = self.settle_after
+        streaming = settle is not None
+        if streaming:
+            self._seq += 1
+            self._live[inst] = self._seq
+        else:
+            self._instances.append(inst)
+        if cn.waits:
+            open_ = self._open[cn.index]
+            waiting = open_.get(match)
+            if waiting is None:
+                open_[match] = [inst]
+            else:
+                waiting.append(inst)
+        if cn.arising and base_due is not None:
+            self._watch_seq += 1
+            heapq.heappush(self._watch, (base_due.astimezone(UTC), self._watch_seq, inst))
+        if base_due is not None:
+            self._years.add(base_due.year)
+            if settle is not None:
+                self._push(base_due.astimezone(UTC) + settle, self._seq, inst)
+        elif settle is not None and cn.until is not None:
+            # a right open from its arising: looked at once its closing has passed
+            self._push(at.astimezone(UTC) + settle, self._seq, inst)
+        elif settle is not None and cn.final_on_trigger:
+            # a prohibited act is violated the moment it happens: settled like a closed instance
+            self._push(at.astimezone(UTC) + settle, self._seq, inst)
+        return inst
+
+    def _party(self, ref: str, fields: Mapping[str, Any]) -> str:
+        if ref.startswith("$trigger."):
+            return str(fields.get(ref.removeprefix("$trigger."), "any"))
+        if ref.startswith("$other."):
+            named = fields.get(ref.removeprefix("$other."))
+            return self.c.other_party(str(named)) if named is not None else "any"
+        return ref
+
+    def _create_scheduled(self) -> None:
+        """Create the instances that arise at a time, not from an event: those of the norms
+        triggered at the term's start or end (``trigger.at``), and one per period of a recurring
+        duty (from the period's start, in the term; keyed by the period's label)."""
+        for cn in self.c.norms:
+            if cn.norm.trigger.at is not None:
+                at = self.c.term_start if cn.norm.trigger.at == "term.start" else self.c.term_end
+                cls = self.c.calendar.classify(at) if cn.tiers else None
+                if self._create(cn, at, None, {}, None, cls) is not None:
+                    self._years.add(at.year)
+            for label, start, end in cn.periods:
+                # a recurring duty: one instance per period, from its start (in the term), keyed
+                # by the period's label; the fulfilling event names it in the key field
+                at = max(start, self.c.term_start)
+                cls = self.c.calendar.classify(at) if cn.tiers else None
+                fields = {cn.key_field or "": label}
+                if self._create(cn, at, None, fields, label, cls, (start, end)) is not None:
+                    self._years.add(at.year)
 
     # ------------------------------------------------------------------ dues and closings
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from .calendar import BusinessCalendar
@@ -89,19 +89,31 @@ def _row_label(o: Obligation) -> str:
     return o.rule + (f" #{o.nth}" if o.nth > 1 else "")
 
 
+class TimelineOptions(TypedDict, total=False):
+    """What a timeline shows, given by keyword to :func:`plot_timeline` as to
+    :func:`timeline_data` (whose signature gives the defaults and whose text says what each
+    means): written once here, so that the figure takes exactly what its pure step takes."""
+
+    rules: str | Iterable[str] | None
+    keys: str | Iterable[str] | None
+    start: datetime | date | str | None
+    end: datetime | date | str | None
+    max_rows: int | None
+    lang: str
+
+
 def plot_timeline(
     report: Report,
     calendar: BusinessCalendar | Ruleset | None = None,
     *,
-    rules: str | Iterable[str] | None = None,
-    keys: str | Iterable[str] | None = None,
-    start: datetime | date | str | None = None,
-    end: datetime | date | str | None = None,
-    max_rows: int | None = DEFAULT_MAX_ROWS,
-    lang: str = "en",
     ax: Axes | None = None,
+    **options: Unpack[TimelineOptions],
 ) -> Figure:
     """The duties of a window along a time axis, one row per key, and the figure it is drawn in.
+
+    The keyword ``options`` are :func:`timeline_data`'s (:class:`TimelineOptions`: ``rules``,
+    ``keys``, ``start``, ``end``, ``max_rows`` = :data:`DEFAULT_MAX_ROWS`, ``lang`` = ``"en"``);
+    an unknown keyword is a TypeError.
 
     Which instances: those of ``rules`` (a norm id or several; None: every norm) and of ``keys``
     (a key or several; None: every key) whose trigger instant lies in ``[start, end)``.
@@ -146,16 +158,7 @@ def plot_timeline(
     import matplotlib.dates as _mdates
 
     mdates: Any = _mdates  # date2num and the locators are untyped
-    tl = timeline_data(
-        report,
-        calendar,
-        rules=rules,
-        keys=keys,
-        start=start,
-        end=end,
-        max_rows=max_rows,
-        lang=lang,
-    )
+    tl = timeline_data(report, calendar, **options)
     if ax is None:
         per_row = 0.24 if max((r.lanes for r in tl.rows), default=1) == 1 else 0.36
         fig = _new_figure(11.0, min(max(2.6, per_row * len(tl.row_labels) + 1.6), 60.0))

@@ -4,17 +4,15 @@ the value of the order whose late delivery created the duty."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import yaml
+from _helpers import SUPPLY, in_every_mode, liability_lines, read_data, rule_data, yaml_text
 
 from contract_rules import evaluate, load_ruleset
 from contract_rules.rulefile import read_rule_text
 
-ROOT = Path(__file__).resolve().parents[1]
-SUPPLY = ROOT / "examples" / "supply_contract.yaml"
 TZ8 = "+08:00"
 
 PENALTY_DUTY = {
@@ -42,12 +40,12 @@ INTEREST = {
 
 
 def ruleset_text(amount: str | None = None) -> str:
-    data = yaml.safe_load(SUPPLY.read_text(encoding="utf-8"))
+    data = rule_data(SUPPLY)
     data.pop("scenarios")
     data["events"]["penalty_payment"] = {"clause": "5.1", "fields": {"order": "string"}}
     data["norms"].append(PENALTY_DUTY)
     data["remedies"].append({**INTEREST, **({"amount": amount} if amount else {})})
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    return yaml_text(data)
 
 
 EVENTS: list[dict[str, Any]] = [
@@ -95,9 +93,9 @@ def test_cause_reads_the_instant_of_the_change_and_the_causes_due() -> None:
 
 
 def test_cause_is_unknown_where_the_norm_arises_from_no_change() -> None:
-    data = yaml.safe_load(SUPPLY.read_text(encoding="utf-8"))
+    data = rule_data(SUPPLY)
     data["remedies"][0]["amount"] = "round(penalty_rate * cause.trigger.order_value, 2)"
-    findings = read_rule_text(yaml.safe_dump(data, sort_keys=False), "s.yaml").findings
+    findings = read_data(data, "s.yaml").findings
     assert [f.code for f in findings] == ["CR402"]
     assert "cause" in findings[0].message
 
@@ -111,20 +109,8 @@ def test_cause_reads_only_the_fields_its_trigger_has() -> None:
 
 
 def test_cause_reads_the_same_in_batch_incremental_and_streaming() -> None:
-    from datetime import timedelta
-
-    from contract_rules.evaluator import Evaluator
-
     rs = load_ruleset(ruleset_text())
-    as_of = "2025-05-01T00:00:00+08:00"
-    batch = evaluate(rs, EVENTS, as_of)
-    inc = Evaluator(rs)
-    for e in EVENTS:
-        inc.feed(e)
     # settled once no late delivery can still come (streaming's documented condition)
-    streamed = evaluate(rs, EVENTS, as_of, settle_after=timedelta(days=60))
-
-    def lines(r: Any) -> list[Any]:
-        return [ln.to_dict() for ln in r.liability]
-
-    assert lines(batch) == lines(inc.report(as_of)) == lines(streamed)
+    reports = in_every_mode(rs, EVENTS, "2025-05-01T00:00:00+08:00", timedelta(days=60))
+    batch, incremental, streamed = (liability_lines(r) for r in reports)
+    assert batch == incremental == streamed

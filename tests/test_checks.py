@@ -5,11 +5,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from _helpers import MINIMAL_FILE, ROOT, rule_data, yaml_text
 
 from contract_rules import checks
 from contract_rules.checks import meaning
@@ -20,10 +19,7 @@ from contract_rules.loader import load_yaml
 from contract_rules.model import Ruleset
 from contract_rules.rulefile import read_rule_file, read_rule_text
 
-ROOT = Path(__file__).resolve().parents[1]
-MINIMAL: dict[str, Any] = yaml.safe_load(
-    (ROOT / "tests" / "rulefiles" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
-)
+MINIMAL: dict[str, Any] = rule_data(MINIMAL_FILE)
 TACHENG = ROOT / "rules" / "tacheng_2024.yaml"
 
 
@@ -32,7 +28,7 @@ def lint(change: Callable[[dict[str, Any]], None] | None = None) -> list[Finding
     data = copy.deepcopy(MINIMAL)
     if change is not None:
         change(data)
-    return read_rule_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False)).findings
+    return read_rule_text(yaml_text(data)).findings
 
 
 def codes(findings: list[Finding]) -> list[str]:
@@ -528,7 +524,7 @@ def test_cr307_unknown_norm_and_remedy() -> None:
 
 
 def test_cr105_only_unquoted_money() -> None:
-    text = yaml.safe_dump(MINIMAL, allow_unicode=True, sort_keys=False)
+    text = yaml_text(MINIMAL)
     assert "amount: '1000.00'" in text
     found = read_rule_text(text.replace("amount: '1000.00'", "amount: 1000.00")).findings
     assert codes(found) == ["CR105"]

@@ -7,17 +7,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import yaml
+from _helpers import SUPPLY, in_every_mode, liability_lines, rule_data, yaml_text
 
 from contract_rules import evaluate, load_ruleset
-from contract_rules.evaluator import Evaluator
 from contract_rules.rulefile import read_rule_text
 
-ROOT = Path(__file__).resolve().parents[1]
-SUPPLY = ROOT / "examples" / "supply_contract.yaml"
 TZ8 = "+08:00"
 
 UNDELIVERED = (
@@ -27,7 +23,7 @@ UNDELIVERED = (
 
 
 def ruleset_text(amount: str = UNDELIVERED) -> str:
-    data = yaml.safe_load(SUPPLY.read_text(encoding="utf-8"))
+    data = rule_data(SUPPLY)
     data.pop("scenarios")
     data["events"]["part_delivery"] = {
         "clause": "3.1",
@@ -36,7 +32,7 @@ def ruleset_text(amount: str = UNDELIVERED) -> str:
     rem = data["remedies"][0]
     rem["claims"] = {"event": "part_delivery", "key": "order"}
     rem["amount"] = amount
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    return yaml_text(data)
 
 
 def ev(ev_id: str, kind: str, at: str, **fields: Any) -> dict[str, Any]:
@@ -84,17 +80,9 @@ def test_a_breach_without_collected_events_sums_nothing() -> None:
 
 def test_collected_events_are_the_same_in_batch_incremental_and_streaming() -> None:
     rs = load_ruleset(ruleset_text())
-    as_of = "2025-05-01T00:00:00+08:00"
-    batch = evaluate(rs, EVENTS, as_of)
-    inc = Evaluator(rs)
-    for e in EVENTS:
-        inc.feed(e)
-    streamed = evaluate(rs, EVENTS, as_of, settle_after=timedelta(days=30))
-
-    def lines(r: Any) -> list[Any]:
-        return [ln.to_dict() for ln in r.liability]
-
-    assert lines(batch) == lines(inc.report(as_of)) == lines(streamed)
+    reports = in_every_mode(rs, EVENTS, "2025-05-01T00:00:00+08:00", timedelta(days=30))
+    batch, incremental, streamed = (liability_lines(r) for r in reports)
+    assert batch == incremental == streamed
 
 
 def test_claims_is_a_list_of_the_collected_event_type() -> None:

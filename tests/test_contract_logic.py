@@ -14,38 +14,29 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from _helpers import ROOT, SUPPLY, fed, rule_data, yaml_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract_rules import evaluate, load_ruleset
 from contract_rules.engine import compile_ruleset
 from contract_rules.errors import EventError, RuleFileError
-from contract_rules.evaluator import Evaluator
 from contract_rules.expressions import Money
 from contract_rules.report import Report
 from contract_rules.rulefile import read_rule_text
 from contract_rules.scenarios import run_scenarios
 
-ROOT = Path(__file__).resolve().parents[1]
-SUPPLY = ROOT / "examples" / "supply_contract.yaml"
 PINNED = ROOT / "tests" / "data" / "pinned_reports.json"
 TZ8 = "+08:00"
 
 
 def supply() -> dict[str, Any]:
-    data = yaml.safe_load(SUPPLY.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
+    data = rule_data(SUPPLY)
     data.pop("scenarios")
     return data
-
-
-def text_of(data: dict[str, Any]) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
 def order(ev_id: str, at: str, ref: str, value: str, day: str, quantity: int = 1) -> dict[str, Any]:
@@ -78,11 +69,11 @@ def test_the_supply_contract_checks_clean_and_its_scenarios_pass() -> None:
 
 
 def test_a_scenario_that_expects_another_amount_fails_saying_both() -> None:
-    data = yaml.safe_load(SUPPLY.read_text(encoding="utf-8"))
+    data = rule_data(SUPPLY)
     sc = next(s for s in data["scenarios"] if s["name"].startswith("three days"))
     sc["expect_remedies"][0]["items"][0]["amount"] = "2400.01"
     sc["expect_events"] = [{"id": "E2", "disposition": "ignored"}]
-    rs = load_ruleset(text_of(data))
+    rs = load_ruleset(yaml_text(data))
     res = next(r for r in run_scenarios(rs) if r.name.startswith("three days"))
     said = [str(m) for m in res.mismatches]
     assert (
@@ -95,7 +86,7 @@ def test_a_scenario_that_expects_another_amount_fails_saying_both() -> None:
 
 
 def findings(data: dict[str, Any]) -> list[str]:
-    return [str(f) for f in read_rule_text(text_of(data), "<t>").findings]
+    return [str(f) for f in read_rule_text(yaml_text(data), "<t>").findings]
 
 
 def test_an_unknown_field_in_a_due_is_located_inside_the_scalar_with_did_you_mean() -> None:
@@ -160,7 +151,7 @@ def test_money_of_two_currencies_in_an_amount_is_cr305() -> None:
 def test_compile_refuses_a_ruleset_whose_logic_has_an_error() -> None:
     data = supply()
     data["remedies"][0]["amount"] = "penalty_rate * trigger.nothing"
-    rs = load_ruleset(text_of(supply()))
+    rs = load_ruleset(yaml_text(supply()))
     broken = rs.model_copy(update={"remedies": [rs.remedies[0].model_copy(update={"amount": "x"})]})
     with pytest.raises(RuleFileError, match="CR402"):
         compile_ruleset(broken)
@@ -181,7 +172,7 @@ def test_compile_refuses_a_ruleset_whose_logic_has_an_error() -> None:
 def test_hostile_expressions_are_located_findings(text: str) -> None:
     data = supply()
     data["norms"][0]["trigger"]["when"] = text
-    found = read_rule_text(text_of(data), "<t>").findings
+    found = read_rule_text(yaml_text(data), "<t>").findings
     assert found and all(f.code in {"CR401", "CR402", "CR403", "CR404"} for f in found)
     assert all(f.location.path == ("norms", 0, "trigger", "when") for f in found)
 
@@ -199,7 +190,7 @@ def test_hostile_expressions_are_located_findings(text: str) -> None:
     ],
 )
 def test_a_money_field_is_exact_and_in_its_range(value: Any, why: str) -> None:
-    rs = load_ruleset(text_of(supply()))
+    rs = load_ruleset(yaml_text(supply()))
     ev = order("E1", "2025-03-01T09:00:00", "PO-0001", "1.00", "2025-03-10")
     ev["order_value"] = value
     with pytest.raises(EventError, match=why):
@@ -207,7 +198,7 @@ def test_a_money_field_is_exact_and_in_its_range(value: Any, why: str) -> None:
 
 
 def test_field_constraints_reject_with_the_reason_and_lose_nothing() -> None:
-    rs = load_ruleset(text_of(supply()))
+    rs = load_ruleset(yaml_text(supply()))
     events = [
         order("E1", "2025-03-01T09:00:00", "PO-0001", "10.00", "2025-03-10", quantity=0),
         order("E2", "2025-03-01T09:00:00", "PO-12", "10.00", "2025-03-10"),
@@ -235,7 +226,7 @@ def test_the_model_refuses_constraints_that_do_not_fit_the_type() -> None:
 
 
 def late_report(delivered: str, as_of: str = "2025-06-01T00:00:00") -> Report:
-    rs = load_ruleset(text_of(supply()))
+    rs = load_ruleset(yaml_text(supply()))
     events = [order("E1", "2025-03-01T09:00:00", "PO-0001", "120000.00", "2025-03-10")]
     if delivered:
         events.append(delivery("E2", delivered, "PO-0001"))
@@ -266,7 +257,7 @@ def test_the_computed_due_is_explained_with_the_date_it_read() -> None:
 def test_an_amount_that_cannot_be_computed_is_reported_never_dropped() -> None:
     data = supply()
     data["remedies"][0]["amount"] = "trigger.order_value / (days(lateness) - days(lateness))"
-    rs = load_ruleset(text_of(data))
+    rs = load_ruleset(yaml_text(data))
     events = [
         order("E1", "2025-03-01T09:00:00", "PO-0001", "120000.00", "2025-03-10"),
         delivery("E2", "2025-03-14T10:00:00", "PO-0001"),
@@ -281,7 +272,7 @@ def test_a_due_that_cannot_be_computed_leaves_the_instance_without_due_and_says_
     data = supply()
     data["norms"][0]["deadline"]["due"] = "term.end - days(trigger.at - term.end) * 1 days"
     data["norms"][0]["deadline"]["due"] = "start_of_day(trigger.delivery_date) + 5 working days"
-    rs = load_ruleset(text_of(data))
+    rs = load_ruleset(yaml_text(data))
     ev = order("E1", "2025-03-01T09:00:00", "PO-0001", "10.00", "2150-03-10")
     ob = evaluate(rs, [ev], "2025-04-01T00:00:00+08:00").find("delivery.on_time", "PO-0001")
     assert ob.due is None and ob.status == "pending"
@@ -316,7 +307,7 @@ def test_a_remedy_when_a_tier_and_a_computed_cap() -> None:
             "period": "month",
         }
     )
-    rs = load_ruleset(text_of(data))
+    rs = load_ruleset(yaml_text(data))
     events = []
     for k in range(1, 5):
         prio = "P1" if k != 4 else "P2"
@@ -336,7 +327,7 @@ def test_a_remedy_when_a_tier_and_a_computed_cap() -> None:
 def test_an_expression_condition_ignores_an_event_with_the_reason() -> None:
     data = supply()
     data["norms"][0]["trigger"]["when"] = "trigger.quantity >= 10"
-    rs = load_ruleset(text_of(data))
+    rs = load_ruleset(yaml_text(data))
     ev = order("E1", "2025-03-01T09:00:00", "PO-0001", "10.00", "2025-03-10", quantity=3)
     rep = evaluate(rs, [ev], "2025-04-01T00:00:00+08:00")
     (entry,) = rep.accounting.ignored
@@ -374,9 +365,7 @@ def test_amounts_are_decimal_and_the_same_in_batch_incremental_and_streaming(
     ctx.traps[decimal.FloatOperation] = True
     with decimal.localcontext(ctx):
         batch = evaluate(rs, events, as_of)
-        inc = Evaluator(rs)
-        for e in events:
-            inc.feed(e)
+        inc = fed(rs, events)
         # settled once no late delivery can still come (streaming's documented condition)
         streamed = evaluate(rs, events, as_of, settle_after=timedelta(days=90))
     assert _remedy_json(batch) == _remedy_json(inc.report(as_of)) == _remedy_json(streamed)
@@ -400,7 +389,7 @@ def _order_of(events: list[dict[str, Any]], key: str | None) -> tuple[Decimal, t
     return value, datetime.fromisoformat(at) - due
 
 
-COMPILED_SUPPLY = compile_ruleset(load_ruleset(text_of(supply())))
+COMPILED_SUPPLY = compile_ruleset(load_ruleset(yaml_text(supply())))
 
 
 def test_a_money_field_reaches_expressions_as_money() -> None:
@@ -483,7 +472,7 @@ def _monthly(caps: list[dict[str, Any]]) -> Report:
         },
     ]
     data["caps"] = caps
-    rs = load_ruleset(text_of(data))
+    rs = load_ruleset(yaml_text(data))
     events = []
     for month, n in ((3, 2), (4, 3), (5, 2)):
         for k in range(n):
@@ -584,7 +573,7 @@ def _reports(extra_events: list[dict[str, Any]], as_of: str) -> Report:
             "fulfilled_by": {"event": "service_report"},
         }
     )
-    return evaluate(load_ruleset(text_of(data)), extra_events, as_of)
+    return evaluate(load_ruleset(yaml_text(data)), extra_events, as_of)
 
 
 def test_a_recurring_duty_arises_every_month_of_the_term_keyed_by_its_label() -> None:

@@ -13,17 +13,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import contract_rules as cr
-from contract_rules.engine import Evaluator, compile_ruleset, evaluate
+from contract_rules.engine import Evaluator, evaluate
 from contract_rules.errors import ContractRulesError, EventError
 
-ROOT = Path(__file__).resolve().parents[1]
-RULES = ROOT / "rules" / "tacheng_2024.yaml"
 CST = "+08:00"
 
 
 @pytest.fixture(scope="module")
-def compiled() -> cr.CompiledRuleset:
-    return compile_ruleset(cr.load_ruleset(RULES))
+def compiled(tacheng_compiled: cr.CompiledRuleset) -> cr.CompiledRuleset:
+    """The Tacheng ruleset, compiled once for the session (``conftest.tacheng_compiled``)."""
+    return tacheng_compiled
 
 
 def at(s: str) -> str:

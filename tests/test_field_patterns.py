@@ -5,15 +5,12 @@ with a located finding; ordinary patterns pass and keep rejecting events that do
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
+from _helpers import MINIMAL_FILE, rule_data, yaml_text
 
 from contract_rules.model_logic import MAX_PATTERN, pattern_problem
 from contract_rules.rulefile import read_rule_text
-
-MINIMAL = Path(__file__).resolve().parent / "rulefiles" / "valid" / "minimal.yaml"
 
 
 @pytest.mark.parametrize(
@@ -44,9 +41,9 @@ def test_patterns_outside_the_form_are_refused_saying_why(pattern: str, said: st
 
 
 def test_a_refused_pattern_is_a_located_finding_of_the_rule_file() -> None:
-    data = yaml.safe_load(MINIMAL.read_text(encoding="utf-8"))
+    data = rule_data(MINIMAL_FILE)
     data["events"]["request"]["fields"]["ticket"] = {"type": "string", "pattern": "(T+)+-[0-9]"}
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    text = yaml_text(data)
     findings = read_rule_text(text, "p.yaml").findings
     assert [f.code for f in findings] == ["CR104"]
     f = findings[0]

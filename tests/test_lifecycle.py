@@ -7,54 +7,18 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
-import yaml
+from _helpers import SALE, ev, fed, path, po, read_data, rule_data, sale, t
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract_rules import evaluate
-from contract_rules.evaluator import Evaluator
-from contract_rules.model import Ruleset
 from contract_rules.report import Obligation, Report
-from contract_rules.rulefile import read_rule_text
 
-ROOT = Path(__file__).resolve().parents[1]
-SALE = ROOT / "examples" / "sale_of_goods.yaml"
 AS_OF = "2025-06-01T00:00:00+08:00"
-
-
-def sale(change: Any = None) -> Ruleset:
-    data = yaml.safe_load(SALE.read_text(encoding="utf-8"))
-    # YAML 1.1 (PyYAML) reads no key here as a boolean: the file avoids 'on', 'yes', 'no'
-    if change is not None:
-        change(data)
-    result = read_rule_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "<sale>")
-    assert result.ruleset is not None, [str(f) for f in result.findings]
-    return result.ruleset
-
-
-def t(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def ev(eid: str, etype: str, at: str, **fields: Any) -> dict[str, Any]:
-    return {"id": eid, "type": etype, "at": at, **fields}
-
-
-def po(eid: str, at: str, order: str, day: str) -> dict[str, Any]:
-    return ev(eid, "purchase_order", at, order=order, delivery_date=day)
-
-
-def path(ob: Obligation) -> list[tuple[str, str, str | None, str | None]]:
-    """A history as (state, from, to, event)."""
-    return [
-        (h.state, h.start.isoformat(), h.end.isoformat() if h.end else None, h.event)
-        for h in ob.history
-    ]
 
 
 # PO-1 is due at the end of 10 March (2025-03-11 00:00); the payment of a delivery on 10 March
@@ -329,9 +293,7 @@ def test_chains_are_followed_to_any_depth() -> None:
 
 
 def test_a_report_between_events_decides_nothing_a_later_event_could_change() -> None:
-    ev_ = Evaluator(sale())
-    for e in ON_TIME[:2]:
-        ev_.feed(e)
+    ev_ = fed(sale(), ON_TIME[:2])
     # at this as_of the payment (due 10 April 00:00) is missed, and interest arises ...
     early = ev_.report("2025-04-20T00:00:00+08:00")
     assert early.find("interest", "PO-1").status == "pending"
@@ -399,10 +361,8 @@ def test_histories_are_valid_paths_and_the_same_in_every_mode(
         assert all(h.state not in FINAL for h in hist[:-1])  # a final state is the last
         assert hist[-1].state in (ob.status, "suspended")
         assert all(b.state in NEXT[a.state] for a, b in itertools.pairwise(hist))
-    inc = Evaluator(rs)
-    for e in events:
-        if str(e["at"]) <= as_of:  # one zone: the texts order as the instants do
-            inc.feed(e)
+    # one zone: the texts order as the instants do
+    inc = fed(rs, [e for e in events if str(e["at"]) <= as_of])
     assert _histories(inc.report(as_of)) == _histories(batch)
     # a discharged, expired or fulfilled instance is never violated later
     later = evaluate(rs, events, "2026-03-01T00:00:00+08:00")
@@ -429,10 +389,10 @@ def test_streaming_gives_the_histories_of_batch(picked: list[int]) -> None:
 
 
 def test_a_cycle_of_arising_duties_is_a_finding() -> None:
-    data = yaml.safe_load(SALE.read_text(encoding="utf-8"))
+    data = rule_data(SALE)
     data["norms"][2]["trigger"] = {"violated": "invoice"}  # interest <- invoice <- payment ...
     data["norms"][3]["trigger"] = {"violated": "interest"}
-    result = read_rule_text(yaml.safe_dump(data, sort_keys=False), "<cycle>")
+    result = read_data(data, "<cycle>")
     codes = [f.code for f in result.findings]
     assert codes == ["CR315"]
     assert "interest <- invoice <- interest" in str(result.findings[0])
@@ -443,16 +403,16 @@ def test_a_trigger_names_one_change_of_a_known_norm_with_a_key() -> None:
         ({"violated": "nowhere"}, "unknown norm 'nowhere'"),
         ({"violated": "delivery", "fulfilled": "payment"}, "exactly one of"),
     ]:
-        data = yaml.safe_load(SALE.read_text(encoding="utf-8"))
+        data = rule_data(SALE)
         data["norms"][2]["trigger"] = trig
-        result = read_rule_text(yaml.safe_dump(data, sort_keys=False), "<bad>")
+        result = read_data(data, "<bad>")
         assert result.ruleset is None
         assert any(said in f.message for f in result.findings), [str(f) for f in result.findings]
 
 
 @pytest.mark.parametrize("kind", ["obligation", "prohibition"])
 def test_only_a_permission_is_a_power(kind: str) -> None:
-    data = yaml.safe_load(SALE.read_text(encoding="utf-8"))
+    data = rule_data(SALE)
     norm = copy.deepcopy(data["norms"][0])
     norm["id"] = "odd"
     norm["kind"] = kind
@@ -460,7 +420,7 @@ def test_only_a_permission_is_a_power(kind: str) -> None:
     if kind == "prohibition":
         norm["violated_by"] = norm.pop("fulfilled_by")
     data["norms"].append(norm)
-    result = read_rule_text(yaml.safe_dump(data, sort_keys=False), "<bad>")
+    result = read_data(data, "<bad>")
     assert any("only a permission" in f.message for f in result.findings)
 
 

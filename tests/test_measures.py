@@ -13,36 +13,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from _cli import run
+from _helpers import ROOT, in_every_mode, rule_data, yaml_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract_rules import evaluate, load_ruleset
 from contract_rules.engine import compile_ruleset
-from contract_rules.evaluator import Evaluator
 from contract_rules.measures import clipped, merged, minus
 from contract_rules.render import render_markdown, render_table
 from contract_rules.report import MeasurePeriod, Report
 from contract_rules.rulefile import read_rule_text
 from contract_rules.scenarios import run_scenarios
 
-ROOT = Path(__file__).resolve().parents[1]
 HOSTING = ROOT / "examples" / "hosting_agreement.yaml"
 TZ8 = "+08:00"
 
 
 def hosting(**changes: Any) -> dict[str, Any]:
     """The hosting example's data without scenarios, with ``changes`` to its measure."""
-    data = yaml.safe_load(HOSTING.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
+    data = rule_data(HOSTING)
     data.pop("scenarios")
     data["measures"][0].update(changes)
     return data
-
-
-def text_of(data: dict[str, Any]) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
 def t(s: str) -> datetime:
@@ -75,7 +68,7 @@ def the(rep: Report, period: int) -> MeasurePeriod:
     return next(m for m in rep.measures if m.period == period)
 
 
-RS = load_ruleset(text_of(hosting()))
+RS = load_ruleset(yaml_text(hosting()))
 COMPILED = compile_ruleset(RS)
 
 
@@ -146,7 +139,7 @@ def test_an_outage_inside_announced_maintenance_is_not_down_twice() -> None:
 def test_working_hours_schedule_counts_only_working_time() -> None:
     """March 2025 has 21 working days of 09:00-18:00 (189 h). An outage from Monday 10 March
     17:00 to Tuesday 11 March 10:00 is down for 17-18 and 09-10, 2 h: 187 / 189."""
-    rs = compile_ruleset(load_ruleset(text_of(hosting(schedule="working_hours"))))
+    rs = compile_ruleset(load_ruleset(yaml_text(hosting(schedule="working_hours"))))
     events = [
         outage("O1", "2025-03-10T17:00:00", "INC-1"),
         outage("O2", "2025-03-11T10:00:00", "INC-1", end=True),
@@ -161,7 +154,7 @@ def test_working_hours_schedule_counts_only_working_time() -> None:
 def test_an_exclusion_that_cannot_be_evaluated_excludes_nothing_and_says_why() -> None:
     data = hosting()
     data["events"]["maintenance_start"]["fields"]["announced_at"]["required"] = False
-    rs = compile_ruleset(load_ruleset(text_of(data)))
+    rs = compile_ruleset(load_ruleset(yaml_text(data)))
     events = [
         {
             "id": "M1",
@@ -253,7 +246,7 @@ def test_explain_a_measure_shows_its_arithmetic_and_the_credit(
 def test_measure_findings_are_located() -> None:
     data = hosting(down=["outages"])
     data["remedies"][0]["period"] = "service_year"
-    found = {(f.code, f.location.line) for f in read_rule_text(text_of(data), "m.yaml").findings}
+    found = {(f.code, f.location.line) for f in read_rule_text(yaml_text(data), "m.yaml").findings}
     assert {code for code, _ in found} == {"CR501", "CR503"}
 
 
@@ -324,17 +317,13 @@ def test_measures_agree_in_every_mode_and_with_a_count_of_minutes(
     as_of_min = as_of_day * 24 * 60
     as_of = _START + timedelta(minutes=as_of_min)
     events = [e for e in events if datetime.fromisoformat(e["at"]) <= as_of]
-    batch = evaluate(COMPILED, events, as_of)
-    inc = Evaluator(COMPILED)
-    for e in events:
-        inc.feed(e)
-    streamed = evaluate(COMPILED, events, as_of, settle_after=timedelta(days=1))
+    batch, inc, streamed = in_every_mode(COMPILED, events, as_of, timedelta(days=1))
 
     def parts(r: Report) -> str:
         d = json.loads(r.to_json())
         return json.dumps([d.get("measures"), d["liability"]])
 
-    assert parts(batch) == parts(inc.report(as_of)) == parts(streamed)
+    assert parts(batch) == parts(inc) == parts(streamed)
     down, excluded = _minutes_down(drawn, as_of_min)
     for mp in batch.measures:
         a = int((mp.period_start - _START) / timedelta(minutes=1))
@@ -387,7 +376,7 @@ def test_a_measure_over_the_term_is_one_period_to_as_of() -> None:
     data = hosting(per="term")
     data["remedies"][0]["period"] = "term"
     data["remedies"][0]["cap"] = "12 * monthly_charge"
-    rs = compile_ruleset(load_ruleset(text_of(data)))
+    rs = compile_ruleset(load_ruleset(yaml_text(data)))
     events = [
         outage("O1", "2025-01-05T00:00:00", "INC-1"),
         outage("O2", "2025-01-06T00:00:00", "INC-1", end=True),

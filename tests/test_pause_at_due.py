@@ -16,11 +16,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from _helpers import fed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import contract_rules as cr
-from contract_rules.engine import CompiledRuleset, Evaluator, compile_ruleset, evaluate
+from contract_rules.engine import CompiledRuleset, compile_ruleset, evaluate
 from contract_rules.report import Obligation
 
 RULES = """
@@ -104,10 +105,7 @@ def batch(evs: list[dict[str, Any]], as_of: datetime, rule: str = "resolve") -> 
 
 
 def incremental(evs: list[dict[str, Any]], as_of: datetime, rule: str = "resolve") -> Obligation:
-    ev = Evaluator(compiled())
-    for e in evs:
-        ev.feed(e)
-    return ev.report(as_of).find(rule, "T")
+    return fed(compiled(), evs).report(as_of).find(rule, "T")
 
 
 def streaming(evs: list[dict[str, Any]], as_of: datetime, rule: str = "resolve") -> Obligation:

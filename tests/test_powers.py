@@ -11,14 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import yaml
-from test_lifecycle import SALE, ev, path, po, sale, t
+from _helpers import SALE, ev, fed, norm_of, path, po, refusals, rule_data, sale, t
 
-from contract_rules import evaluate
-from contract_rules.evaluator import Evaluator
+from contract_rules import Ruleset, evaluate
 from contract_rules.render import render_html, render_markdown, render_table
 from contract_rules.report import Obligation, Report
-from contract_rules.rulefile import read_rule_text
 
 AS_OF = "2025-06-01T00:00:00+08:00"
 
@@ -35,23 +32,6 @@ UNPAID = [
     po("E1", "2025-03-01T09:00:00+08:00", "PO-1", "2025-03-10"),
     ev("E2", "delivery", "2025-03-10T15:00:00+08:00", order="PO-1"),
 ]
-
-
-def variant(change: Any) -> Any:
-    """The sale example with ``change`` applied to its data (a dict)."""
-    return sale(change)
-
-
-def norm_of(data: dict[str, Any], nid: str) -> dict[str, Any]:
-    return next(n for n in data["norms"] if n["id"] == nid)
-
-
-def findings(change: Any) -> list[str]:
-    data = yaml.safe_load(SALE.read_text(encoding="utf-8"))
-    change(data)
-    result = read_rule_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "<bad>")
-    assert result.ruleset is None
-    return [f.message for f in result.findings]
 
 
 # ------------------------------------------------------------------ rights that close
@@ -113,7 +93,7 @@ def test_a_premature_act_of_a_right_that_closes_is_still_a_violation_where_it_wa
         del n["effect"]
 
     early = [*LATE, ev("N1", "termination_notice", "2025-03-20T09:00:00+08:00", order="PO-1")]
-    plain_rs = variant(plain)
+    plain_rs = sale(plain)
     rep = evaluate(plain_rs, early, AS_OF)
     assert rep.find("terminate.late_delivery", "PO-1").status == "violated"
     late = [*LATE, ev("N1", "termination_notice", "2025-04-20T09:00:00+08:00", order="PO-1")]
@@ -146,7 +126,7 @@ def test_every_form_of_closing(until: dict[str, Any], closes: str) -> None:
             "D1", "defect_notice", "2025-03-12T10:00:00+08:00", order="PO-1", answer_by="2025-03-18"
         ),
     ]
-    rep = evaluate(variant(change), events, "2026-01-02T00:00:00+08:00")
+    rep = evaluate(sale(change), events, "2026-01-02T00:00:00+08:00")
     right = rep.find("demand.replacement", "PO-1")
     assert right.closes == t(closes)
     assert right.status == "expired"
@@ -162,7 +142,7 @@ def test_a_closing_that_the_data_cannot_give_leaves_the_right_open_with_a_note()
         norm_of(data, "demand.replacement")["until"] = {"due": "end_of_day(trigger.answer_by)"}
 
     events = [*UNPAID, ev("D1", "defect_notice", "2025-03-12T10:00:00+08:00", order="PO-1")]
-    right = evaluate(variant(change), events, AS_OF).find("demand.replacement", "PO-1")
+    right = evaluate(sale(change), events, AS_OF).find("demand.replacement", "PO-1")
     assert right.status == "pending" and right.closes is None
     assert any(n.startswith("closing: due") for n in right.notes), right.notes
 
@@ -259,14 +239,11 @@ def test_a_released_duty_creates_nothing_at_its_due() -> None:
 
     events = [*UNPAID, ev("W1", "interest_waiver", "2025-04-01T10:00:00+08:00", order="PO-1")]
     for settle in (None, timedelta(days=2)):
-        rep = evaluate(variant(change), events, AS_OF, settle_after=settle)
+        rep = evaluate(sale(change), events, AS_OF, settle_after=settle)
         if settle is None:
             assert rep.find("payment", "PO-1").status == "discharged"
         assert not rep.select(rule="interest") and not rep.select(rule="suspend.deliveries")
-    inc = Evaluator(variant(change))
-    for e in events:
-        inc.feed(e)
-    assert not inc.report(AS_OF).select(rule="interest")
+    assert not fed(sale(change), events).report(AS_OF).select(rule="interest")
 
 
 # ------------------------------------------------------------------ create
@@ -381,10 +358,7 @@ def test_streaming_and_incremental_give_the_contract_states_of_batch() -> None:
     batch = evaluate(sale(), SUSPENDED, AS_OF)
     streamed = evaluate(sale(), SUSPENDED, AS_OF, settle_after=timedelta(days=400))
     assert streamed.contract_states == batch.contract_states
-    inc = Evaluator(sale())
-    for e in SUSPENDED:
-        inc.feed(e)
-    assert inc.report(AS_OF).contract_states == batch.contract_states
+    assert fed(sale(), SUSPENDED).report(AS_OF).contract_states == batch.contract_states
 
 
 # ------------------------------------------------------------------ the rule file
@@ -409,7 +383,7 @@ def _set(nid: str, **keys: Any) -> Any:
     ],
 )
 def test_a_bad_power_or_closing_is_a_located_error(change: Any, said: str) -> None:
-    found = findings(change)
+    found = refusals(rule_data(SALE, change))
     assert any(said in m for m in found), found
 
 
@@ -468,7 +442,7 @@ def test_a_power_that_arises_at_a_time() -> None:
             }
         )
 
-    rs = variant(change)
+    rs = sale(change)
     assert not evaluate(rs, [], "2025-07-01T00:00:00+08:00").rights_open()
     ((ob, since),) = evaluate(rs, [], "2025-07-15T00:00:00+08:00").rights_open()
     assert (ob.rule, since, ob.closes) == (
@@ -487,16 +461,16 @@ def test_a_power_that_arises_at_a_time() -> None:
 # ------------------------------------------------------------------ force majeure (Tacheng 9.1)
 
 
-def test_a_second_force_majeure_notice_is_excused_by_the_first_still_running() -> None:
+def test_a_second_force_majeure_notice_is_excused_by_the_first_still_running(
+    tacheng_ruleset: Ruleset,
+) -> None:
     """semantics.md 4 (9.1): every duty of the affected party falling due while a force majeure
     lasts is excused, the notice of another force majeure too; never by its own. FM-1 of B runs
     7 to 20 July; FM-2 of B begins on 8 July and ends on 9 July at 12:00; no notice is given.
     FM-1's notice: 3 days after 7 July (Art. 201), the last day 10 July (a Thursday) ends at
     24:00: due 2025-07-11 00:00, inside FM-1 only (FM-2 had ended): violated. FM-2's notice:
     the last day 11 July (a Friday): due 2025-07-12 00:00, inside FM-1: excused."""
-    from contract_rules import load_ruleset
-
-    rs = load_ruleset(SALE.parents[1] / "rules" / "tacheng_2024.yaml")
+    rs = tacheng_ruleset
 
     def fm(kind: str, at: str, ref: str) -> dict[str, Any]:
         return {"type": f"force_majeure_{kind}", "at": at, "party": "B", "ref": ref}

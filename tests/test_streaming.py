@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import contract_rules as cr
-from contract_rules.engine import Evaluator, compile_ruleset, evaluate
+from contract_rules.engine import CompiledRuleset, Evaluator, evaluate
 from contract_rules.errors import EventError
 from contract_rules.report import Obligation
 
@@ -33,8 +32,8 @@ def _events(n: int) -> list[dict[str, Any]]:
     return out
 
 
-def test_streaming_counts_equal_batch_counts() -> None:
-    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+def test_streaming_counts_equal_batch_counts(tacheng_compiled: CompiledRuleset) -> None:
+    compiled = tacheng_compiled
     events = _events(400)
     batch = evaluate(compiled, events, AS_OF)
     settled: list[Obligation] = []
@@ -52,8 +51,8 @@ def test_streaming_counts_equal_batch_counts() -> None:
     assert all(by_key[(o.rule, o.key)] == o.status for o in settled)
 
 
-def test_streaming_memory_follows_open_instances() -> None:
-    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+def test_streaming_memory_follows_open_instances(tacheng_compiled: CompiledRuleset) -> None:
+    compiled = tacheng_compiled
     ev = Evaluator(compiled, settle_after=timedelta(days=1), on_settled=lambda o: None)
     most = 0
     for e in _events(1500):
@@ -64,8 +63,10 @@ def test_streaming_memory_follows_open_instances() -> None:
     assert sum(ev.report(AS_OF).counts().values()) == 1500 * 3 + 2
 
 
-def test_streaming_refuses_input_out_of_order_instead_of_settling_twice() -> None:
-    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+def test_streaming_refuses_input_out_of_order_instead_of_settling_twice(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
+    compiled = tacheng_compiled
     events = _events(30)
     events.insert(20, events.pop(5))  # one early event arrives late
     settled: list[Obligation] = []
@@ -83,8 +84,8 @@ def test_streaming_refuses_input_out_of_order_instead_of_settling_twice() -> Non
         evaluate(compiled, events, AS_OF, settle_after=timedelta(days=1), on_settled=settled.append)
 
 
-def test_prohibited_acts_settle_in_streaming_mode() -> None:
-    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+def test_prohibited_acts_settle_in_streaming_mode(tacheng_compiled: CompiledRuleset) -> None:
+    compiled = tacheng_compiled
     t0 = datetime(2025, 1, 6, 10, tzinfo=TZ)
     acts = [
         {"type": "data_change", "at": (t0 + timedelta(days=i)).isoformat(), "party": "B",
@@ -98,8 +99,10 @@ def test_prohibited_acts_settle_in_streaming_mode() -> None:
     assert len(settled) + len(listed) == 50
 
 
-def test_streaming_keeps_a_permission_open_until_it_is_exercised() -> None:
-    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+def test_streaming_keeps_a_permission_open_until_it_is_exercised(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
+    compiled = tacheng_compiled
     events = [
         {"type": "negotiation_requested", "at": "2025-03-03T10:00:00+08:00", "party": "A",
          "ref": "D"},
@@ -117,14 +120,16 @@ def test_streaming_keeps_a_permission_open_until_it_is_exercised() -> None:
 
 
 @pytest.mark.parametrize("settle_after", [None, timedelta(days=7)])
-def test_an_evaluator_is_freed_without_the_cyclic_collector(settle_after: timedelta | None) -> None:
+def test_an_evaluator_is_freed_without_the_cyclic_collector(
+    settle_after: timedelta | None, tacheng_compiled: CompiledRuleset
+) -> None:
     """Bulk evaluation pauses the collector (docs/decisions.md), which is only safe while the
     engine makes no reference cycles: an evaluator and its instances go with their last
     reference."""
     import gc
     import weakref
 
-    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    compiled = tacheng_compiled
     was = gc.isenabled()
     gc.collect()
     gc.disable()
@@ -142,7 +147,7 @@ def test_an_evaluator_is_freed_without_the_cyclic_collector(settle_after: timede
 
 
 def test_a_bulk_evaluation_leaves_the_collector_nothing_young_to_scan(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tacheng_compiled: CompiledRuleset
 ) -> None:
     """What a large evaluation leaves is moved to the oldest generation before the collector is
     switched back on: no collection runs inside evaluate(), where the first allocation after
@@ -153,7 +158,7 @@ def test_a_bulk_evaluation_leaves_the_collector_nothing_young_to_scan(
     from contract_rules import collector
 
     monkeypatch.setattr(collector, "_PROMOTE_AT", 1_000)
-    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    compiled = tacheng_compiled
     events = _events(600)  # well over the youngest generation's threshold of tracked objects
     seen: list[int] = []
 
@@ -178,13 +183,13 @@ def test_a_bulk_evaluation_leaves_the_collector_nothing_young_to_scan(
     assert len(rep.obligations) == 1802  # 600 incidents, 3 norms each; 2 of the contract
 
 
-def test_a_small_evaluation_leaves_the_generations_alone() -> None:
+def test_a_small_evaluation_leaves_the_generations_alone(tacheng_compiled: CompiledRuleset) -> None:
     """Below the threshold nothing is promoted: a process that evaluates small batches often
     keeps its young collections (a cycle it drops is collected as usual)."""
     import gc
     import weakref
 
-    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    compiled = tacheng_compiled
     was = gc.isenabled()
     gc.enable()
     try:
@@ -206,7 +211,7 @@ def test_a_small_evaluation_leaves_the_generations_alone() -> None:
 
 
 def test_a_bulk_evaluation_keeps_the_callers_collector_settings(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tacheng_compiled: CompiledRuleset
 ) -> None:
     """A disabled collector stays disabled; objects the caller froze stay frozen."""
     import gc
@@ -214,7 +219,7 @@ def test_a_bulk_evaluation_keeps_the_callers_collector_settings(
     from contract_rules import collector
 
     monkeypatch.setattr(collector, "_PROMOTE_AT", 1)
-    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    compiled = tacheng_compiled
     was = gc.isenabled()
     try:
         gc.disable()
@@ -234,11 +239,13 @@ def test_a_bulk_evaluation_keeps_the_callers_collector_settings(
             gc.disable()
 
 
-def test_instances_settling_at_one_instant_are_handed_on_in_creation_order() -> None:
+def test_instances_settling_at_one_instant_are_handed_on_in_creation_order(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     """B is requested first, off hours (6 h to respond), and answered on time at 11:30; A is
     requested later, in working hours (2 h), and falls due unanswered at 11:30. Both settle at
     11:30 plus settle_after: B first, as they were created, whichever entry was queued last."""
-    compiled = compile_ruleset(cr.load_ruleset(ROOT / "rules" / "tacheng_2024.yaml"))
+    compiled = tacheng_compiled
     settled: list[Obligation] = []
     events = [
         {"type": "onsite_request", "at": "2025-03-03T08:30:00+08:00", "incident": "B"},

@@ -19,18 +19,11 @@ from typing import Any
 import pytest
 
 import contract_rules as cr
-from contract_rules.engine import CompiledRuleset, compile_ruleset, evaluate
+from contract_rules.engine import CompiledRuleset, evaluate
 from contract_rules.errors import ContractRulesError
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules" / "tacheng_2024.yaml"
-_COMPILED: list[CompiledRuleset] = []
-
-
-def tacheng() -> CompiledRuleset:
-    if not _COMPILED:
-        _COMPILED.append(compile_ruleset(cr.load_ruleset(RULES)))
-    return _COMPILED[0]
 
 
 def ev(etype: str, at: str, **fields: Any) -> dict[str, Any]:
@@ -75,24 +68,29 @@ def lines(rep: cr.Report, remedy: str) -> list[tuple[int, Decimal, Decimal]]:
     ],
 )
 def test_force_majeure_excuses_every_duty_of_the_affected_party(
-    rule: str, key: str | None, party: str, events: list[dict[str, Any]], as_of: str
+    rule: str,
+    key: str | None,
+    party: str,
+    events: list[dict[str, Any]],
+    as_of: str,
+    tacheng_compiled: CompiledRuleset,
 ) -> None:
     span = fm(party, "FM", "2025-11-15T08:00:00", "2025-11-28T18:00:00")
-    ob = evaluate(tacheng(), [*events, *span], f"{as_of}+08:00").find(rule, key)
+    ob = evaluate(tacheng_compiled, [*events, *span], f"{as_of}+08:00").find(rule, key)
     assert ob.status == "excused"
     assert ob.reason is not None and "clause 9.1" in ob.reason
     # the other party's force majeure excuses nothing of this one
     other = fm("B" if party == "A" else "A", "FM", "2025-11-15T08:00:00", "2025-11-28T18:00:00")
-    assert evaluate(tacheng(), [*events, *other], f"{as_of}+08:00").find(rule, key).status == (
-        "violated"
-    )
+    assert evaluate(tacheng_compiled, [*events, *other], f"{as_of}+08:00").find(
+        rule, key
+    ).status == ("violated")
 
 
 # ----------------------------------------------------------------------------- 8.1 and 8.2
 
 
-def test_8_2_covers_only_party_bs_service_failures() -> None:
-    rs = tacheng().ruleset
+def test_8_2_covers_only_party_bs_service_failures(tacheng_compiled: CompiledRuleset) -> None:
+    rs = tacheng_compiled.ruleset
     cap = next(r for r in rs.remedies if r.clause == "8.2")
     assert set(cap.norms) == {"onsite.response", "service.confirmation"}
     uncapped = [r for r in rs.remedies if r.clause == "8.1"]
@@ -104,7 +102,9 @@ def test_8_2_covers_only_party_bs_service_failures() -> None:
     assert any("payment.annual_fee" in r.norms for r in uncapped if r.party == "A")
 
 
-def test_data_change_and_missed_notice_claims_are_paid_in_full_beyond_the_cap() -> None:
+def test_data_change_and_missed_notice_claims_are_paid_in_full_beyond_the_cap(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     events = [
         ev("onsite_request", "2025-05-12T10:00:00", incident="INC-1"),
         ev("response", "2025-05-12T15:00:00", incident="INC-1"),
@@ -120,7 +120,7 @@ def test_data_change_and_missed_notice_claims_are_paid_in_full_beyond_the_cap() 
         ev("actual_loss_claim", "2025-07-12T10:00:00", against="A", breach="DC-1",
            amount="5000.00", currency="CNY"),
     ]  # fmt: skip
-    rep = evaluate(tacheng(), events, "2025-08-01T00:00:00+08:00")
+    rep = evaluate(tacheng_compiled, events, "2025-08-01T00:00:00+08:00")
     assert lines(rep, "liability.cap") == [(1, Decimal("80000.00"), Decimal("53600.00"))]
     assert lines(rep, "liability.actual_loss.B") == [(1, Decimal("90000.00"), Decimal("90000.00"))]
     assert lines(rep, "liability.actual_loss.A") == [(1, Decimal("0.00"), Decimal("0.00"))]
@@ -128,14 +128,16 @@ def test_data_change_and_missed_notice_claims_are_paid_in_full_beyond_the_cap() 
     assert tied == ["data.no_unauthorized_change", "force_majeure.notice"]
 
 
-def test_a_missed_payment_is_claimed_by_the_rule_id() -> None:
+def test_a_missed_payment_is_claimed_by_the_rule_id(tacheng_compiled: CompiledRuleset) -> None:
     claim = ev("actual_loss_claim", "2025-12-01T10:00:00", against="A",
                breach="payment.annual_fee", amount="1200.00", currency="CNY")  # fmt: skip
-    rep = evaluate(tacheng(), [claim], "2025-12-10T00:00:00+08:00")
+    rep = evaluate(tacheng_compiled, [claim], "2025-12-10T00:00:00+08:00")
     assert lines(rep, "liability.actual_loss.A") == [(1, Decimal("1200.00"), Decimal("1200.00"))]
 
 
-def test_a_request_on_the_last_evening_is_capped_in_the_one_service_year() -> None:
+def test_a_request_on_the_last_evening_is_capped_in_the_one_service_year(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     events = [
         ev("onsite_request", "2025-10-20T10:00:00", incident="INC-31"),
         ev("response", "2025-10-20T13:00:00", incident="INC-31"),
@@ -144,7 +146,7 @@ def test_a_request_on_the_last_evening_is_capped_in_the_one_service_year() -> No
         loss("2025-11-20T10:00:00", "INC-31", "50000.00"),
         loss("2025-11-20T11:00:00", "INC-30", "40000.00"),
     ]  # fmt: skip
-    rep = evaluate(tacheng(), events, "2025-12-01T00:00:00+08:00")
+    rep = evaluate(tacheng_compiled, events, "2025-12-01T00:00:00+08:00")
     assert rep.find("onsite.response", "INC-30").due.isoformat() == "2025-11-18T01:30:00+08:00"
     assert lines(rep, "liability.cap") == [(1, Decimal("90000.00"), Decimal("53600.00"))]
 
@@ -152,23 +154,25 @@ def test_a_request_on_the_last_evening_is_capped_in_the_one_service_year() -> No
 # ----------------------------------------------------------------------------- 7.2, 7.3, 6.x
 
 
-def test_only_the_receiving_party_returns_confidential_information() -> None:
+def test_only_the_receiving_party_returns_confidential_information(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     events = [
         ev("confidential_return_request", "2025-06-10T10:00:00", party="A", ref="C-1"),
         ev("confidential_returned", "2025-06-20T10:00:00", party="A", ref="C-1"),
     ]
-    rep = evaluate(tacheng(), events, "2025-07-15T00:00:00+08:00")
+    rep = evaluate(tacheng_compiled, events, "2025-07-15T00:00:00+08:00")
     ob = rep.find("confidentiality.return", "C-1")
     assert (ob.party, ob.status) == ("B", "violated")
     (ignored,) = rep.accounting.ignored
     assert "by party A, not B" in ignored.reason
     events.append(ev("confidential_returned", "2025-06-21T10:00:00", party="B", ref="C-1"))
-    rep = evaluate(tacheng(), events, "2025-07-15T00:00:00+08:00")
+    rep = evaluate(tacheng_compiled, events, "2025-07-15T00:00:00+08:00")
     assert rep.find("confidentiality.return", "C-1").status == "fulfilled"
 
 
-def test_7_2_is_counted_per_sub_clause() -> None:
-    rs = tacheng().ruleset
+def test_7_2_is_counted_per_sub_clause(tacheng_compiled: CompiledRuleset) -> None:
+    rs = tacheng_compiled.ruleset
     subs = [f"7.2({x})" for x in "abcde"]
     assert "7.2" not in rs.contract.clauses
     assert set(subs) <= set(rs.contract.clauses)
@@ -177,7 +181,7 @@ def test_7_2_is_counted_per_sub_clause() -> None:
     assert {"7.2(b)", "7.2(d)"} <= cited
     assert {"7.2(a)", "7.2(c)", "7.2(e)"} <= listed
     rep = evaluate(
-        tacheng(),
+        tacheng_compiled,
         [
             ev(
                 "confidential_disclosed",
@@ -193,7 +197,9 @@ def test_7_2_is_counted_per_sub_clause() -> None:
     assert (ob.party, ob.status) == ("B", "violated")
 
 
-def test_only_7_3_survives_and_follow_ups_need_a_request_in_the_term() -> None:
+def test_only_7_3_survives_and_follow_ups_need_a_request_in_the_term(
+    tacheng_compiled: CompiledRuleset,
+) -> None:
     events = [
         ev("onsite_request", "2024-11-17T22:00:00", incident="INC-40"),  # before the term
         ev("fixed", "2024-11-18T10:00:00", incident="INC-40"),
@@ -201,7 +207,7 @@ def test_only_7_3_survives_and_follow_ups_need_a_request_in_the_term() -> None:
         ev("fixed", "2025-11-18T09:00:00", incident="INC-41"),
         ev("data_change", "2025-11-20T10:00:00", party="B", authorized=False),  # after it
     ]
-    rep = evaluate(tacheng(), events, "2025-11-21T00:00:00+08:00")
+    rep = evaluate(tacheng_compiled, events, "2025-11-21T00:00:00+08:00")
     rules = [(o.rule, o.key) for o in rep.obligations]
     assert ("service.confirmation", "INC-40") not in rules
     assert ("service.confirmation", "INC-41") in rules

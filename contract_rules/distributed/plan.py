@@ -5,13 +5,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from ..engine import CompiledRuleset
-
-if TYPE_CHECKING:
-    pass
-
+from ..engine import CompiledNorm, CompiledRuleset
 
 # =============================================================================== the plan
 
@@ -35,55 +30,77 @@ class Plan:
 
 
 def plan_for(compiled: CompiledRuleset) -> Plan:
-    """The routing of ``compiled``'s event types (see the module's description)."""
-    c = compiled
-    excusing = {ex.span for cn in c.norms for ex in cn.excuses if ex.span is not None}
-    # a measure counts every span of its names, whatever their keys: every partition sees them
-    excusing |= {
-        name for m in c.ruleset.measures for name in (*m.down, *(x.span for x in m.exclude))
-    }
+    """The routing of ``compiled``'s event types (see the module's description). Each event
+    type's entries in the dispatch table say by which field they name instances (or that every
+    partition needs the event); the first reason found why the ruleset cannot be cut, if any,
+    makes it one partition."""
+    shared = _spans_every_partition_sees(compiled)
     routes: dict[str, tuple[str | None, bool]] = {}
-    reason: str | None = None
-    for etype, entries in c.dispatch.items():
+    reasons: list[str] = []
+    for etype, entries in compiled.dispatch.items():
         keyed: dict[str, str] = {}  # field -> the role that routes by it (for the reason)
         everywhere = False
         for what, idx in entries:
-            if what in ("trigger", "response"):
-                cn = c.norms[idx]
-                if cn.key_field is None:
-                    everywhere = True
-                elif what == "trigger" or cn.key_field in cn.match:
-                    keyed.setdefault(cn.key_field, f"{what} of {cn.info.rule}")
-                else:
-                    reason = reason or (
-                        f"{cn.info.rule} matches its responses on {', '.join(cn.match)}, not on "
-                        f"its key {cn.key_field}"
-                    )
-            elif what == "cause":
-                slot = c.causes[idx]
-                keyed.setdefault(slot.key, f"cause {slot.field}")
-            elif what in ("span_start", "span_end"):
-                cs = c.spans[idx]
-                if cs.name in excusing or cs.span.key is None:
-                    everywhere = True
-                else:
-                    keyed.setdefault(cs.span.key, f"span {cs.name}")
-            if what == "response" and c.norms[idx].effect == "terminate":
-                reason = reason or (
-                    f"the power {c.norms[idx].info.rule} terminates the contract for every key"
-                )
-            if what == "response" and c.norms[idx].effect in ("suspend", "resume"):
-                # a suspension stops the clocks of the instances of every key
-                reason = reason or (
-                    f"{c.norms[idx].info.rule} suspends or resumes instances of every key"
-                )
+            everywhere |= _route_entry(compiled, what, idx, shared, keyed, reasons)
         if len(keyed) > 1:
-            reason = reason or (
+            reasons.append(
                 f"events of type {etype} name instances by "
                 + " and by ".join(f"{f} ({role})" for f, role in keyed.items())
             )
         routes[etype] = (next(iter(keyed), None), everywhere)
-    return Plan(routes, reason)
+    return Plan(routes, reasons[0] if reasons else None)
+
+
+def _spans_every_partition_sees(c: CompiledRuleset) -> set[str]:
+    """The spans whatever their keys: those that excuse (an excuse may name any key) and those
+    a measure counts (every span of its names)."""
+    excusing = {ex.span for cn in c.norms for ex in cn.excuses if ex.span is not None}
+    return excusing | {
+        name for m in c.ruleset.measures for name in (*m.down, *(x.span for x in m.exclude))
+    }
+
+
+def _route_entry(
+    c: CompiledRuleset,
+    what: str,
+    idx: int,
+    shared: set[str],
+    keyed: dict[str, str],
+    reasons: list[str],
+) -> bool:
+    """Record in ``keyed`` the field by which the dispatch entry ``(what, idx)`` names
+    instances, and in ``reasons`` why it keeps the ruleset from being cut; True when every
+    partition needs its events."""
+    if what in ("trigger", "response"):
+        return _route_norm(c.norms[idx], what, keyed, reasons)
+    if what == "cause":
+        slot = c.causes[idx]
+        keyed.setdefault(slot.key, f"cause {slot.field}")
+    elif what in ("span_start", "span_end"):
+        cs = c.spans[idx]
+        if cs.name in shared or cs.span.key is None:
+            return True
+        keyed.setdefault(cs.span.key, f"span {cs.name}")
+    return False
+
+
+def _route_norm(cn: CompiledNorm, what: str, keyed: dict[str, str], reasons: list[str]) -> bool:
+    """:func:`_route_entry` for a norm's trigger or response."""
+    everywhere = cn.key_field is None
+    if cn.key_field is not None:
+        if what == "trigger" or cn.key_field in cn.match:
+            keyed.setdefault(cn.key_field, f"{what} of {cn.info.rule}")
+        else:
+            reasons.append(
+                f"{cn.info.rule} matches its responses on {', '.join(cn.match)}, not on "
+                f"its key {cn.key_field}"
+            )
+    if what == "response" and cn.effect == "terminate":
+        reasons.append(f"the power {cn.info.rule} terminates the contract for every key")
+    elif what == "response" and cn.effect in ("suspend", "resume"):
+        # a suspension stops the clocks of the instances of every key
+        reasons.append(f"{cn.info.rule} suspends or resumes instances of every key")
+    return everywhere
 
 
 def _partition_of(text: str, partitions: int) -> int:

@@ -122,32 +122,29 @@ def _read_integer(v: Any, name: str) -> Any:
     return d
 
 
-@_reader(Kind.MONEY)
-def _read_money(v: Any, name: str) -> Any:
-    if not isinstance(v, Money):
-        raise _bad(v, name, "money")
-    return v
+def _typed_reader(cls: type | tuple[type, ...], wanted: str) -> Callable[[Any, str], Any]:
+    """A reader that takes a value of ``cls`` (an instance of it, its subclasses included) as
+    it is, and refuses anything else as not being ``wanted``."""
+
+    def read(v: Any, name: str) -> Any:
+        if not isinstance(v, cls):
+            raise _bad(v, name, wanted)
+        return v
+
+    return read
 
 
-@_reader(Kind.DURATION)
-def _read_duration(v: Any, name: str) -> Any:
-    if not isinstance(v, timedelta):
-        raise _bad(v, name, "a duration")
-    return v
-
-
-@_reader(Kind.WORKING_DAYS)
-def _read_wd(v: Any, name: str) -> Any:
-    if not isinstance(v, WorkingDays):
-        raise _bad(v, name, "a number of working days")
-    return v
-
-
-@_reader(Kind.WORKING_HOURS)
-def _read_wh(v: Any, name: str) -> Any:
-    if not isinstance(v, WorkingHoursSpan):
-        raise _bad(v, name, "an amount of working time")
-    return v
+# the kinds whose values are read as they are, once of the right type
+for _kind, _cls, _wanted in (
+    (Kind.MONEY, Money, "money"),
+    (Kind.DURATION, timedelta, "a duration"),
+    (Kind.WORKING_DAYS, WorkingDays, "a number of working days"),
+    (Kind.WORKING_HOURS, WorkingHoursSpan, "an amount of working time"),
+    (Kind.TEXT, str, "text"),
+    (Kind.RECORD, Mapping, "a record of fields"),
+    (Kind.EVENTS, (list, tuple), "a list of events"),
+):
+    _READERS[_kind] = _typed_reader(_cls, _wanted)
 
 
 @_reader(Kind.INSTANT)
@@ -161,27 +158,6 @@ def _read_instant(v: Any, name: str) -> Any:
 def _read_date(v: Any, name: str) -> Any:
     if not isinstance(v, date) or isinstance(v, datetime):
         raise _bad(v, name, "a date")
-    return v
-
-
-@_reader(Kind.TEXT)
-def _read_text(v: Any, name: str) -> Any:
-    if not isinstance(v, str):
-        raise _bad(v, name, "text")
-    return v
-
-
-@_reader(Kind.RECORD)
-def _read_record(v: Any, name: str) -> Any:
-    if not isinstance(v, Mapping):
-        raise _bad(v, name, "a record of fields")
-    return v
-
-
-@_reader(Kind.EVENTS)
-def _read_events(v: Any, name: str) -> Any:
-    if not isinstance(v, list | tuple):
-        raise _bad(v, name, "a list of events")
     return v
 
 
