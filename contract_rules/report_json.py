@@ -331,7 +331,7 @@ def _payers(ruleset: Ruleset | None) -> dict[str, str]:
 
 
 def _line(d: _Doc, tz: tzinfo, payers: dict[str, str]) -> RemedyLine:
-    cap, payer = d["cap"], d.get("payer")
+    cap, payer, notes = d["cap"], d.get("payer"), d.get("notes")
     remedy = d["remedy"].text()
     return RemedyLine(
         remedy=remedy,
@@ -348,6 +348,7 @@ def _line(d: _Doc, tz: tzinfo, payers: dict[str, str]) -> RemedyLine:
         payable=d["payable"].amount(),
         items=tuple(_item(i) for i in d["items"].items()),
         payer=payers.get(remedy) if payer is None else payer.opt_text(),
+        notes=() if notes is None else notes.texts(),
     )
 
 
@@ -380,15 +381,18 @@ def _seconds(d: _Doc) -> timedelta:
 
 
 def _item(d: _Doc) -> RemedyItem:
-    currency = d.get("currency")
+    """One remedy item; an amount computed by an expression is read back exactly (``exact``,
+    not the amount shown to the fen) with its ``explanation``."""
+    currency, exact, explanation = d.get("currency"), d.get("exact"), d.get("explanation")
     return RemedyItem(
         rule=d["rule"].opt_text(),
         key=d["key"].opt_text(),
         event=d["event"].opt_text(),
-        amount=d["amount"].amount(),
+        amount=(d["amount"] if exact is None else exact).amount(),
         compensable=d["compensable"].flag(),
         reason=d["reason"].text(),
         currency=None if currency is None else currency.text(),
+        explanation=() if explanation is None else explanation.texts(),
     )
 
 

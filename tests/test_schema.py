@@ -19,7 +19,7 @@ def test_committed_schema_is_up_to_date() -> None:
     )
     committed = COMMITTED.read_text(encoding="utf-8")
     assert committed == schema_text(), (
-        "schema/ruleset.schema.json is out of date with contract_rules/model.py; "
+        "schema/ruleset.schema.json is out of date with contract_rules/model/; "
         f"regenerate it with: {REGENERATE}  (or: python -m contract_rules schema --output "
         "schema/ruleset.schema.json) and commit it"
     )
