@@ -39,7 +39,7 @@ from .explain_view import render_explain as render_explain
 from .measures_view import explain_measure as explain_measure
 from .measures_view import measures_markdown as measures_markdown
 from .measures_view import measures_text as measures_text
-from .report import STATUSES, Obligation, Report
+from .report import LIFECYCLE_STATUSES, STATUSES, Obligation, Report
 from .report_words import LABELS as LABELS
 from .report_words import contract_title as contract_title
 from .report_words import duration_words as duration_words
@@ -138,20 +138,23 @@ def _by_rule(report: Report, lang: str) -> tuple[list[str], list[list[str]]]:
     """One row per norm: clause, party, strength, instances per status and the title.
 
     Every norm of the ruleset is listed (with zeros when it has no instance yet), in the order
-    of the rule file; without the ruleset, the norms that have instances."""
+    of the rule file; without the ruleset, the norms that have instances. The columns are the
+    four statuses, and ``discharged`` and ``expired`` when some instance of the report has
+    them, so that a row's counts add up to its instances."""
     lb = labels(lang)
+    present = {o.status for o in report.obligations}
+    columns = (*STATUSES, *(s for s in LIFECYCLE_STATUSES if s in present))
     counts: dict[str, dict[str, int]] = {}
     parties: dict[str, set[str]] = {}
     first: dict[str, Obligation] = {}
     for o in report.obligations:
-        per_rule = counts.setdefault(o.rule, dict.fromkeys(STATUSES, 0))
-        if o.status in per_rule:  # a discharged or expired instance has no column here
-            per_rule[o.status] += 1
+        per_rule = counts.setdefault(o.rule, dict.fromkeys(columns, 0))
+        per_rule[o.status] += 1
         parties.setdefault(o.rule, set()).add(o.party)
         first.setdefault(o.rule, o)
 
     def row(rule: str, clause: str, party: str, strength: str, title: str) -> list[str]:
-        c = counts.get(rule, dict.fromkeys(STATUSES, 0))
+        c = counts.get(rule, dict.fromkeys(columns, 0))
         # the parties of the instances; a norm's reference ($trigger.party) only when it has none
         who = ", ".join(sorted(parties.get(rule, ()))) or ("-" if "$" in party else party)
         return [rule, clause, who, lb[strength], *map(str, c.values()), title]
@@ -163,7 +166,7 @@ def _by_rule(report: Report, lang: str) -> tuple[list[str], list[list[str]]]:
         rows = [
             row(rule, o.clause, o.party, o.strength, o.title(lang)) for rule, o in first.items()
         ]
-    headers = [lb[k] for k in ("rule", "clause", "party", "strength", *STATUSES, "title")]
+    headers = [lb[k] for k in ("rule", "clause", "party", "strength", *columns, "title")]
     return headers, rows
 
 
