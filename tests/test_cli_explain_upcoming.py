@@ -456,3 +456,32 @@ def test_upcoming_refuses_now_and_as_of_together(
     )
     assert (code, out) == (EXIT_ERROR, "")
     assert "argument --as-of: not allowed with argument --now" in err
+
+
+def test_explain_names_the_event_that_released_an_instance(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A discharged instance was decided by the release, not by its trigger alone: the waiver
+    is among the deciding events, with its record (examples/sale_of_goods.yaml, the waived
+    interest)."""
+    events = write_events(
+        tmp_path / "sale.jsonl",
+        {"id": "E1", "type": "purchase_order", "at": "2025-03-01T09:00:00+08:00",
+         "order": "PO-1", "delivery_date": "2025-03-10"},
+        {"id": "E2", "type": "delivery", "at": "2025-03-10T15:00:00+08:00", "order": "PO-1"},
+        {"id": "W1", "type": "interest_waiver", "at": "2025-04-18T10:00:00+08:00",
+         "order": "PO-1"},
+    )  # fmt: skip
+    code, out, err = run(
+        capsys,
+        "explain",
+        ROOT / "examples" / "sale_of_goods.yaml",
+        events,
+        "--as-of", "2025-05-01T00:00:00+08:00",
+        "--rule", "interest", "--key", "PO-1", "--format", "json", "--lang", "en",
+    )  # fmt: skip
+    assert (code, err) == (EXIT_OK, "")
+    doc = json.loads(out)
+    assert doc["status"] == "discharged"
+    assert [e["id"] for e in doc["events"]] == ["W1"]
+    assert doc["events"][0]["record"]["type"] == "interest_waiver"

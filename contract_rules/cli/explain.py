@@ -158,7 +158,10 @@ def _run_explain(args: argparse.Namespace) -> int:
     done = evaluate_input(args, ruleset, args.as_of)
     ob, total = pick_instance(done.report, norm, args.key, args.nth)
     validator = _validator(done.compiled, args.naive_tz)
-    events = deciding_events(args.events, ob.events, validator, done.records())
+    # the events that decided the status, then those that moved it through its life (a
+    # suspension, a release, a termination), each once
+    wanted = tuple(dict.fromkeys((*ob.events, *(h.event for h in ob.history if h.event))))
+    events = deciding_events(args.events, wanted, validator, done.records())
     if args.format == "json":
         doc = explain_dict(ob, norm=norm, events=events, instances_with_key=total)
         remedies = remedy_items_of(done.report, ob)
