@@ -217,11 +217,19 @@ def render_table(report: Report, lang: str = "en") -> str:
     return visible("\n".join(parts), keep="\n") + "\n"
 
 
-def _liability_rows(report: Report) -> list[list[str]]:
+def _two_payers(report: Report) -> bool:
+    """Whether remedies of the report are paid by more than one party (then each line names
+    its payer, so that amounts owed in opposite directions are not read as one sum)."""
+    return len({ln.payer for ln in report.liability}) > 1
+
+
+def _liability_rows(report: Report, lang: str = "en") -> list[list[str]]:
+    payer = _two_payers(report)
     return [
         [
             ln.remedy,
             ln.clause,
+            *([party_label(ln.payer, lang) if ln.payer else "-"] if payer else []),
             ln.period_label,
             f"{money(ln.claimed)} {ln.currency}",
             money(ln.compensable),
@@ -232,18 +240,18 @@ def _liability_rows(report: Report) -> list[list[str]]:
     ]
 
 
-def _liability_headers(lang: str) -> list[str]:
+def _liability_headers(lang: str, report: Report | None = None) -> list[str]:
     lb = labels(lang)
-    return [
-        lb[k] for k in ("remedy", "clause", "period", "claimed", "compensable", "cap", "payable")
-    ]
+    payer = ("payer",) if report is not None and _two_payers(report) else ()
+    keys = ("remedy", "clause", *payer, "period", "claimed", "compensable", "cap", "payable")
+    return [lb[k] for k in keys]
 
 
 def _liability_table(report: Report, lang: str) -> str:
-    rows = _liability_rows(report)
+    rows = _liability_rows(report, lang)
     if not rows:
         return labels(lang)["none"]
-    return text_table(_liability_headers(lang), rows, max_last=30)
+    return text_table(_liability_headers(lang, report), rows, max_last=30)
 
 
 def render_markdown(report: Report, lang: str = "en") -> str:
@@ -268,7 +276,7 @@ def render_markdown(report: Report, lang: str = "en") -> str:
         "",
         f"## {lb['liability']}",
         "",
-        markdown_table(_liability_headers(lang), _liability_rows(report))
+        markdown_table(_liability_headers(lang, report), _liability_rows(report, lang))
         if len(report.liability)
         else lb["none"],
         *measures_markdown(report, lang),
@@ -327,7 +335,7 @@ def render_html(report: Report, lang: str = "en") -> str:
         else f"<p>{lb['none']}</p>"
     )
     liability = (
-        html_table(_liability_headers(lang), _liability_rows(report))
+        html_table(_liability_headers(lang, report), _liability_rows(report, lang))
         if len(report.liability)
         else f"<p>{lb['none']}</p>"
     )

@@ -141,6 +141,33 @@ def test_the_verdict_says_what_each_party_owes(report: Report) -> None:
     assert "; 应付: buyer 120.00 CNY, buyer 10.00 USD, seller 600.00 CNY; " in zh
 
 
+def test_the_liability_tables_name_each_lines_payer(report: Report) -> None:
+    """With two paying parties, the text and Markdown liability tables say who pays each line."""
+    from contract_rules.render import render_markdown, render_table
+
+    text = render_table(report, "en")
+    table = text[text.index("== Liability") :].splitlines()
+    assert table[1].split()[:4] == ["remedy", "clause", "payer", "period"]
+    payers = {row.split()[0]: row.split()[2] for row in table[3:6]}
+    assert payers == {
+        "penalty.late_delivery": "seller",
+        "penalty.late_payment": "buyer",
+        "fee.unpaid_interest": "buyer",
+    }
+    md = render_markdown(report, "zh")
+    assert "| 付款方 |" in md
+
+
+def test_one_paying_party_keeps_the_table_without_a_payer_column(
+    tacheng_report: Report,
+) -> None:
+    from contract_rules.render import render_table
+
+    text = render_table(tacheng_report, "en")
+    header = text[text.index("== Liability") :].splitlines()[1].split()
+    assert "payer" not in header and header[:3] == ["remedy", "clause", "period"]
+
+
 def test_the_verdict_of_parties_a_and_b_uses_their_labels() -> None:
     lines = (_line("credit.a", "A", "120.00"), _line("credit.b", "B", "300.00"))
     rep = _report_with(Liability(lines))
