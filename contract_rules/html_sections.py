@@ -6,7 +6,7 @@ escaped HTML.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 from .html_words import (
@@ -30,6 +30,7 @@ from .report import (
     Report,
     money,
 )
+from .tables import html_table
 
 #: Column widths (per cent) of the breaches and the ledger: the same on screen and on A4, so
 #: that an instant keeps to one line and the reason takes what is left.
@@ -41,29 +42,6 @@ _LEDGER_WIDTHS = (9, 3, 13, 15, 15, 9, 15, 21)
 
 def _cols(widths: Sequence[int]) -> str:
     return "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>"
-
-
-def _table(
-    headers: Sequence[str],
-    rows: Iterable[Sequence[str]],
-    *,
-    cls: str = "",
-    columns: Sequence[str] = (),
-) -> str:
-    """A table of escaped cells; ``columns`` gives each column's class (``num`` right-aligns
-    figures, ``nw`` keeps short words on one line, ``k`` is a key, ``id`` a rule id), ``""`` for
-    none."""
-
-    def attr(i: int) -> str:
-        c = columns[i] if i < len(columns) else ""
-        return f' class="{c}"' if c else ""
-
-    head = "".join(f'<th{attr(i)} scope="col">{_e(h)}</th>' for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(f"<td{attr(i)}>{_e(c)}</td>" for i, c in enumerate(r)) + "</tr>"
-        for r in rows
-    )
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _header(report: Report, lang: str) -> str:
@@ -224,7 +202,7 @@ def _liability(report: Report, lang: str) -> str:
             f"{_e(lb['clause_word'].format(c=ln.clause))} · {_e(period_label(rs, ln, lang))}</h3>"
         )
         parts.append(
-            _table(
+            html_table(
                 [lb["claimed"], lb["compensable"], lb["cap"], lb["payable"]],
                 [
                     [
@@ -234,8 +212,9 @@ def _liability(report: Report, lang: str) -> str:
                         f"{money(ln.payable)} {ln.currency}",
                     ]
                 ],
-                cls="cr-money-table",
-                columns=("num", "num", "num", "num"),
+                table_class="cr-money-table",
+                scope=True,
+                column_classes=("num", "num", "num", "num"),
             )
         )
         if ln.items:
@@ -252,11 +231,12 @@ def _liability(report: Report, lang: str) -> str:
             ]
             parts.append(
                 f"<h4>{_e(hl['claims'])} ({len(ln.items)})</h4>"
-                + _table(
+                + html_table(
                     [lb["key"], hl["event"], lb["rule"], hl["amount"], lb["status"], lb["reason"]],
                     rows,
-                    cls="cr-items",
-                    columns=("k", "nw", "id", "num", "nw", ""),
+                    table_class="cr-items",
+                    scope=True,
+                    column_classes=("k", "nw", "id", "num", "nw", ""),
                 )
             )
         parts.append("</div>")
@@ -348,14 +328,15 @@ def _accounting(report: Report, lang: str) -> str:
     entries = (*report.accounting.rejected, *report.accounting.ignored)
     if entries:
         parts.append(
-            _table(
+            html_table(
                 [hl["where"], hl["event_id"], hl["type"], hl["disposition"], lb["reason"]],
                 [
                     [e.where, e.id or "-", e.type or "-", lb[e.disposition], e.reason]
                     for e in entries
                 ],
-                cls="cr-events",
-                columns=("", "k", "", "nw", ""),
+                table_class="cr-events",
+                scope=True,
+                column_classes=("", "k", "", "nw", ""),
             )
         )
     for key, items in (("notes", report.notes), ("assumptions", report.assumptions)):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .safe_text import visible
 
@@ -113,26 +113,44 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str
 
 def html_table(
     headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    rows: Iterable[Sequence[str]],
     *,
     escaped: bool = False,
     align: str | None = None,
     row_attrs: Sequence[str] | None = None,
+    table_class: str | None = None,
+    column_classes: Sequence[str] = (),
+    scope: bool = False,
 ) -> str:
-    """The one HTML table of the package (the report's fragment, the ruleset in the notebook):
-    cells are escaped here unless ``escaped`` says they already are HTML; ``align`` sets every
-    cell's ``text-align``; ``row_attrs``, one per row, is written into each row's ``<tr>`` as
-    it is (attributes such as `` data-status="violated"``, with their leading space).
+    """The one HTML table of the package (the report's fragment and document, the ruleset in
+    the notebook): cells are escaped here unless ``escaped`` says they already are HTML;
+    ``align`` sets every cell's ``text-align``; ``row_attrs``, one per row, is written into
+    each row's ``<tr>`` as it is (attributes such as `` data-status="violated"``, with their
+    leading space); ``table_class`` is the table's class; ``column_classes`` gives each
+    column's class (``""`` for none); ``scope`` marks the header cells ``scope="col"``.
 
     >>> html_table(["a"], [["<b>"]])
     '<table><thead><tr><th>a</th></tr></thead><tbody><tr><td>&lt;b&gt;</td></tr></tbody></table>'
+    >>> t = html_table(["n"], [["1"]], table_class="t", column_classes=["num"], scope=True)
+    >>> for part in t.split("<tbody>"):
+    ...     print(part)
+    <table class="t"><thead><tr><th class="num" scope="col">n</th></tr></thead>
+    <tr><td class="num">1</td></tr></tbody></table>
     """
     esc: Callable[[str], str] = (lambda x: x) if escaped else html.escape
     style = f" style='text-align:{align}'" if align else ""
+    sc = ' scope="col"' if scope else ""
+    rows = list(rows)
     attrs = [""] * len(rows) if row_attrs is None else row_attrs
-    head = "".join(f"<th{style}>{esc(h)}</th>" for h in headers)
+
+    def cls(i: int) -> str:
+        c = column_classes[i] if i < len(column_classes) else ""
+        return f' class="{c}"' if c else ""
+
+    head = "".join(f"<th{cls(i)}{style}{sc}>{esc(h)}</th>" for i, h in enumerate(headers))
     body = "".join(
-        f"<tr{a}>" + "".join(f"<td{style}>{esc(c)}</td>" for c in r) + "</tr>"
+        f"<tr{a}>" + "".join(f"<td{cls(i)}{style}>{esc(c)}</td>" for i, c in enumerate(r)) + "</tr>"
         for r, a in zip(rows, attrs, strict=True)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    table = "<table>" if table_class is None else f'<table class="{table_class}">'
+    return f"{table}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
