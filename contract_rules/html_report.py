@@ -24,7 +24,15 @@ import hashlib
 
 from .html_chart import _chart
 from .html_chart import attainment_svg as attainment_svg
-from .html_sections import _accounting, _breaches, _cards, _header, _ledger, _liability
+from .html_sections import (
+    _accounting,
+    _breaches,
+    _cards,
+    _header,
+    _ledger,
+    _liability,
+    _measures,
+)
 from .html_words import HTML_LABELS as HTML_LABELS
 from .html_words import STATUS_COLOURS as STATUS_COLOURS
 from .html_words import _e, _local_as_of
@@ -168,7 +176,8 @@ def render_document(report: Report, lang: str = "en") -> str:
     No resource is fetched: styles and the one script are inline and the document's
     Content-Security-Policy allows nothing else (no network, no other script). The script only
     shows and applies the ledger filter; without it the page reads the same. Sections carry
-    stable ids: ``cr-header``, ``cr-summary``, ``cr-breaches``, ``cr-liability``, ``cr-chart``,
+    stable ids: ``cr-header``, ``cr-summary``, ``cr-breaches``, ``cr-liability``, ``cr-measures`` (a
+    ruleset with measures), ``cr-chart``,
     ``cr-ledger``, ``cr-accounting``."""
     lang = "zh" if lang == "zh" else "en"
     lb = labels(lang)
@@ -183,6 +192,7 @@ def render_document(report: Report, lang: str = "en") -> str:
             _cards(report, lang),
             _breaches(report, lang),
             _liability(report, lang),
+            _measures(report, lang),
             _chart(report, lang),
             _ledger(report, lang),
             _accounting(report, lang),

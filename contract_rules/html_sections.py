@@ -20,6 +20,7 @@ from .html_words import (
     period_label,
     tier_label,
 )
+from .measures_view import MEASURE_COLUMNS, measure_rows
 from .render import contract_title, labels, party_label, verdict
 from .report import (
     ALL_STATUSES,
@@ -311,6 +312,30 @@ def _ledger(report: Report, lang: str) -> str:
         f'<p class="cr-muted">{_e(hl["ledger_desc"].format(n=len(report.obligations)))}</p>'
         f"{controls}{''.join(groups)}</section>"
     )
+
+
+def _measures(report: Report, lang: str) -> str:
+    """The measures per period (``cr-measures``): value, target and the arithmetic, a row per
+    measure and period, marked ``data-meets`` when it has a target; nothing for a report
+    without measures."""
+    if not report.measures:
+        return ""
+    lb = labels(lang)
+    meets = [
+        ""
+        if mp.target is None or mp.value is None
+        else f' data-meets="{str(mp.value >= mp.target).lower()}"'
+        for mp in report.measures
+    ]
+    table = html_table(
+        [lb[k] for k in MEASURE_COLUMNS],
+        measure_rows(report),
+        row_attrs=meets,
+        table_class="cr-measures",
+        scope=True,
+        column_classes=("id", "nw", "num", "num", ""),
+    )
+    return f'<section id="cr-measures"><h2>{_e(lb["measures"])}</h2>{table}</section>'
 
 
 def _accounting(report: Report, lang: str) -> str:

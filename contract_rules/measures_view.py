@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 
 
 #: the columns of the measures' section (keys of :data:`~contract_rules.report_words.LABELS`)
-_COLUMNS = ("measure", "period", "value", "target", "arithmetic")
+MEASURE_COLUMNS = ("measure", "period", "value", "target", "arithmetic")
+_COLUMNS = MEASURE_COLUMNS
 
 
-def _measure_rows(report: Report) -> list[list[str]]:
+def measure_rows(report: Report) -> list[list[str]]:
     """A row per measure and period: its value, target and arithmetic."""
     return [
         [
@@ -41,7 +42,7 @@ def measures_text(report: Report, lang: str = "en") -> list[str]:
         return []
     lb = labels(lang)
     headers = [lb[k] for k in _COLUMNS]
-    out = ["", f"== {lb['measures']}", text_table(headers, _measure_rows(report), max_last=90)]
+    out = ["", f"== {lb['measures']}", text_table(headers, measure_rows(report), max_last=90)]
     for mp in report.measures:
         out += [f"  {mp.measure} {mp.period_label}: {span}" for span in mp.spans]
     return out
@@ -53,7 +54,7 @@ def measures_markdown(report: Report, lang: str = "en") -> list[str]:
         return []
     lb = labels(lang)
     headers = [lb[k] for k in _COLUMNS]
-    return ["", f"## {lb['measures']}", "", markdown_table(headers, _measure_rows(report))]
+    return ["", f"## {lb['measures']}", "", markdown_table(headers, measure_rows(report))]
 
 
 def explain_measure(report: Report, measure: str, period: str | None = None) -> str:

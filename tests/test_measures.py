@@ -390,3 +390,35 @@ def test_a_measure_over_the_term_is_one_period_to_as_of() -> None:
         Decimal("0.9"),
     )
     assert not only.complete and rep.liability.lines == ()
+
+
+def test_the_html_report_shows_the_measures_per_period() -> None:
+    """The HTML report has a measures section: a row per measure and period with its value,
+    target and arithmetic, marked whether it meets the target (the hosting agreement's
+    scenarios); a report without measures has no such section."""
+    import re
+    from pathlib import Path
+
+    import contract_rules as cr
+
+    root = Path(__file__).resolve().parents[1]
+    rs = cr.load_ruleset(root / "examples" / "hosting_agreement.yaml")
+    seen_below = False
+    for sc in rs.scenarios:
+        events = [e.model_dump(mode="json") if hasattr(e, "model_dump") else e for e in sc.events]
+        rep = cr.evaluate(rs, events, sc.as_of, strict=False)
+        page = rep.to_html(lang="en")
+        section = re.search(r'<section id="cr-measures">(.*?)</section>', page, re.S)
+        assert section is not None, sc.name
+        rows = re.findall(r"<tr( data-meets=\"(true|false)\")?>(.*?)</tr>", section.group(1))
+        body_rows = rows[1:]  # the header row first
+        assert len(body_rows) == len(rep.measures)
+        for mp, (_, meets, cells) in zip(rep.measures, body_rows, strict=True):
+            assert f">{mp.period_label}<" in cells and f">{mp.percent}<" in cells
+            if mp.target is not None and mp.value is not None:
+                assert meets == str(mp.value >= mp.target).lower()
+                seen_below |= meets == "false"
+        assert "各期计量" in rep.to_html(lang="zh")
+    assert seen_below  # some scenario has a month below 99.9 %
+    tacheng = cr.load_ruleset(root / "rules" / "tacheng_2024.yaml")
+    assert 'id="cr-measures"' not in cr.evaluate(tacheng, [], "2025-01-01").to_html()
