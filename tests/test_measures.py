@@ -422,3 +422,20 @@ def test_the_html_report_shows_the_measures_per_period() -> None:
     assert seen_below  # some scenario has a month below 99.9 %
     tacheng = cr.load_ruleset(root / "rules" / "tacheng_2024.yaml")
     assert 'id="cr-measures"' not in cr.evaluate(tacheng, [], "2025-01-01").to_html()
+
+
+def test_a_scenario_expecting_an_unknown_measure_is_cr307_at_check() -> None:
+    """`check` names an unknown measure in `expect_measures` with its place and a suggestion,
+    before any scenario runs."""
+    from _helpers import read_data
+
+    def misspell(data: dict[str, Any]) -> None:
+        data["scenarios"][0]["expect_measures"][0]["measure"] = "availabilty"
+
+    path = ROOT / "examples" / "hosting_agreement.yaml"
+    result = read_data(rule_data(path, misspell), "hosting.yaml")
+    found = [f for f in result.findings if f.code == "CR307"]
+    assert len(found) == 1
+    assert "expects unknown measure 'availabilty'" in found[0].message
+    assert "did you mean 'availability'" in found[0].message
+    assert found[0].location.path == ("scenarios", 0, "expect_measures", 0, "measure")

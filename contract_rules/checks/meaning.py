@@ -338,8 +338,9 @@ def calendar_coverage(cx: CheckContext) -> Iterator[Finding]:
 
 @register("CR307")
 def scenario_unknown_norm(cx: CheckContext) -> Iterator[Finding]:
-    """Scenario expectations name declared norms and remedies."""
+    """Scenario expectations name declared norms, remedies and measures."""
     remedies = {r.id for r in cx.ruleset.remedies}
+    measures = {m.id for m in cx.ruleset.measures}
     for s, sc in enumerate(cx.ruleset.scenarios):
         for j, ex in enumerate(sc.expect):
             if ex.rule not in cx.norm_ids:
@@ -356,6 +357,14 @@ def scenario_unknown_norm(cx: CheckContext) -> Iterator[Finding]:
                     ("scenarios", s, "expect_remedies", j, "remedy"),
                     f"scenario {sc.name!r} expects unknown remedy {er.remedy!r}"
                     f"{_suggest(er.remedy, remedies)}",
+                )
+        for j, em in enumerate(sc.expect_measures):
+            if em.measure not in measures:
+                yield cx.finding(
+                    "CR307",
+                    ("scenarios", s, "expect_measures", j, "measure"),
+                    f"scenario {sc.name!r} expects unknown measure {em.measure!r}"
+                    f"{_suggest(em.measure, measures)}",
                 )
 
 
