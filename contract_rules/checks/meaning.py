@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -339,33 +340,24 @@ def calendar_coverage(cx: CheckContext) -> Iterator[Finding]:
 @register("CR307")
 def scenario_unknown_norm(cx: CheckContext) -> Iterator[Finding]:
     """Scenario expectations name declared norms, remedies and measures."""
-    remedies = {r.id for r in cx.ruleset.remedies}
-    measures = {m.id for m in cx.ruleset.measures}
-    for s, sc in enumerate(cx.ruleset.scenarios):
-        for j, ex in enumerate(sc.expect):
-            if ex.rule not in cx.norm_ids:
-                yield cx.finding(
-                    "CR307",
-                    ("scenarios", s, "expect", j, "rule"),
-                    f"scenario {sc.name!r} expects unknown norm {ex.rule!r}"
-                    f"{_suggest(ex.rule, cx.norm_ids)}",
-                )
-        for j, er in enumerate(sc.expect_remedies):
-            if er.remedy not in remedies:
-                yield cx.finding(
-                    "CR307",
-                    ("scenarios", s, "expect_remedies", j, "remedy"),
-                    f"scenario {sc.name!r} expects unknown remedy {er.remedy!r}"
-                    f"{_suggest(er.remedy, remedies)}",
-                )
-        for j, em in enumerate(sc.expect_measures):
-            if em.measure not in measures:
-                yield cx.finding(
-                    "CR307",
-                    ("scenarios", s, "expect_measures", j, "measure"),
-                    f"scenario {sc.name!r} expects unknown measure {em.measure!r}"
-                    f"{_suggest(em.measure, measures)}",
-                )
+    rs = cx.ruleset
+    # (the scenario's key, the expectation's field, what it names, the names declared)
+    kinds: tuple[tuple[str, str, str, AbstractSet[str]], ...] = (
+        ("expect", "rule", "norm", cx.norm_ids),
+        ("expect_remedies", "remedy", "remedy", {r.id for r in rs.remedies}),
+        ("expect_measures", "measure", "measure", {m.id for m in rs.measures}),
+    )
+    for s, sc in enumerate(rs.scenarios):
+        for key, field, what, declared in kinds:
+            for j, expected in enumerate(getattr(sc, key)):
+                name = getattr(expected, field)
+                if name not in declared:
+                    yield cx.finding(
+                        "CR307",
+                        ("scenarios", s, key, j, field),
+                        f"scenario {sc.name!r} expects unknown {what} {name!r}"
+                        f"{_suggest(name, declared)}",
+                    )
 
 
 @register("CR308")
