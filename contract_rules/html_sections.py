@@ -21,7 +21,7 @@ from .html_words import (
     tier_label,
 )
 from .measures_view import MEASURE_COLUMNS, measure_rows
-from .render import contract_title, labels, party_label, verdict
+from .render import contract_title, labels, party_label, payer_label, verdict
 from .report import (
     ALL_STATUSES,
     LIFECYCLE_STATUSES,
@@ -124,7 +124,6 @@ def _payable_cards(report: Report, lang: str) -> list[str]:
             k = (ln.payer, ln.currency)
             caps[k] = caps.get(k, Decimal("0.00")) + ln.cap
             capped[k] = capped.get(k, Decimal("0.00")) + ln.payable
-    unknown = "付款方未记录" if lang == "zh" else "payer not recorded"
     cards = []
     for (payer, cur), amount in owed.items():
         cap = caps.get((payer, cur))
@@ -140,7 +139,7 @@ def _payable_cards(report: Report, lang: str) -> list[str]:
             )
         else:
             sub, bar = hl["card_no_cap"], ""
-        who = unknown if payer is None else party_label(payer, lang)
+        who = payer_label(payer, lang)
         cards.append(
             f'<div class="cr-card cr-money" data-card="payable" data-payer="{_e(payer or "")}" '
             f'data-currency="{_e(cur)}">'

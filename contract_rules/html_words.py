@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .model import Ruleset, Status
 
 
-#: Labels of the HTML report beyond :data:`contract_rules.render.LABELS`, per language.
+#: Labels of the HTML report beyond :data:`contract_rules.report_words.LABELS`, per language.
 HTML_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "contract_id": "contract id",

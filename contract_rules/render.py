@@ -47,6 +47,7 @@ from .report_words import instant_cell
 from .report_words import labels as labels
 from .report_words import party_label as party_label
 from .report_words import party_name as party_name
+from .report_words import payer_label as payer_label
 from .safe_text import spreadsheet_cell, visible
 from .tables import html_table, markdown_table, md_escape, text_table
 from .text import iso, money
@@ -119,11 +120,9 @@ def verdict(report: Report, lang: str = "en") -> str:
         text = lb["verdict_none"]
     # what each party owes, per currency: amounts owed in opposite directions are never added
     owed = report.liability.payable_by()
-    unknown = "付款方未记录" if zh else "payer not recorded"  # a JSON of old, read without rules
     if owed:
         text += f"; {lb['verdict_payable']}: " + ", ".join(
-            f"{unknown if p is None else party_label(p, lang)} {money(v)} {c}"
-            for (p, c), v in owed.items()
+            f"{payer_label(p, lang)} {money(v)} {c}" for (p, c), v in owed.items()
         )
     pending = report.counts()["pending"]
     if pending:
@@ -229,7 +228,7 @@ def _liability_rows(report: Report, lang: str = "en") -> list[list[str]]:
         [
             ln.remedy,
             ln.clause,
-            *([party_label(ln.payer, lang) if ln.payer else "-"] if payer else []),
+            *([payer_label(ln.payer, lang)] if payer else []),
             ln.period_label,
             f"{money(ln.claimed)} {ln.currency}",
             money(ln.compensable),

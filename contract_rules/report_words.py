@@ -48,6 +48,7 @@ LABELS: dict[str, dict[str, str]] = {
         "best_effort": "best effort",
         "remedy": "remedy",
         "payer": "payer",
+        "payer_unknown": "payer not recorded",
         "period": "period",
         "claimed": "claimed",
         "compensable": "compensable",
@@ -121,6 +122,7 @@ LABELS: dict[str, dict[str, str]] = {
         "best_effort": "尽力而为",
         "remedy": "补偿",
         "payer": "付款方",
+        "payer_unknown": "付款方未记录",
         "period": "期间",
         "claimed": "主张",
         "compensable": "可补偿",
@@ -188,6 +190,16 @@ def party_label(ref: str, lang: str) -> str:
     if lang == "zh":
         return _ZH_PARTIES.get(ref, ref)
     return f"party {ref}" if len(ref) == 1 and ref.isupper() else ref
+
+
+def payer_label(payer: str | None, lang: str) -> str:
+    """Who pays a remedy line, as :func:`party_label` says it; None (a report's JSON of an
+    earlier version, read without its rule file) is "payer not recorded".
+
+    >>> payer_label("B", "zh"), payer_label(None, "en")
+    ('乙方', 'payer not recorded')
+    """
+    return labels(lang)["payer_unknown"] if payer is None else party_label(payer, lang)
 
 
 def party_name(ref: str, lang: str, ruleset: Ruleset | None) -> str:
